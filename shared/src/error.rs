@@ -1,0 +1,152 @@
+//! `ApiError`: the one error type handlers return. Each variant maps to a status and a
+//! FastAPI-shaped body; a 500 says nothing internal and logs the whole cause chain.
+
+use lambda_http::{Body, Response};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::http::response;
+use crate::i18n::{Issue, Lang, Text};
+
+/// Where a field lives, the first element of a FastAPI `loc`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Loc {
+    Body,
+    Query,
+    Path,
+    Header,
+}
+
+impl Loc {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Loc::Body => "body",
+            Loc::Query => "query",
+            Loc::Path => "path",
+            Loc::Header => "header",
+        }
+    }
+}
+
+/// One entry of a 422 `detail` list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldError {
+    pub loc: Loc,
+    /// The field name, or `None` for the body as a whole.
+    pub field: Option<String>,
+    pub issue: Issue,
+    pub input: Value,
+}
+
+impl FieldError {
+    pub fn new(loc: Loc, field: &str, issue: Issue, input: Value) -> Self {
+        Self { loc, field: Some(field.to_owned()), issue, input }
+    }
+
+    fn to_json(&self, lang: Lang) -> Value {
+        let mut loc = vec![Value::from(self.loc.as_str())];
+        loc.extend(self.field.iter().map(|f| Value::from(f.as_str())));
+        json!({
+            "type": self.issue.kind(),
+            "loc": loc,
+            "msg": self.issue.render(lang),
+            "input": self.input,
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("request validation failed: {0:?}")]
+    Validation(Vec<FieldError>),
+    #[error("not authenticated")]
+    Unauthenticated,
+    #[error("forbidden: {0:?}")]
+    Forbidden(Text),
+    #[error("not found: {0:?}")]
+    NotFound(Text),
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("conflict: {0:?}")]
+    Conflict(Text),
+    #[error("request body too large")]
+    PayloadTooLarge,
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    #[error("dependency unavailable")]
+    Unavailable(#[source] anyhow::Error),
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn invalid(loc: Loc, field: &str, issue: Issue, input: impl Into<Value>) -> Self {
+        ApiError::Validation(vec![FieldError::new(loc, field, issue, input.into())])
+    }
+
+    pub fn status(&self) -> u16 {
+        match self {
+            ApiError::Validation(_) => 422,
+            ApiError::Unauthenticated => 401,
+            ApiError::Forbidden(_) => 403,
+            ApiError::NotFound(_) => 404,
+            ApiError::MethodNotAllowed => 405,
+            ApiError::Conflict(_) => 409,
+            ApiError::PayloadTooLarge => 413,
+            ApiError::UnsupportedMediaType => 415,
+            ApiError::Unavailable(_) => 503,
+            ApiError::Internal(_) => 500,
+        }
+    }
+
+    /// The response a client sees. Server-side failures are logged here, once, with
+    /// their cause chain; the body names none of it.
+    pub fn into_response(self, lang: Lang) -> Response<Body> {
+        let status = self.status();
+        let detail = |text: Text| json!({ "detail": text.render(lang) });
+        let body = match &self {
+            ApiError::Validation(errors) => {
+                json!({ "detail": errors.iter().map(|e| e.to_json(lang)).collect::<Vec<_>>() })
+            }
+            ApiError::Unauthenticated => detail(Text::NotAuthenticated),
+            ApiError::Forbidden(text) | ApiError::NotFound(text) | ApiError::Conflict(text) => {
+                detail(*text)
+            }
+            ApiError::MethodNotAllowed => detail(Text::MethodNotAllowed),
+            ApiError::PayloadTooLarge => detail(Text::PayloadTooLarge),
+            ApiError::UnsupportedMediaType => detail(Text::UnsupportedMediaType),
+            ApiError::Unavailable(cause) => {
+                tracing::warn!(error = ?cause, "dependency unavailable after retries");
+                detail(Text::ServiceUnavailable)
+            }
+            ApiError::Internal(cause) => {
+                tracing::error!(error = ?cause, "request failed");
+                detail(Text::InternalError)
+            }
+        };
+        let mut response = response::json_status(status, &body);
+        if matches!(self, ApiError::Unauthenticated) {
+            response
+                .headers_mut()
+                .insert(http::header::WWW_AUTHENTICATE, http::HeaderValue::from_static("Bearer"));
+        }
+        if matches!(self, ApiError::Unavailable(_)) {
+            response
+                .headers_mut()
+                .insert(http::header::RETRY_AFTER, http::HeaderValue::from_static("1"));
+        }
+        response
+    }
+}
+
+/// Lets `?` turn any unexpected failure (already given `.context(...)`) into a 500.
+impl From<anyhow::Error> for ApiError {
+    fn from(err: anyhow::Error) -> Self {
+        ApiError::Internal(err)
+    }
+}
+
+/// A JSON body that is not an error, for handlers' `Ok` path.
+pub fn ok_json<T: Serialize>(body: &T) -> Result<Response<Body>, ApiError> {
+    Ok(response::json_status(200, body))
+}

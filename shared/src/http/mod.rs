@@ -1,0 +1,6 @@
+//! HTTP in and out: typed request fields and JSON responses.
+
+pub mod fields;
+pub mod response;
+
+pub use fields::{BodyKind, Fields, FromField, path_param};

@@ -1,0 +1,148 @@
+//! Typed identifiers, parsed once at the edge ("parse, don't validate").
+//! Anything that reaches the store is one of these, never a raw string.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::Issue;
+
+/// The longest id we accept from outside; real ids (ULIDs, UUIDs) are far shorter.
+pub const MAX_ID_LEN: usize = 128;
+
+fn is_id_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '|')
+}
+
+/// Parses a resource id: 1 to 128 of `[A-Za-z0-9._:|-]`. ULIDs and UUIDs pass, and so do
+/// the ids of data migrated from elsewhere; separators of our keys (`#`) never do.
+fn parse_resource_id(raw: &str) -> Result<String, Issue> {
+    if raw.is_empty() || raw.len() > MAX_ID_LEN || !raw.chars().all(is_id_char) {
+        return Err(Issue::InvalidId);
+    }
+    Ok(raw.to_owned())
+}
+
+/// Parses an id chosen by someone else (identity provider, chatbot registry): any text
+/// of 1 to `max` characters without control characters. Keys escape it (see `store::keys`).
+fn parse_external_id(raw: &str, max: usize) -> Result<String, Issue> {
+    if raw.is_empty() {
+        return Err(Issue::TooShort(1));
+    }
+    if raw.chars().count() > max {
+        return Err(Issue::TooLong(max));
+    }
+    if raw.chars().any(char::is_control) {
+        return Err(Issue::InvalidId);
+    }
+    Ok(raw.to_owned())
+}
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident, $parse:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn parse(raw: &str) -> Result<Self, Issue> {
+                let parse: fn(&str) -> Result<String, Issue> = $parse;
+                parse(raw).map(Self)
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A conversation: a ULID when we mint it, any resource id when a client does (clone).
+    ConversationId,
+    parse_resource_id
+);
+id_type!(
+    /// A message: a ULID, whose time prefix orders the conversation.
+    MessageId,
+    parse_resource_id
+);
+id_type!(
+    /// An attachment: a ULID.
+    AttachmentId,
+    parse_resource_id
+);
+id_type!(
+    /// A share link: 128 random bits, base64url (never a ULID, whose prefix is guessable).
+    ShareId,
+    parse_resource_id
+);
+id_type!(
+    /// The user, as the token's `sub` names it.
+    UserId,
+    |raw| parse_external_id(raw, 256)
+);
+id_type!(
+    /// The chatbot a conversation belongs to, as the product names it.
+    ChatbotId,
+    |raw| parse_external_id(raw, 128)
+);
+id_type!(
+    /// The tenant this deployment serves.
+    TenantId,
+    |raw| parse_external_id(raw, 64)
+);
+
+impl ConversationId {
+    pub fn generate() -> Self {
+        Self(ulid::Ulid::new().to_string())
+    }
+}
+
+impl MessageId {
+    pub fn from_ulid(ulid: ulid::Ulid) -> Self {
+        Self(ulid.to_string())
+    }
+
+    /// The ULID inside, when this id is one (ids migrated from elsewhere may not be).
+    pub fn ulid(&self) -> Option<ulid::Ulid> {
+        ulid::Ulid::from_string(&self.0).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resource_ids_accept_ulids_and_uuids_only() {
+        assert!(ConversationId::parse("01JDQ4M1ZQ8XKX3V4Y0Z1ABCDE").is_ok());
+        assert!(ConversationId::parse("6f1c2a4e-9b7d-4c1e-8f3a-2b5d6e7f8a9b").is_ok());
+        assert_eq!(ConversationId::parse(""), Err(Issue::InvalidId));
+        assert_eq!(ConversationId::parse("a#b"), Err(Issue::InvalidId));
+        assert_eq!(ConversationId::parse("a b"), Err(Issue::InvalidId));
+        assert_eq!(ConversationId::parse(&"a".repeat(129)), Err(Issue::InvalidId));
+    }
+
+    #[test]
+    fn external_ids_take_any_printable_text() {
+        assert_eq!(UserId::parse("auth0|abc#1").unwrap().as_str(), "auth0|abc#1");
+        assert_eq!(UserId::parse("pengguna@contoh.id").unwrap().as_str(), "pengguna@contoh.id");
+        assert_eq!(UserId::parse(""), Err(Issue::TooShort(1)));
+        assert_eq!(UserId::parse("a\u{0}b"), Err(Issue::InvalidId));
+        assert_eq!(ChatbotId::parse(&"b".repeat(129)), Err(Issue::TooLong(128)));
+    }
+}

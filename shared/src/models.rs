@@ -1,0 +1,203 @@
+//! The API's schemas (as in `openapi.json`) and the records the store keeps.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::clock::Timestamp;
+use crate::http::FromField;
+use crate::i18n::Issue;
+use crate::ids::{ChatbotId, ConversationId, MessageId, UserId};
+
+/// The model a conversation uses when the client names none (the seed's default).
+pub const DEFAULT_MODEL_NAME: &str = "openai/gpt-4o-mini";
+
+/// A conversation as stored and as the API shows it (search fields aside).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversationRecord {
+    pub id: ConversationId,
+    pub user_id: UserId,
+    pub chatbot_id: ChatbotId,
+    pub title: Option<String>,
+    pub model_name: String,
+    pub created_time: Timestamp,
+    /// The time of the last message (or creation): what lists are ordered by.
+    pub updated_time: Timestamp,
+    pub is_active: bool,
+    pub is_anonymized: bool,
+    #[serde(default)]
+    pub deanonymized_mapping: Map<String, Value>,
+    #[serde(default)]
+    pub metadata_: Option<Map<String, Value>>,
+}
+
+/// `Conversation` of the spec: the record plus what a search found in it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Conversation {
+    #[serde(flatten)]
+    pub record: ConversationRecord,
+    pub first_matching_message_id: Option<MessageId>,
+    pub first_matching_message: Option<String>,
+}
+
+impl From<ConversationRecord> for Conversation {
+    fn from(record: ConversationRecord) -> Self {
+        Self { record, first_matching_message_id: None, first_matching_message: None }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageRole {
+    #[default]
+    User,
+    Assistant,
+}
+
+impl FromField for MessageRole {
+    fn from_text(raw: &str) -> Result<Self, Issue> {
+        match raw {
+            "user" => Ok(MessageRole::User),
+            "assistant" => Ok(MessageRole::Assistant),
+            _ => Err(Issue::Enum(&["user", "assistant"])),
+        }
+    }
+}
+
+/// `Message` of the spec, stored as is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub id: MessageId,
+    pub conversation_id: ConversationId,
+    pub role: MessageRole,
+    pub content: String,
+    #[serde(default)]
+    pub deanonymized_content: Option<String>,
+    pub created_time: Timestamp,
+    pub is_active: bool,
+    /// The conversation id for a first message; else the message this one follows.
+    pub parent_id: Option<String>,
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub feedback: Option<String>,
+    #[serde(default)]
+    pub metadata_: Option<Map<String, Value>>,
+}
+
+/// Text a client writes into a stored field, bounded so that an item stays far below
+/// DynamoDB's 400 KB: two message texts and metadata fit with room to spare.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BoundedText<const MAX: usize>(pub String);
+
+impl<const MAX: usize> FromField for BoundedText<MAX> {
+    fn from_text(raw: &str) -> Result<Self, Issue> {
+        if raw.chars().count() > MAX {
+            return Err(Issue::TooLong(MAX));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+}
+
+/// Message text: at most 40,000 characters (160 KB even in 4-byte UTF-8).
+pub type MessageText = BoundedText<40_000>;
+
+/// A conversation title: trimmed, 1 to 255 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Title(String);
+
+impl Title {
+    pub const MAX_CHARS: usize = 255;
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl FromField for Title {
+    fn from_text(raw: &str) -> Result<Self, Issue> {
+        let trimmed = raw.trim();
+        if trimmed.is_empty() {
+            return Err(Issue::TooShort(1));
+        }
+        if trimmed.chars().count() > Self::MAX_CHARS {
+            return Err(Issue::TooLong(Self::MAX_CHARS));
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+}
+
+/// Short free text (model name, source): 1 to 200 characters.
+pub type ShortText = BoundedText<200>;
+
+/// A JSON object of client metadata, at most 16 KB once serialized.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Metadata(pub Map<String, Value>);
+
+impl Metadata {
+    pub const MAX_BYTES: usize = 16 * 1024;
+
+    fn bounded(map: Map<String, Value>) -> Result<Self, Issue> {
+        let size = serde_json::to_vec(&map).map(|v| v.len()).unwrap_or(usize::MAX);
+        if size > Self::MAX_BYTES {
+            return Err(Issue::TooLong(Self::MAX_BYTES));
+        }
+        Ok(Self(map))
+    }
+}
+
+impl FromField for Metadata {
+    fn from_text(raw: &str) -> Result<Self, Issue> {
+        Self::bounded(Map::from_text(raw)?)
+    }
+
+    fn from_json(value: &Value) -> Result<Self, Issue> {
+        Self::bounded(Map::from_json(value)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conversation_serializes_every_spec_field() {
+        let t = Timestamp::from_unix_ms(0).unwrap();
+        let record = ConversationRecord {
+            id: ConversationId::parse("c1").unwrap(),
+            user_id: UserId::parse("u").unwrap(),
+            chatbot_id: ChatbotId::parse("b").unwrap(),
+            title: None,
+            model_name: DEFAULT_MODEL_NAME.into(),
+            created_time: t,
+            updated_time: t,
+            is_active: true,
+            is_anonymized: false,
+            deanonymized_mapping: Map::new(),
+            metadata_: None,
+        };
+        let json = serde_json::to_value(Conversation::from(record)).unwrap();
+        for key in ["id", "user_id", "title", "created_time", "updated_time", "is_active", "is_anonymized",
+            "chatbot_id", "deanonymized_mapping", "first_matching_message_id", "first_matching_message", "metadata_"]
+        {
+            assert!(json.get(key).is_some(), "{key} missing from {json}");
+        }
+    }
+
+    #[test]
+    fn bounded_fields_refuse_what_would_not_fit() {
+        assert_eq!(Title::from_text("  Trip  ").unwrap().as_str(), "Trip");
+        assert_eq!(Title::from_text("   "), Err(Issue::TooShort(1)));
+        assert_eq!(Title::from_text(&"é".repeat(256)), Err(Issue::TooLong(255)));
+        assert!(MessageText::from_text(&"x".repeat(40_000)).is_ok());
+        assert_eq!(MessageText::from_text(&"x".repeat(40_001)), Err(Issue::TooLong(40_000)));
+        assert_eq!(Metadata::from_text("[1]"), Err(Issue::DictType));
+        assert_eq!(Metadata::from_text("{"), Err(Issue::JsonInvalid));
+        let big = format!(r#"{{"k":"{}"}}"#, "v".repeat(17_000));
+        assert_eq!(Metadata::from_text(&big), Err(Issue::TooLong(Metadata::MAX_BYTES)));
+        assert_eq!(MessageRole::from_text("system"), Err(Issue::Enum(&["user", "assistant"])));
+    }
+}

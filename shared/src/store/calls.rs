@@ -1,0 +1,45 @@
+//! Counts the DynamoDB operations a client makes. Attached to every client we build, so
+//! tests hold each endpoint to its budget and logs can report calls per request.
+
+use std::sync::{Arc, Mutex};
+
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_types::config_bag::ConfigBag;
+
+/// The operation names (`Query`, `TransactWriteItems`, ...) seen since the last `take`.
+#[derive(Debug, Clone, Default)]
+pub struct CallLog(Arc<Mutex<Vec<String>>>);
+
+impl CallLog {
+    /// Returns and forgets the calls made so far.
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    pub(crate) fn interceptor(&self) -> CallCounter {
+        CallCounter(self.clone())
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct CallCounter(CallLog);
+
+impl Intercept for CallCounter {
+    fn name(&self) -> &'static str {
+        "CallCounter"
+    }
+
+    fn read_before_execution(
+        &self,
+        _context: &BeforeSerializationInterceptorContextRef<'_>,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Some(metadata) = cfg.load::<Metadata>() {
+            self.0 .0.lock().unwrap_or_else(|e| e.into_inner()).push(metadata.name().to_owned());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,97 @@
+//! The items of the table as Rust types, converted with serde_dynamo. An item's keys
+//! are derived from its record by `keys`, never set by hand.
+
+use std::collections::HashMap;
+
+use anyhow::Context;
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::{Deserialize, Serialize};
+
+use super::keys;
+use crate::ids::MessageId;
+use crate::models::{ConversationRecord, Message};
+
+pub(crate) type Attributes = HashMap<String, AttributeValue>;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct ConversationItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    #[serde(rename = "GSI1PK")]
+    pub gsi1pk: String,
+    #[serde(rename = "GSI1SK")]
+    pub gsi1sk: String,
+    #[serde(rename = "GSI2PK")]
+    pub gsi2pk: String,
+    #[serde(rename = "GSI2SK")]
+    pub gsi2sk: String,
+    #[serde(flatten)]
+    pub record: ConversationRecord,
+    /// The newest message: the default parent of the next one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head_message_id: Option<MessageId>,
+}
+
+impl ConversationItem {
+    pub fn new(record: ConversationRecord) -> Self {
+        let key = keys::conversation(&record.id);
+        let activity = keys::activity(record.updated_time, &record.id);
+        Self {
+            pk: key.pk,
+            sk: key.sk,
+            gsi1pk: keys::user_conversations(&record.user_id),
+            gsi1sk: activity.clone(),
+            gsi2pk: keys::user_chatbot_conversations(&record.user_id, &record.chatbot_id),
+            gsi2sk: activity,
+            record,
+            head_message_id: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct MessageItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    #[serde(flatten)]
+    pub message: Message,
+}
+
+impl MessageItem {
+    pub fn new(message: Message) -> Self {
+        let key = keys::message(&message.conversation_id, &message.id);
+        Self { pk: key.pk, sk: key.sk, message }
+    }
+}
+
+/// Any item of a conversation's collection, told apart by its `entity` attribute
+/// (which stream consumers read too).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "entity", rename_all = "snake_case")]
+pub(crate) enum CollectionItem {
+    Conversation(ConversationItem),
+    Message(MessageItem),
+}
+
+impl CollectionItem {
+    pub fn to_attributes(&self) -> anyhow::Result<Attributes> {
+        serde_dynamo::to_item(self).context("converting an item to DynamoDB attributes")
+    }
+
+    pub fn from_attributes(item: Attributes) -> anyhow::Result<Self> {
+        serde_dynamo::from_item(item).context("reading a DynamoDB item")
+    }
+}
+
+/// A conversation counter: how many conversations a user has (for one chatbot or all).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub(crate) struct CounterItem {
+    #[serde(default)]
+    pub conversation_count: i64,
+}
+
+pub(crate) const COUNTER_ATTRIBUTE: &str = "conversation_count";

@@ -1,0 +1,163 @@
+//! Every DynamoDB key of the single table, built here and nowhere else.
+//! The layout is documented in `docs/data-model.md`.
+//!
+//! | item            | PK                | SK                  | GSI1 (by user)      | GSI2 (by user+chatbot) |
+//! |-----------------|-------------------|---------------------|---------------------|------------------------|
+//! | conversation    | `CONV#<id>`       | `CONV`              | `USER#<u>` / act.   | `USER#<u>#BOT#<b>` / act. |
+//! | message         | `CONV#<id>`       | `MSG#<ulid>`        |                     |                        |
+//! | attachment      | `CONV#<id>`       | `ATT#<ulid>`        |                     |                        |
+//! | share link      | `CONV#<id>`       | `SHARE`             | `SHARES#<u>` / upd. |                        |
+//! | share snapshot  | `SHARE#<sid>`     | `SHARE`             |                     |                        |
+//! | counter         | `USER#<u>`        | `COUNT` / `COUNT#BOT#<b>` |               |                        |
+//!
+//! "act." is `<updated_time>#<conversation id>`: newest activity sorts last, so lists
+//! query backwards. Parts that come from outside (user and chatbot ids) are escaped so
+//! that `#` inside them cannot forge another key.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use crate::clock::Timestamp;
+use crate::ids::{ChatbotId, ConversationId, MessageId, UserId};
+
+pub const PK: &str = "PK";
+pub const SK: &str = "SK";
+pub const GSI1: &str = "GSI1";
+pub const GSI1PK: &str = "GSI1PK";
+pub const GSI1SK: &str = "GSI1SK";
+pub const GSI2: &str = "GSI2";
+pub const GSI2PK: &str = "GSI2PK";
+pub const GSI2SK: &str = "GSI2SK";
+/// The attribute DynamoDB's TTL purges expired share links by.
+pub const TTL_ATTRIBUTE: &str = "expires_at";
+
+const CONVERSATION_SK: &str = "CONV";
+const MESSAGE_PREFIX: &str = "MSG#";
+/// Sorts after every ULID character, closing the message range.
+const MESSAGE_RANGE_END: &str = "MSG#~";
+const COUNTER_TOTAL_SK: &str = "COUNT";
+
+/// Escapes `%` and `#` so an outside id is one key part, whatever it contains.
+fn escape(part: &str) -> String {
+    part.replace('%', "%25").replace('#', "%23")
+}
+
+/// A primary key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key {
+    pub pk: String,
+    pub sk: String,
+}
+
+impl Key {
+    pub fn to_attributes(&self) -> HashMap<String, AttributeValue> {
+        HashMap::from([
+            (PK.to_owned(), AttributeValue::S(self.pk.clone())),
+            (SK.to_owned(), AttributeValue::S(self.sk.clone())),
+        ])
+    }
+}
+
+pub fn conversation_pk(id: &ConversationId) -> String {
+    format!("CONV#{}", id.as_str())
+}
+
+pub fn conversation(id: &ConversationId) -> Key {
+    Key { pk: conversation_pk(id), sk: CONVERSATION_SK.to_owned() }
+}
+
+pub fn message(conversation: &ConversationId, id: &MessageId) -> Key {
+    Key { pk: conversation_pk(conversation), sk: format!("{MESSAGE_PREFIX}{}", id.as_str()) }
+}
+
+/// The sort key range of a conversation's messages, up to (and including) `last`,
+/// or all of them.
+pub fn message_range(last: Option<&MessageId>) -> (String, String) {
+    let end = last.map_or_else(|| MESSAGE_RANGE_END.to_owned(), |id| format!("{MESSAGE_PREFIX}{}", id.as_str()));
+    (MESSAGE_PREFIX.to_owned(), end)
+}
+
+/// Everything of a conversation that sorts before its messages: the conversation item
+/// itself and its attachments (`ATT#` < `CONV` < `MSG#`).
+pub fn before_messages() -> &'static str {
+    MESSAGE_PREFIX
+}
+
+/// The user's conversations, newest activity last (GSI1 partition).
+pub fn user_conversations(user: &UserId) -> String {
+    format!("USER#{}", escape(user.as_str()))
+}
+
+/// The user's conversations with one chatbot (GSI2 partition).
+pub fn user_chatbot_conversations(user: &UserId, chatbot: &ChatbotId) -> String {
+    format!("USER#{}#BOT#{}", escape(user.as_str()), escape(chatbot.as_str()))
+}
+
+/// The sort key of a conversation in the lists: by activity, ties broken by id.
+pub fn activity(updated: Timestamp, id: &ConversationId) -> String {
+    format!("{}#{}", updated.to_wire(), id.as_str())
+}
+
+pub fn counter_total(user: &UserId) -> Key {
+    Key { pk: format!("USER#{}", escape(user.as_str())), sk: COUNTER_TOTAL_SK.to_owned() }
+}
+
+pub fn counter_chatbot(user: &UserId, chatbot: &ChatbotId) -> Key {
+    Key { pk: format!("USER#{}", escape(user.as_str())), sk: format!("COUNT#BOT#{}", escape(chatbot.as_str())) }
+}
+
+/// Which list index a conversation listing reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListIndex {
+    pub name: &'static str,
+    pub pk_attr: &'static str,
+    pub sk_attr: &'static str,
+    pub pk: String,
+}
+
+impl ListIndex {
+    pub fn for_user(user: &UserId, chatbot: Option<&ChatbotId>) -> Self {
+        match chatbot {
+            None => Self { name: GSI1, pk_attr: GSI1PK, sk_attr: GSI1SK, pk: user_conversations(user) },
+            Some(bot) => {
+                Self { name: GSI2, pk_attr: GSI2PK, sk_attr: GSI2SK, pk: user_chatbot_conversations(user, bot) }
+            }
+        }
+    }
+
+    /// The `ExclusiveStartKey` that resumes this index after a conversation.
+    pub fn start_after(&self, activity_key: &str, id: &ConversationId) -> HashMap<String, AttributeValue> {
+        let mut key = conversation(id).to_attributes();
+        key.insert(self.pk_attr.to_owned(), AttributeValue::S(self.pk.clone()));
+        key.insert(self.sk_attr.to_owned(), AttributeValue::S(activity_key.to_owned()));
+        key
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outside_ids_cannot_collide_through_separators() {
+        let a = user_chatbot_conversations(&UserId::parse("x#BOT#y").unwrap(), &ChatbotId::parse("z").unwrap());
+        let b = user_chatbot_conversations(&UserId::parse("x").unwrap(), &ChatbotId::parse("y#BOT#z").unwrap());
+        assert_ne!(a, b);
+        let c = user_conversations(&UserId::parse("a%23b").unwrap());
+        let d = user_conversations(&UserId::parse("a#b").unwrap());
+        assert_ne!(c, d);
+    }
+
+    #[test]
+    fn conversation_items_sort_between_attachments_and_messages() {
+        let id = ConversationId::parse("01J").unwrap();
+        let meta = conversation(&id).sk;
+        let msg = message(&id, &MessageId::parse("00000000000000000000000000").unwrap()).sk;
+        assert!("ATT#01J".to_owned() < meta && meta.as_str() < before_messages());
+        assert!(before_messages() <= msg.as_str());
+        let (start, end) = message_range(None);
+        assert!(start <= msg && msg < end);
+        assert!(msg.as_str() < "SHARE");
+    }
+}

@@ -1,0 +1,103 @@
+//! The table's key schema, the one definition that local tables are created from and
+//! that `template.yaml` is checked against (see the `template_matches_schema` test).
+
+use anyhow::Context;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType, TimeToLiveSpecification,
+};
+
+use super::keys::{GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, GSI2SK, PK, SK, TTL_ATTRIBUTE};
+
+/// A global secondary index: name, partition key, sort key; every one projects all attributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexSchema {
+    pub name: &'static str,
+    pub partition_key: &'static str,
+    pub sort_key: &'static str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableSchema {
+    pub partition_key: &'static str,
+    pub sort_key: &'static str,
+    pub indexes: &'static [IndexSchema],
+    pub ttl_attribute: &'static str,
+}
+
+pub const SCHEMA: TableSchema = TableSchema {
+    partition_key: PK,
+    sort_key: SK,
+    indexes: &[
+        IndexSchema { name: GSI1, partition_key: GSI1PK, sort_key: GSI1SK },
+        IndexSchema { name: GSI2, partition_key: GSI2PK, sort_key: GSI2SK },
+    ],
+    ttl_attribute: TTL_ATTRIBUTE,
+};
+
+impl TableSchema {
+    /// Every key attribute, all strings.
+    pub fn key_attributes(&self) -> Vec<&'static str> {
+        let mut names = vec![self.partition_key, self.sort_key];
+        for index in self.indexes {
+            names.extend([index.partition_key, index.sort_key]);
+        }
+        names
+    }
+}
+
+fn key_schema(partition: &str, sort: &str) -> anyhow::Result<Vec<KeySchemaElement>> {
+    Ok(vec![
+        KeySchemaElement::builder().attribute_name(partition).key_type(KeyType::Hash).build()?,
+        KeySchemaElement::builder().attribute_name(sort).key_type(KeyType::Range).build()?,
+    ])
+}
+
+/// Creates the table as the template does (on-demand, stream, TTL), for the local stack
+/// and for tests. Does nothing when it already exists.
+pub async fn ensure_table(client: &Client, name: &str) -> anyhow::Result<()> {
+    let existing = client.list_tables().send().await.context("listing tables")?;
+    if existing.table_names().iter().any(|t| t == name) {
+        return Ok(());
+    }
+    let mut create = client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .set_key_schema(Some(key_schema(SCHEMA.partition_key, SCHEMA.sort_key)?))
+        .stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::NewAndOldImages)
+                .build()?,
+        );
+    for attribute in SCHEMA.key_attributes() {
+        create = create.attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name(attribute)
+                .attribute_type(ScalarAttributeType::S)
+                .build()?,
+        );
+    }
+    for index in SCHEMA.indexes {
+        create = create.global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(index.name)
+                .set_key_schema(Some(key_schema(index.partition_key, index.sort_key)?))
+                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .build()?,
+        );
+    }
+    create.send().await.with_context(|| format!("creating table {name}"))?;
+    client
+        .update_time_to_live()
+        .table_name(name)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder().enabled(true).attribute_name(SCHEMA.ttl_attribute).build()?,
+        )
+        .send()
+        .await
+        .with_context(|| format!("enabling TTL on {name}"))?;
+    Ok(())
+}
