@@ -1,1 +1,8 @@
+//! The GLChat conversation Lambdas: one handler module per endpoint (`handlers`), the
+//! route table that maps each operation to its handler (`routes`), the Lambda entry
+//! point every binary calls (`lambda`), and the local API server (`local`).
 
+pub mod handlers;
+pub mod lambda;
+pub mod local;
+pub mod routes;

@@ -50,7 +50,6 @@ pub enum Text {
     TenantMismatch,
     ForeignUser,
     ConversationNotFound,
-    ParentNotFound,
     ShareNotFound,
     ConversationIdTaken,
     NotFound,
@@ -75,8 +74,6 @@ impl Text {
             (ForeignUser, Id) => "Anda hanya dapat bertindak untuk pengguna Anda sendiri",
             (ConversationNotFound, En) => "Conversation not found",
             (ConversationNotFound, Id) => "Percakapan tidak ditemukan",
-            (ParentNotFound, En) => "Parent message not found in this conversation",
-            (ParentNotFound, Id) => "Pesan induk tidak ditemukan dalam percakapan ini",
             (ShareNotFound, En) => "Shared conversation not found",
             (ShareNotFound, Id) => "Percakapan yang dibagikan tidak ditemukan",
             (ConversationIdTaken, En) => "Conversation id is already in use",
@@ -121,6 +118,8 @@ pub enum Issue {
     /// An id with characters or a length no id of ours has.
     InvalidId,
     InvalidCursor,
+    /// A `parent_id` that is neither the conversation nor one of its messages.
+    UnknownParent,
 }
 
 impl Issue {
@@ -142,7 +141,7 @@ impl Issue {
             Issue::DictType => "dict_type",
             Issue::ListType => "list_type",
             Issue::ModelType => "model_attributes_type",
-            Issue::InvalidId | Issue::InvalidCursor => "value_error",
+            Issue::InvalidId | Issue::InvalidCursor | Issue::UnknownParent => "value_error",
         }
     }
 
@@ -221,6 +220,12 @@ impl Issue {
             }
             (Issue::InvalidId, Lang::Id) => {
                 "Nilai tidak valid, harus 1 sampai 128 huruf, angka, '-', '_', '.', ':' atau '|'".into()
+            }
+            (Issue::UnknownParent, Lang::En) => {
+                "Value error, parent_id is neither this conversation nor one of its messages".into()
+            }
+            (Issue::UnknownParent, Lang::Id) => {
+                "Nilai tidak valid, parent_id bukan percakapan ini maupun salah satu pesannya".into()
             }
             (Issue::InvalidCursor, Lang::En) => {
                 "Value error, cursor is invalid or was issued for another query".into()

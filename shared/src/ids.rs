@@ -106,9 +106,14 @@ id_type!(
     |raw| parse_external_id(raw, 64)
 );
 
+/// A fresh ULID stamped with `now` (the app's clock, so tests control it).
+pub fn new_ulid(now: crate::clock::Timestamp) -> ulid::Ulid {
+    ulid::Ulid::from_parts(now.unix_ms(), rand::random())
+}
+
 impl ConversationId {
-    pub fn generate() -> Self {
-        Self(ulid::Ulid::new().to_string())
+    pub fn generate(now: crate::clock::Timestamp) -> Self {
+        Self(new_ulid(now).to_string())
     }
 }
 

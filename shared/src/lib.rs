@@ -10,6 +10,7 @@ pub mod http;
 pub mod i18n;
 pub mod ids;
 pub mod models;
+pub mod search;
 pub mod store;
 pub mod telemetry;
 

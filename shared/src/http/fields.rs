@@ -122,16 +122,16 @@ enum Values {
 pub struct Fields {
     loc: Loc,
     values: Values,
-    /// Forms drop empty values (FastAPI does); queries keep them.
+    /// Forms and queries drop empty values (FastAPI does for forms); JSON keeps them.
     empty_is_missing: bool,
     errors: Vec<FieldError>,
 }
 
 impl Fields {
-    /// The query string.
+    /// The query string. Empty values (`?chatbot_id=`) count as absent.
     pub fn query(req: &Request) -> Self {
         let pairs = serde_urlencoded::from_str(req.uri().query().unwrap_or("")).unwrap_or_default();
-        Self::new(Loc::Query, Values::Pairs(pairs), false)
+        Self::new(Loc::Query, Values::Pairs(pairs), true)
     }
 
     /// The body, read as `kind` says.
@@ -341,11 +341,11 @@ mod tests {
     }
 
     #[test]
-    fn query_keeps_the_last_repeated_value() {
+    fn query_keeps_the_last_repeated_value_and_drops_empty_ones() {
         let req = request("text/plain", "");
         let limit: Option<i64> = Fields::query(&req).parse(|f| f.optional("limit")).unwrap();
         assert_eq!(limit, Some(7));
         let q: Option<String> = Fields::query(&req).parse(|f| f.optional("q")).unwrap();
-        assert_eq!(q.as_deref(), Some(""));
+        assert_eq!(q, None, "an empty value is absent");
     }
 }

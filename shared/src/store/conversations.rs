@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::items::{Attributes, COUNTER_ATTRIBUTE, CollectionItem, ConversationItem, CounterItem};
 use super::keys::{self, Key, ListIndex};
 use super::{Store, StoreError, cancellation_reasons, sdk_error};
+use crate::clock::ClientInstant;
 use crate::ids::{ChatbotId, ConversationId, MessageId, UserId};
 use crate::models::{ConversationRecord, Message};
 
@@ -40,6 +41,21 @@ pub struct MessageWindow {
     /// Only messages up to and including this id (the sort key bound of `max_date`).
     pub up_to: Option<ulid::Ulid>,
 }
+
+impl MessageWindow {
+    /// The newest `limit` messages created strictly before `max_date`.
+    pub fn newest_before(limit: Option<usize>, max_date: Option<ClientInstant>) -> Self {
+        let Some(max_date) = max_date else { return Self { limit, up_to: None } };
+        // Message ids are ULIDs whose time part is the creation millisecond: every id
+        // created before `max_date` is at most the largest ULID of the millisecond before.
+        match max_date.ceil_unix_ms().min(MAX_ULID_MS + 1).checked_sub(1) {
+            Some(ms) => Self { limit, up_to: Some(ulid::Ulid::from_parts(ms, u128::MAX)) },
+            None => Self { limit: Some(0), up_to: None },
+        }
+    }
+}
+
+const MAX_ULID_MS: u64 = (1 << 48) - 1;
 
 /// A conversation read as one aggregate from its item collection.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,0 +1,40 @@
+//! What every Lambda binary runs: tracing, the `App` (config and SDK clients, once per
+//! cold start), then the runtime loop calling one handler.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use glchat_shared::i18n::Lang;
+use glchat_shared::{ApiError, App, telemetry};
+use lambda_http::{Body, Request, Response, service_fn};
+
+/// Runs `handler` as this process's Lambda function.
+pub async fn serve<F, Fut>(handler: F) -> Result<(), lambda_http::Error>
+where
+    F: Fn(Arc<App>, Request) -> Fut + Copy + Send + Sync + 'static,
+    Fut: Future<Output = Result<Response<Body>, ApiError>> + Send,
+{
+    telemetry::init();
+    let app = App::from_env().await.map_err(|e| {
+        tracing::error!(error = ?e, "cold start failed");
+        e
+    })?;
+    lambda_http::run(service_fn(move |req: Request| {
+        let app = Arc::clone(&app);
+        async move { Ok::<_, std::convert::Infallible>(respond(app, req, handler).await) }
+    }))
+    .await
+}
+
+/// Runs a handler and turns its error into the localized FastAPI-shaped response.
+pub async fn respond<F, Fut>(app: Arc<App>, req: Request, handler: F) -> Response<Body>
+where
+    F: FnOnce(Arc<App>, Request) -> Fut,
+    Fut: Future<Output = Result<Response<Body>, ApiError>>,
+{
+    let lang = Lang::from_headers(req.headers());
+    match handler(app, req).await {
+        Ok(response) => response,
+        Err(err) => err.into_response(lang),
+    }
+}

@@ -1,0 +1,47 @@
+//! The route table: every endpoint, its method and path (as in `openapi.json` and
+//! `template.yaml`), and its handler. The local server mounts these; each Lambda binary
+//! in `src/bin/` calls the one handler named here.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use glchat_shared::{ApiError, App};
+use http::Method;
+use lambda_http::{Body, Request, Response};
+
+use crate::handlers::*;
+
+pub type HandlerResult = Result<Response<Body>, ApiError>;
+pub type HandlerFuture = Pin<Box<dyn Future<Output = HandlerResult> + Send>>;
+pub type Handler = fn(Arc<App>, Request) -> HandlerFuture;
+
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// The Lambda binary (`src/bin/<name>.rs`) and template function of this route.
+    pub name: &'static str,
+    pub method: Method,
+    pub path: &'static str,
+    pub handler: Handler,
+}
+
+macro_rules! route {
+    ($method:ident $path:literal => $module:ident) => {
+        Route {
+            name: stringify!($module),
+            method: Method::$method,
+            path: $path,
+            handler: |app, req| Box::pin($module::handle(app, req)),
+        }
+    };
+}
+
+pub fn routes() -> Vec<Route> {
+    vec![
+        route!(POST "/conversations" => create_conversation),
+        route!(GET "/conversations" => list_conversations),
+        route!(GET "/conversations/{conversation_id}" => get_conversation),
+        route!(PATCH "/conversations/{conversation_id}" => rename_conversation),
+        route!(POST "/conversations/{conversation_id}/messages" => append_message),
+    ]
+}

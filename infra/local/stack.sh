@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Starts the local stack (DynamoDB Local + s3s-fs) on 127.0.0.1, runs a command with the
+# stack's environment, then stops exactly what it started (also on Ctrl-C / SIGTERM).
+#
+#   infra/local/stack.sh [--data DIR] -- COMMAND [ARGS...]
+#
+# Without --data everything is in memory / a temporary folder and ports are free ones
+# (tests); with --data the table and objects live under DIR and survive restarts.
+# DYNAMODB_PORT and S3_PORT pick fixed ports.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+data_dir=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --data) data_dir="$2"; shift 2 ;;
+    --) shift; break ;;
+    *) echo "usage: $0 [--data DIR] -- COMMAND [ARGS...]" >&2; exit 2 ;;
+  esac
+done
+[ $# -gt 0 ] || { echo "usage: $0 [--data DIR] -- COMMAND [ARGS...]" >&2; exit 2; }
+
+"$here/tools.sh" stack
+eval "$("$here/tools.sh" paths)"
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+wait_for_port() { # name port pid log
+  local deadline=$((SECONDS + 90))
+  until (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; do
+    if ! kill -0 "$3" 2>/dev/null; then
+      echo "[stack] $1 exited during start-up; its log:" >&2; cat "$4" >&2; return 1
+    fi
+    if [ $SECONDS -ge $deadline ]; then
+      echo "[stack] $1 not ready on port $2 after 90 s; its log:" >&2; cat "$4" >&2; return 1
+    fi
+    sleep 0.2
+  done
+}
+
+work_dir="$(mktemp -d -t glchat-stack.XXXXXX)"
+pids=()
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work_dir"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+dynamodb_port="${DYNAMODB_PORT:-$(free_port)}"
+s3_port="${S3_PORT:-$(free_port)}"
+if [ -n "$data_dir" ]; then
+  mkdir -p "$data_dir/dynamodb" "$data_dir/s3"
+  dynamodb_storage=(-dbPath "$data_dir/dynamodb")
+  s3_root="$data_dir/s3"
+else
+  dynamodb_storage=(-inMemory)
+  s3_root="$work_dir/s3"; mkdir -p "$s3_root"
+fi
+
+export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-glchatlocal}"
+export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-glchat-local-secret}"
+export AWS_REGION="${AWS_REGION:-us-east-1}"
+export AWS_EC2_METADATA_DISABLED=true
+
+java -Djava.library.path="$DYNAMODB_LOCAL_DIR/DynamoDBLocal_lib" -jar "$DYNAMODB_LOCAL_DIR/DynamoDBLocal.jar" \
+  -sharedDb "${dynamodb_storage[@]}" -port "$dynamodb_port" >"$work_dir/dynamodb.log" 2>&1 &
+pids+=($!)
+"$S3S_FS_BIN" --host 127.0.0.1 --port "$s3_port" \
+  --access-key "$AWS_ACCESS_KEY_ID" --secret-key "$AWS_SECRET_ACCESS_KEY" "$s3_root" >"$work_dir/s3.log" 2>&1 &
+pids+=($!)
+
+wait_for_port "DynamoDB Local" "$dynamodb_port" "${pids[0]}" "$work_dir/dynamodb.log"
+wait_for_port "s3s-fs" "$s3_port" "${pids[1]}" "$work_dir/s3.log"
+echo "[stack] DynamoDB Local on 127.0.0.1:$dynamodb_port, s3s-fs on 127.0.0.1:$s3_port" >&2
+
+export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$dynamodb_port"
+export AWS_ENDPOINT_URL_S3="http://127.0.0.1:$s3_port"
+export S3_FORCE_PATH_STYLE=true
+export NEXT_AUTH_NODE_PATH
+
+# Not exec: the trap must outlive the command to stop the stack.
+"$@" &
+child=$!
+# Background jobs of a script ignore SIGINT, so Ctrl-C reaches the command as SIGTERM.
+trap 'kill -TERM "$child" 2>/dev/null; wait "$child"; exit 130' INT
+trap 'kill -TERM "$child" 2>/dev/null; wait "$child"; exit 143' TERM
+wait "$child"

