@@ -50,7 +50,10 @@ impl Server {
             "/health" => return json_status(200, &serde_json::json!({ "status": "ok" })),
             "/openapi.json" => {
                 let mut response = http::Response::new(Body::Text(OPENAPI.to_owned()));
-                response.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
+                response.headers_mut().insert(
+                    http::header::CONTENT_TYPE,
+                    http::HeaderValue::from_static("application/json"),
+                );
                 return response;
             }
             _ => {}
@@ -62,8 +65,11 @@ impl Server {
         let Some(route) = matched.value.iter().find(|r| r.method == req.method()) else {
             return ApiError::MethodNotAllowed.into_response(lang);
         };
-        let params: HashMap<String, String> =
-            matched.params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+        let params: HashMap<String, String> = matched
+            .params
+            .iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
 
         let (parts, body) = req.into_parts();
         let bytes = match Limited::new(body, MAX_BODY_BYTES).collect().await {
@@ -79,7 +85,11 @@ impl Server {
             }
             map
         };
-        let body = if bytes.is_empty() { Body::Empty } else { Body::Binary(bytes.to_vec()) };
+        let body = if bytes.is_empty() {
+            Body::Empty
+        } else {
+            Body::Binary(bytes.to_vec())
+        };
         let request = http::Request::from_parts(parts, body)
             .with_path_parameters(params)
             .with_query_string_parameters(query);
@@ -140,7 +150,12 @@ pub async fn prepare_storage(app: &App) -> anyhow::Result<()> {
     glchat_shared::store::schema::ensure_table(app.store.client(), app.store.table()).await?;
     let bucket = &app.config.bucket_name;
     if app.s3.head_bucket().bucket(bucket).send().await.is_err() {
-        app.s3.create_bucket().bucket(bucket).send().await.with_context(|| format!("creating bucket {bucket}"))?;
+        app.s3
+            .create_bucket()
+            .bucket(bucket)
+            .send()
+            .await
+            .with_context(|| format!("creating bucket {bucket}"))?;
     }
     Ok(())
 }
@@ -153,7 +168,8 @@ pub fn dev_token(config: &glchat_shared::config::Config, user: &str, hours: i64)
         return None;
     }
     let exp = time::OffsetDateTime::now_utc().unix_timestamp() + hours * 3600;
-    let mut claims = serde_json::json!({ "sub": user, "exp": exp, "tenant_id": config.tenant.as_str() });
+    let mut claims =
+        serde_json::json!({ "sub": user, "exp": exp, "tenant_id": config.tenant.as_str() });
     if let Some(iss) = &config.jwt.issuer {
         claims["iss"] = iss.as_str().into();
     }

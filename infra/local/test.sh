@@ -16,4 +16,11 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== build tests" >&2
 cargo test --workspace --no-run --quiet
 echo "== tests (DynamoDB Local + s3s-fs)" >&2
-infra/local/stack.sh -- cargo test --workspace --quiet
+log="$(mktemp -t glchat-test.XXXXXX)"
+trap 'rm -f "$log"' EXIT
+status=0
+infra/local/stack.sh -- cargo test --workspace 2>&1 | tee "$log" || status=$?
+# One closing line for the whole run (cargo prints one per test binary).
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) s += $i } }
+     END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+exit "$status"

@@ -38,12 +38,16 @@ impl App {
     pub fn new(config: Config, sdk: &SdkConfig, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let dynamodb_calls = CallLog::default();
         let dynamodb = aws_sdk_dynamodb::Client::from_conf(
-            aws_sdk_dynamodb::config::Builder::from(sdk).interceptor(dynamodb_calls.interceptor()).build(),
+            aws_sdk_dynamodb::config::Builder::from(sdk)
+                .interceptor(dynamodb_calls.interceptor())
+                .build(),
         );
         // Path-style addressing for S3-compatible servers (the local stack); AWS takes both.
         let force_path_style = std::env::var("S3_FORCE_PATH_STYLE").is_ok_and(|v| v == "true");
         let s3 = aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(sdk).force_path_style(force_path_style).build(),
+            aws_sdk_s3::config::Builder::from(sdk)
+                .force_path_style(force_path_style)
+                .build(),
         );
         Ok(Self {
             auth: Authenticator::new(&config).context("loading the token verification keys")?,

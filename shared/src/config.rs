@@ -74,21 +74,33 @@ impl Config {
         let key = match algorithm {
             JwtAlgorithm::Hs256 => required("JWT_SECRET")?,
             // PEM often arrives with its newlines escaped when passed through env files.
-            JwtAlgorithm::Rs256 | JwtAlgorithm::Es256 => required("JWT_PUBLIC_KEY")?.replace("\\n", "\n"),
+            JwtAlgorithm::Rs256 | JwtAlgorithm::Es256 => {
+                required("JWT_PUBLIC_KEY")?.replace("\\n", "\n")
+            }
         };
 
         let timeout_ms = match get("AWS_OPERATION_TIMEOUT_MS") {
             None => 8_000,
-            Some(raw) => raw.parse::<u64>().ok().filter(|ms| *ms > 0).ok_or_else(|| {
-                ConfigError::Invalid { var: "AWS_OPERATION_TIMEOUT_MS", reason: format!("{raw:?} is not a positive integer") }
-            })?,
+            Some(raw) => raw
+                .parse::<u64>()
+                .ok()
+                .filter(|ms| *ms > 0)
+                .ok_or_else(|| ConfigError::Invalid {
+                    var: "AWS_OPERATION_TIMEOUT_MS",
+                    reason: format!("{raw:?} is not a positive integer"),
+                })?,
         };
 
         Ok(Config {
             tenant,
             table_name: required("TABLE_NAME")?,
             bucket_name: required("BUCKET_NAME")?,
-            jwt: JwtConfig { algorithm, key, issuer: get("JWT_ISSUER"), audience: get("JWT_AUDIENCE") },
+            jwt: JwtConfig {
+                algorithm,
+                key,
+                issuer: get("JWT_ISSUER"),
+                audience: get("JWT_AUDIENCE"),
+            },
             nextauth_secret: get("NEXTAUTH_SECRET"),
             cursor_secret: required("CURSOR_SECRET")?,
             aws_operation_timeout: Duration::from_millis(timeout_ms),
@@ -102,7 +114,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -125,13 +140,29 @@ mod tests {
 
     #[test]
     fn names_the_variable_that_is_missing_or_wrong() {
-        let without_tenant: Vec<_> = BASE.iter().copied().filter(|(k, _)| *k != "TENANT_ID").collect();
-        assert!(matches!(config(&without_tenant), Err(ConfigError::Missing("TENANT_ID"))));
+        let without_tenant: Vec<_> = BASE
+            .iter()
+            .copied()
+            .filter(|(k, _)| *k != "TENANT_ID")
+            .collect();
+        assert!(matches!(
+            config(&without_tenant),
+            Err(ConfigError::Missing("TENANT_ID"))
+        ));
         let mut rs = BASE.to_vec();
         rs.push(("JWT_ALGORITHM", "RS256"));
-        assert!(matches!(config(&rs), Err(ConfigError::Missing("JWT_PUBLIC_KEY"))));
+        assert!(matches!(
+            config(&rs),
+            Err(ConfigError::Missing("JWT_PUBLIC_KEY"))
+        ));
         let mut none = BASE.to_vec();
         none.push(("JWT_ALGORITHM", "none"));
-        assert!(matches!(config(&none), Err(ConfigError::Invalid { var: "JWT_ALGORITHM", .. })));
+        assert!(matches!(
+            config(&none),
+            Err(ConfigError::Invalid {
+                var: "JWT_ALGORITHM",
+                ..
+            })
+        ));
     }
 }

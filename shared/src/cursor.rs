@@ -29,7 +29,9 @@ impl std::fmt::Debug for CursorSigner {
 
 impl CursorSigner {
     pub fn new(secret: &str) -> Self {
-        Self { key: secret.as_bytes().to_vec() }
+        Self {
+            key: secret.as_bytes().to_vec(),
+        }
     }
 
     fn mac(&self, scope: &[&str], payload: &[u8]) -> HmacSha256 {
@@ -44,7 +46,11 @@ impl CursorSigner {
     pub fn sign<T: Serialize>(&self, scope: &[&str], position: &T) -> String {
         let payload = serde_json::to_vec(position).expect("cursor positions serialize");
         let tag = self.mac(scope, &payload).finalize().into_bytes();
-        format!("{}.{}", URL_SAFE_NO_PAD.encode(&payload), URL_SAFE_NO_PAD.encode(tag))
+        format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(&payload),
+            URL_SAFE_NO_PAD.encode(tag)
+        )
     }
 
     pub fn verify<T: DeserializeOwned>(&self, scope: &[&str], cursor: &str) -> Result<T, Issue> {
@@ -52,9 +58,15 @@ impl CursorSigner {
             return Err(Issue::InvalidCursor);
         }
         let (payload_b64, tag_b64) = cursor.split_once('.').ok_or(Issue::InvalidCursor)?;
-        let payload = URL_SAFE_NO_PAD.decode(payload_b64).map_err(|_| Issue::InvalidCursor)?;
-        let tag = URL_SAFE_NO_PAD.decode(tag_b64).map_err(|_| Issue::InvalidCursor)?;
-        self.mac(scope, &payload).verify_slice(&tag).map_err(|_| Issue::InvalidCursor)?;
+        let payload = URL_SAFE_NO_PAD
+            .decode(payload_b64)
+            .map_err(|_| Issue::InvalidCursor)?;
+        let tag = URL_SAFE_NO_PAD
+            .decode(tag_b64)
+            .map_err(|_| Issue::InvalidCursor)?;
+        self.mac(scope, &payload)
+            .verify_slice(&tag)
+            .map_err(|_| Issue::InvalidCursor)?;
         serde_json::from_slice(&payload).map_err(|_| Issue::InvalidCursor)
     }
 }
@@ -72,12 +84,31 @@ mod tests {
     #[test]
     fn round_trips_within_its_scope_only() {
         let signer = CursorSigner::new("k");
-        let pos = Position { after: "2026-01-01T00:00:00.000Z#01J".into() };
+        let pos = Position {
+            after: "2026-01-01T00:00:00.000Z#01J".into(),
+        };
         let cursor = signer.sign(&["list", "alice", ""], &pos);
-        assert_eq!(signer.verify::<Position>(&["list", "alice", ""], &cursor).unwrap(), pos);
-        assert!(signer.verify::<Position>(&["list", "bob", ""], &cursor).is_err());
-        assert!(signer.verify::<Position>(&["list", "alice", "bot"], &cursor).is_err());
-        assert!(CursorSigner::new("other").verify::<Position>(&["list", "alice", ""], &cursor).is_err());
+        assert_eq!(
+            signer
+                .verify::<Position>(&["list", "alice", ""], &cursor)
+                .unwrap(),
+            pos
+        );
+        assert!(
+            signer
+                .verify::<Position>(&["list", "bob", ""], &cursor)
+                .is_err()
+        );
+        assert!(
+            signer
+                .verify::<Position>(&["list", "alice", "bot"], &cursor)
+                .is_err()
+        );
+        assert!(
+            CursorSigner::new("other")
+                .verify::<Position>(&["list", "alice", ""], &cursor)
+                .is_err()
+        );
     }
 
     #[test]
@@ -86,9 +117,16 @@ mod tests {
         let cursor = signer.sign(&["s"], &Position { after: "a".into() });
         let forged_payload = URL_SAFE_NO_PAD.encode(br#"{"after":"b"}"#);
         let (_, tag) = cursor.split_once('.').unwrap();
-        assert!(signer.verify::<Position>(&["s"], &format!("{forged_payload}.{tag}")).is_err());
+        assert!(
+            signer
+                .verify::<Position>(&["s"], &format!("{forged_payload}.{tag}"))
+                .is_err()
+        );
         for junk in ["", ".", "abc", "!!.!!", &"a".repeat(2000)] {
-            assert_eq!(signer.verify::<Position>(&["s"], junk), Err(Issue::InvalidCursor));
+            assert_eq!(
+                signer.verify::<Position>(&["s"], junk),
+                Err(Issue::InvalidCursor)
+            );
         }
     }
 }

@@ -40,7 +40,12 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(loc: Loc, field: &str, issue: Issue, input: Value) -> Self {
-        Self { loc, field: Some(field.to_owned()), issue, input }
+        Self {
+            loc,
+            field: Some(field.to_owned()),
+            issue,
+            input,
+        }
     }
 
     fn to_json(&self, lang: Lang) -> Value {
@@ -126,14 +131,16 @@ impl ApiError {
         };
         let mut response = response::json_status(status, &body);
         if matches!(self, ApiError::Unauthenticated) {
-            response
-                .headers_mut()
-                .insert(http::header::WWW_AUTHENTICATE, http::HeaderValue::from_static("Bearer"));
+            response.headers_mut().insert(
+                http::header::WWW_AUTHENTICATE,
+                http::HeaderValue::from_static("Bearer"),
+            );
         }
         if matches!(self, ApiError::Unavailable(_)) {
-            response
-                .headers_mut()
-                .insert(http::header::RETRY_AFTER, http::HeaderValue::from_static("1"));
+            response.headers_mut().insert(
+                http::header::RETRY_AFTER,
+                http::HeaderValue::from_static("1"),
+            );
         }
         response
     }

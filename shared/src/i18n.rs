@@ -265,6 +265,9 @@ mod tests {
             Issue::Enum(&["user", "assistant"]).render(Lang::En),
             "Input should be 'user' or 'assistant'"
         );
-        assert_eq!(Issue::TooShort(1).render(Lang::En), "String should have at least 1 character");
+        assert_eq!(
+            Issue::TooShort(1).render(Lang::En),
+            "String should have at least 1 character"
+        );
     }
 }

@@ -139,13 +139,22 @@ mod tests {
         assert_eq!(ConversationId::parse(""), Err(Issue::InvalidId));
         assert_eq!(ConversationId::parse("a#b"), Err(Issue::InvalidId));
         assert_eq!(ConversationId::parse("a b"), Err(Issue::InvalidId));
-        assert_eq!(ConversationId::parse(&"a".repeat(129)), Err(Issue::InvalidId));
+        assert_eq!(
+            ConversationId::parse(&"a".repeat(129)),
+            Err(Issue::InvalidId)
+        );
     }
 
     #[test]
     fn external_ids_take_any_printable_text() {
-        assert_eq!(UserId::parse("auth0|abc#1").unwrap().as_str(), "auth0|abc#1");
-        assert_eq!(UserId::parse("pengguna@contoh.id").unwrap().as_str(), "pengguna@contoh.id");
+        assert_eq!(
+            UserId::parse("auth0|abc#1").unwrap().as_str(),
+            "auth0|abc#1"
+        );
+        assert_eq!(
+            UserId::parse("pengguna@contoh.id").unwrap().as_str(),
+            "pengguna@contoh.id"
+        );
         assert_eq!(UserId::parse(""), Err(Issue::TooShort(1)));
         assert_eq!(UserId::parse("a\u{0}b"), Err(Issue::InvalidId));
         assert_eq!(ChatbotId::parse(&"b".repeat(129)), Err(Issue::TooLong(128)));

@@ -41,7 +41,11 @@ pub struct Conversation {
 
 impl From<ConversationRecord> for Conversation {
     fn from(record: ConversationRecord) -> Self {
-        Self { record, first_matching_message_id: None, first_matching_message: None }
+        Self {
+            record,
+            first_matching_message_id: None,
+            first_matching_message: None,
+        }
     }
 }
 
@@ -141,7 +145,9 @@ impl Metadata {
     pub const MAX_BYTES: usize = 16 * 1024;
 
     fn bounded(map: Map<String, Value>) -> Result<Self, Issue> {
-        let size = serde_json::to_vec(&map).map(|v| v.len()).unwrap_or(usize::MAX);
+        let size = serde_json::to_vec(&map)
+            .map(|v| v.len())
+            .unwrap_or(usize::MAX);
         if size > Self::MAX_BYTES {
             return Err(Issue::TooLong(Self::MAX_BYTES));
         }
@@ -180,9 +186,20 @@ mod tests {
             metadata_: None,
         };
         let json = serde_json::to_value(Conversation::from(record)).unwrap();
-        for key in ["id", "user_id", "title", "created_time", "updated_time", "is_active", "is_anonymized",
-            "chatbot_id", "deanonymized_mapping", "first_matching_message_id", "first_matching_message", "metadata_"]
-        {
+        for key in [
+            "id",
+            "user_id",
+            "title",
+            "created_time",
+            "updated_time",
+            "is_active",
+            "is_anonymized",
+            "chatbot_id",
+            "deanonymized_mapping",
+            "first_matching_message_id",
+            "first_matching_message",
+            "metadata_",
+        ] {
             assert!(json.get(key).is_some(), "{key} missing from {json}");
         }
     }
@@ -193,11 +210,20 @@ mod tests {
         assert_eq!(Title::from_text("   "), Err(Issue::TooShort(1)));
         assert_eq!(Title::from_text(&"é".repeat(256)), Err(Issue::TooLong(255)));
         assert!(MessageText::from_text(&"x".repeat(40_000)).is_ok());
-        assert_eq!(MessageText::from_text(&"x".repeat(40_001)), Err(Issue::TooLong(40_000)));
+        assert_eq!(
+            MessageText::from_text(&"x".repeat(40_001)),
+            Err(Issue::TooLong(40_000))
+        );
         assert_eq!(Metadata::from_text("[1]"), Err(Issue::DictType));
         assert_eq!(Metadata::from_text("{"), Err(Issue::JsonInvalid));
         let big = format!(r#"{{"k":"{}"}}"#, "v".repeat(17_000));
-        assert_eq!(Metadata::from_text(&big), Err(Issue::TooLong(Metadata::MAX_BYTES)));
-        assert_eq!(MessageRole::from_text("system"), Err(Issue::Enum(&["user", "assistant"])));
+        assert_eq!(
+            Metadata::from_text(&big),
+            Err(Issue::TooLong(Metadata::MAX_BYTES))
+        );
+        assert_eq!(
+            MessageRole::from_text("system"),
+            Err(Issue::Enum(&["user", "assistant"]))
+        );
     }
 }

@@ -35,17 +35,36 @@ pub async fn list_conversations(
     title_filter: Option<&str>,
 ) -> Result<ListResult, StoreError> {
     let Some(needle) = title_filter else {
-        let page = store.conversation_page(index, after.as_ref(), limit).await?;
-        let next = page.has_more.then(|| page.items.last().map(ListPosition::of)).flatten();
-        return Ok(ListResult { conversations: page.items.into_iter().map(Into::into).collect(), next });
+        let page = store
+            .conversation_page(index, after.as_ref(), limit)
+            .await?;
+        let next = page
+            .has_more
+            .then(|| page.items.last().map(ListPosition::of))
+            .flatten();
+        return Ok(ListResult {
+            conversations: page.items.into_iter().map(Into::into).collect(),
+            next,
+        });
     };
 
-    let matches = |record: &ConversationRecord| record.title.as_deref().is_some_and(|t| fold(t).contains(needle));
+    let matches = |record: &ConversationRecord| {
+        record
+            .title
+            .as_deref()
+            .is_some_and(|t| fold(t).contains(needle))
+    };
     let mut found = Vec::new();
     let mut examined = 0;
     let mut position = after;
     loop {
-        let page = store.conversation_page(index, position.as_ref(), WINDOW.min(MAX_EXAMINED - examined)).await?;
+        let page = store
+            .conversation_page(
+                index,
+                position.as_ref(),
+                WINDOW.min(MAX_EXAMINED - examined),
+            )
+            .await?;
         let page_len = page.items.len();
         for (i, record) in page.items.into_iter().enumerate() {
             examined += 1;
@@ -55,14 +74,23 @@ pub async fn list_conversations(
             }
             if found.len() == limit {
                 let more = i + 1 < page_len || page.has_more;
-                return Ok(ListResult { conversations: found, next: position.filter(|_| more) });
+                return Ok(ListResult {
+                    conversations: found,
+                    next: position.filter(|_| more),
+                });
             }
         }
         if !page.has_more {
-            return Ok(ListResult { conversations: found, next: None });
+            return Ok(ListResult {
+                conversations: found,
+                next: None,
+            });
         }
         if examined >= MAX_EXAMINED {
-            return Ok(ListResult { conversations: found, next: position });
+            return Ok(ListResult {
+                conversations: found,
+                next: position,
+            });
         }
     }
 }

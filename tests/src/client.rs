@@ -39,7 +39,13 @@ pub struct Call {
 }
 
 impl Call {
-    pub(crate) fn new(client: HttpClient, contract: Arc<Contract>, method: Method, base: &str, path: &str) -> Self {
+    pub(crate) fn new(
+        client: HttpClient,
+        contract: Arc<Contract>,
+        method: Method,
+        base: &str,
+        path: &str,
+    ) -> Self {
         Self {
             client,
             contract,
@@ -69,11 +75,16 @@ impl Call {
         let boundary = "glchatTestBoundary7MA4YWxk";
         let mut body = String::new();
         for (name, value) in fields {
-            body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"));
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            ));
         }
         body.push_str(&format!("--{boundary}--\r\n"));
         self.body = Bytes::from(body);
-        self.header("content-type", &format!("multipart/form-data; boundary={boundary}"))
+        self.header(
+            "content-type",
+            &format!("multipart/form-data; boundary={boundary}"),
+        )
     }
 
     pub fn json(mut self, value: &Value) -> Self {
@@ -87,22 +98,51 @@ impl Call {
     }
 
     pub async fn send(self) -> Reply {
-        let mut request = http::Request::builder().method(self.method.clone()).uri(&self.url);
+        let mut request = http::Request::builder()
+            .method(self.method.clone())
+            .uri(&self.url);
         for (name, value) in &self.headers {
             request = request.header(name, value);
         }
-        let request = request.body(Full::new(self.body)).expect("building a request");
-        let response = self.client.0.request(request).await.expect("sending a request");
+        let request = request
+            .body(Full::new(self.body))
+            .expect("building a request");
+        let response = self
+            .client
+            .0
+            .request(request)
+            .await
+            .expect("sending a request");
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.expect("reading a response").to_bytes();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("reading a response")
+            .to_bytes();
         let text = String::from_utf8_lossy(&bytes).into_owned();
-        let body: Value = serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| panic!("{} {} answered {status} with a non-JSON body: {text}", self.method, self.path));
-        if let Err(problem) = self.contract.check(self.method.as_str(), &self.path, status, &body) {
-            panic!("{} {} answered {status} outside the contract: {problem}\nbody: {text}", self.method, self.path);
+        let body: Value = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+            panic!(
+                "{} {} answered {status} with a non-JSON body: {text}",
+                self.method, self.path
+            )
+        });
+        if let Err(problem) = self
+            .contract
+            .check(self.method.as_str(), &self.path, status, &body)
+        {
+            panic!(
+                "{} {} answered {status} outside the contract: {problem}\nbody: {text}",
+                self.method, self.path
+            );
         }
-        Reply { status, headers, body, text }
+        Reply {
+            status,
+            headers,
+            body,
+            text,
+        }
     }
 }
 
@@ -117,14 +157,20 @@ pub struct Reply {
 impl Reply {
     #[track_caller]
     pub fn assert_status(&self, expected: u16) -> &Self {
-        assert_eq!(self.status, expected, "unexpected status; body: {}", self.text);
+        assert_eq!(
+            self.status, expected,
+            "unexpected status; body: {}",
+            self.text
+        );
         self
     }
 
     /// The `detail` of a non-422 error.
     #[track_caller]
     pub fn detail(&self) -> &str {
-        self.body["detail"].as_str().unwrap_or_else(|| panic!("no string detail in {}", self.text))
+        self.body["detail"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no string detail in {}", self.text))
     }
 
     /// The `(loc, type)` pairs of a 422.
@@ -136,7 +182,12 @@ impl Reply {
             .expect("a 422 detail list")
             .iter()
             .map(|e| {
-                let loc = e["loc"].as_array().expect("loc").iter().map(|p| p.as_str().unwrap_or("").to_owned()).collect();
+                let loc = e["loc"]
+                    .as_array()
+                    .expect("loc")
+                    .iter()
+                    .map(|p| p.as_str().unwrap_or("").to_owned())
+                    .collect();
                 (loc, e["type"].as_str().expect("type").to_owned())
             })
             .collect()

@@ -11,10 +11,13 @@ pub struct Contract {
 
 impl Contract {
     pub fn load() -> Self {
-        let spec: Value = serde_json::from_str(glchat_functions::local::OPENAPI).expect("openapi.json is JSON");
+        let spec: Value =
+            serde_json::from_str(glchat_functions::local::OPENAPI).expect("openapi.json is JSON");
         let mut router = matchit::Router::new();
         for path in spec["paths"].as_object().expect("paths").keys() {
-            router.insert(path.clone(), path.clone()).expect("spec paths form a router");
+            router
+                .insert(path.clone(), path.clone())
+                .expect("spec paths form a router");
         }
         Self { spec, router }
     }
@@ -32,14 +35,24 @@ impl Contract {
             _ => Err(format!("a {status} must be {{\"detail\": \"...\"}}")),
         };
         let Ok(matched) = self.router.at(path) else {
-            return if status == 404 { error_shape() } else { Err("undocumented path".into()) };
+            return if status == 404 {
+                error_shape()
+            } else {
+                Err("undocumented path".into())
+            };
         };
         let operation = &self.spec["paths"][matched.value.as_str()][method.to_ascii_lowercase()];
         if operation.is_null() {
-            return if status == 405 { error_shape() } else { Err("undocumented method".into()) };
+            return if status == 405 {
+                error_shape()
+            } else {
+                Err("undocumented method".into())
+            };
         }
         let schema = match status {
-            200 | 422 => &operation["responses"][status.to_string()]["content"]["application/json"]["schema"],
+            200 | 422 => {
+                &operation["responses"][status.to_string()]["content"]["application/json"]["schema"]
+            }
             _ => return error_shape(),
         };
         if schema.is_null() {
@@ -61,7 +74,14 @@ impl Contract {
             .should_validate_formats(true)
             .build(&rooted)
             .map_err(|e| format!("invalid schema: {e}"))?;
-        let errors: Vec<String> = validator.iter_errors(value).map(|e| format!("{} at {}", e, e.instance_path())).collect();
-        if errors.is_empty() { Ok(()) } else { Err(errors.join("; ")) }
+        let errors: Vec<String> = validator
+            .iter_errors(value)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors.join("; "))
+        }
     }
 }

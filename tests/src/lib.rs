@@ -70,18 +70,39 @@ impl TestApp {
         vars.extend(options.extra.iter().cloned());
         let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("test configuration");
         let sdk = glchat_shared::app::load_sdk_config(&config).await;
-        let app = Arc::new(App::new(config, &sdk, Arc::clone(&options.clock)).expect("building the app"));
-        glchat_functions::local::prepare_storage(&app).await.expect("creating the table and bucket");
+        let app =
+            Arc::new(App::new(config, &sdk, Arc::clone(&options.clock)).expect("building the app"));
+        glchat_functions::local::prepare_storage(&app)
+            .await
+            .expect("creating the table and bucket");
         app.dynamodb_calls.take();
 
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binding a free port");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binding a free port");
         let base = format!("http://{}", listener.local_addr().expect("local address"));
-        tokio::spawn(glchat_functions::local::serve(Arc::clone(&app), listener, std::future::pending()));
-        Self { base, app, options, client: client::HttpClient::new(), contract: Arc::new(Contract::load()) }
+        tokio::spawn(glchat_functions::local::serve(
+            Arc::clone(&app),
+            listener,
+            std::future::pending(),
+        ));
+        Self {
+            base,
+            app,
+            options,
+            client: client::HttpClient::new(),
+            contract: Arc::new(Contract::load()),
+        }
     }
 
     pub fn call(&self, method: http::Method, path: &str) -> Call {
-        Call::new(self.client.clone(), Arc::clone(&self.contract), method, &self.base, path)
+        Call::new(
+            self.client.clone(),
+            Arc::clone(&self.contract),
+            method,
+            &self.base,
+            path,
+        )
     }
 
     pub fn get(&self, path: &str) -> Call {
@@ -113,18 +134,34 @@ impl TestApp {
     }
 
     /// Creates a conversation for `user` and returns its JSON.
-    pub async fn create_conversation(&self, user: &str, chatbot: &str, title: Option<&str>) -> serde_json::Value {
+    pub async fn create_conversation(
+        &self,
+        user: &str,
+        chatbot: &str,
+        title: Option<&str>,
+    ) -> serde_json::Value {
         let mut form = vec![("user_id", user), ("chatbot_id", chatbot)];
         if let Some(title) = title {
             form.push(("title", title));
         }
-        let reply = self.post("/conversations").bearer(&self.token(user)).form(&form).send().await;
+        let reply = self
+            .post("/conversations")
+            .bearer(&self.token(user))
+            .form(&form)
+            .send()
+            .await;
         reply.assert_status(200);
         reply.body["conversation"].clone()
     }
 
     /// Appends a message to a conversation as `user` and returns the message JSON.
-    pub async fn append(&self, user: &str, conversation: &str, role: &str, content: &str) -> serde_json::Value {
+    pub async fn append(
+        &self,
+        user: &str,
+        conversation: &str,
+        role: &str,
+        content: &str,
+    ) -> serde_json::Value {
         let reply = self
             .post(&format!("/conversations/{conversation}/messages"))
             .bearer(&self.token(user))

@@ -14,7 +14,12 @@ pub fn claims(user: &str) -> Value {
 }
 
 pub fn bearer(secret: &str, claims: Value) -> String {
-    encode(&Header::default(), &claims, &EncodingKey::from_secret(secret.as_bytes())).expect("signing a test token")
+    encode(
+        &Header::default(),
+        &claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .expect("signing a test token")
 }
 
 /// A `__Secure-next-auth.session-token` value from `next-auth/jwt`'s `encode`.
@@ -30,9 +35,19 @@ pub fn nextauth_cookie(secret: &str, token: Value, max_age_seconds: i64) -> Stri
     "#;
     let output = std::process::Command::new("node")
         .env("NODE_PATH", node_path)
-        .args(["-e", script, &token.to_string(), secret, &max_age_seconds.to_string()])
+        .args([
+            "-e",
+            script,
+            &token.to_string(),
+            secret,
+            &max_age_seconds.to_string(),
+        ])
         .output()
         .expect("running node");
-    assert!(output.status.success(), "next-auth encode failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "next-auth encode failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8(output.stdout).expect("a JWE is ASCII")
 }

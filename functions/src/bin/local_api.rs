@@ -8,19 +8,28 @@ async fn main() -> anyhow::Result<()> {
     telemetry::init();
     let app = App::from_env().await?;
     local::prepare_storage(&app).await?;
-    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
+    let port: u16 = std::env::var("PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(3000);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let base = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
 
-    println!("GLChat conversation API (tenant {}) on {base}", app.config.tenant);
+    println!(
+        "GLChat conversation API (tenant {}) on {base}",
+        app.config.tenant
+    );
     println!("  spec:   {base}/openapi.json");
-    if let Ok(user) = std::env::var("LOCAL_DEV_USER") {
-        if let Some(token) = local::dev_token(&app.config, &user, 24) {
-            println!("  token for user {user:?} (24 h):\n\n{token}\n");
-            println!("Try:\n  curl -s -X POST {base}/conversations -H 'Authorization: Bearer {token}' \\");
-            println!("       -d user_id={user} -d chatbot_id=general -d title=Hello");
-            println!("  curl -s {base}/conversations -H 'Authorization: Bearer {token}'\n");
-        }
+    let dev_user = std::env::var("LOCAL_DEV_USER").ok();
+    if let Some(user) = dev_user
+        && let Some(token) = local::dev_token(&app.config, &user, 24)
+    {
+        println!("  bearer token for user {user:?}, valid 24 h:\n\n{token}\n");
+        println!("Try it:\n");
+        println!(
+            "  curl -s -X POST {base}/conversations -H 'Authorization: Bearer {token}' -d user_id={user} -d chatbot_id=general -d title=Hello\n"
+        );
+        println!("  curl -s {base}/conversations -H 'Authorization: Bearer {token}'\n");
     }
     let shutdown = async {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())

@@ -29,13 +29,22 @@ pub async fn handle(app: Arc<App>, req: Request) -> Result<Response<Body>, ApiEr
     let id: ConversationId = path_param(&req, "conversation_id", not_found())?;
     let window = Fields::query(&req).parse(|f| {
         let limit: Option<i64> = f.optional("limit");
-        f.check("limit", limit.is_none_or(|l| l >= 0), Issue::GreaterThanEqual(0));
+        f.check(
+            "limit",
+            limit.is_none_or(|l| l >= 0),
+            Issue::GreaterThanEqual(0),
+        );
         let max_date: Option<MaxDate> = f.optional("max_date");
-        MessageWindow::newest_before(limit.and_then(|l| usize::try_from(l).ok()), max_date.and_then(|d| d.0))
+        MessageWindow::newest_before(
+            limit.and_then(|l| usize::try_from(l).ok()),
+            max_date.and_then(|d| d.0),
+        )
     })?;
 
     let view = app.store.load_conversation(&id, window).await?;
-    let view = view.filter(|v| v.conversation.user_id == caller.user_id).ok_or_else(not_found)?;
+    let view = view
+        .filter(|v| v.conversation.user_id == caller.user_id)
+        .ok_or_else(not_found)?;
     ok_json(&json!({
         "conversation": Conversation::from(view.conversation),
         "messages": view.messages,

@@ -30,13 +30,27 @@ pub async fn handle(app: Arc<App>, req: Request) -> Result<Response<Body>, ApiEr
         let limit = f.optional("limit").unwrap_or(DEFAULT_LIMIT);
         f.check("limit", limit >= 1, Issue::GreaterThanEqual(1));
         f.check("limit", limit <= MAX_LIMIT, Issue::LessThanEqual(MAX_LIMIT));
-        Input { query: f.optional("query"), chatbot_id: f.optional("chatbot_id"), cursor: f.optional("cursor"), limit }
+        Input {
+            query: f.optional("query"),
+            chatbot_id: f.optional("chatbot_id"),
+            cursor: f.optional("cursor"),
+            limit,
+        }
     })?;
 
-    let needle = input.query.as_deref().map(fold).filter(|q| !q.trim().is_empty());
+    let needle = input
+        .query
+        .as_deref()
+        .map(fold)
+        .filter(|q| !q.trim().is_empty());
     let chatbot = input.chatbot_id.as_ref().map_or("", |c| c.as_str());
     // The cursor is only good for the same user, chatbot filter and search text.
-    let scope = ["conversations", caller.user_id.as_str(), chatbot, needle.as_deref().unwrap_or("")];
+    let scope = [
+        "conversations",
+        caller.user_id.as_str(),
+        chatbot,
+        needle.as_deref().unwrap_or(""),
+    ];
     let after = match &input.cursor {
         None => None,
         Some(raw) => Some(
@@ -50,9 +64,12 @@ pub async fn handle(app: Arc<App>, req: Request) -> Result<Response<Body>, ApiEr
     let limit = usize::try_from(input.limit).unwrap_or(1);
     let (page, count) = tokio::try_join!(
         list_conversations(&app.store, &index, after, limit, needle.as_deref()),
-        app.store.count_conversations(&caller.user_id, input.chatbot_id.as_ref()),
+        app.store
+            .count_conversations(&caller.user_id, input.chatbot_id.as_ref()),
     )?;
-    let cursor = page.next.map(|position| app.cursors.sign(&scope, &position));
+    let cursor = page
+        .next
+        .map(|position| app.cursors.sign(&scope, &position));
     ok_json(&json!({
         "conversations": page.conversations,
         "cursor": cursor,

@@ -15,9 +15,14 @@ use serde_json::json;
 pub async fn handle(app: Arc<App>, req: Request) -> Result<Response<Body>, ApiError> {
     let caller = app.auth.authenticate(req.headers())?;
     let id: ConversationId = path_param(&req, "conversation_id", not_found())?;
-    let title: Title = Fields::body(&req, BodyKind::Form).await?.parse(|f| f.required("title"))?;
+    let title: Title = Fields::body(&req, BodyKind::Form)
+        .await?
+        .parse(|f| f.required("title"))?;
 
-    let renamed = app.store.rename_conversation(&id, &caller.user_id, title.as_str()).await?;
+    let renamed = app
+        .store
+        .rename_conversation(&id, &caller.user_id, title.as_str())
+        .await?;
     let record = renamed.ok_or_else(not_found)?;
     ok_json(&json!({ "conversation": Conversation::from(record) }))
 }

@@ -17,13 +17,26 @@ impl JwtVerifier {
             reason: e.to_string(),
         };
         let (algorithm, key) = match config.algorithm {
-            JwtAlgorithm::Hs256 => (Algorithm::HS256, DecodingKey::from_secret(config.key.as_bytes())),
-            JwtAlgorithm::Rs256 => (Algorithm::RS256, DecodingKey::from_rsa_pem(config.key.as_bytes()).map_err(invalid)?),
-            JwtAlgorithm::Es256 => (Algorithm::ES256, DecodingKey::from_ec_pem(config.key.as_bytes()).map_err(invalid)?),
+            JwtAlgorithm::Hs256 => (
+                Algorithm::HS256,
+                DecodingKey::from_secret(config.key.as_bytes()),
+            ),
+            JwtAlgorithm::Rs256 => (
+                Algorithm::RS256,
+                DecodingKey::from_rsa_pem(config.key.as_bytes()).map_err(invalid)?,
+            ),
+            JwtAlgorithm::Es256 => (
+                Algorithm::ES256,
+                DecodingKey::from_ec_pem(config.key.as_bytes()).map_err(invalid)?,
+            ),
         };
         // One algorithm only: a token cannot pick its own (no "none", no HS/RS confusion).
         let mut validation = Validation::new(algorithm);
-        validation.set_required_spec_claims(&["exp", "sub"]);
+        // A configured issuer or audience must also be present, not only match when present.
+        let mut required = vec!["exp", "sub"];
+        required.extend(config.issuer.as_ref().map(|_| "iss"));
+        required.extend(config.audience.as_ref().map(|_| "aud"));
+        validation.set_required_spec_claims(&required);
         validation.validate_exp = true;
         validation.validate_nbf = true;
         match &config.issuer {
@@ -66,7 +79,12 @@ mod tests {
     }
 
     fn token(claims: serde_json::Value, secret: &str) -> String {
-        encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret.as_bytes())).unwrap()
+        encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(secret.as_bytes()),
+        )
+        .unwrap()
     }
 
     fn in_an_hour() -> i64 {
@@ -76,12 +94,29 @@ mod tests {
     #[test]
     fn accepts_a_valid_token_and_refuses_tampering() {
         let v = JwtVerifier::new(&config(None, None)).unwrap();
-        let good = token(json!({"sub": "u1", "exp": in_an_hour(), "aud": "whatever"}), "secret");
+        let good = token(
+            json!({"sub": "u1", "exp": in_an_hour(), "aud": "whatever"}),
+            "secret",
+        );
         assert_eq!(v.verify(&good).unwrap().sub, "u1");
-        assert!(v.verify(&token(json!({"sub": "u1", "exp": in_an_hour()}), "other")).is_none());
-        assert!(v.verify(&token(json!({"sub": "u1"}), "secret")).is_none(), "exp is required");
-        assert!(v.verify(&token(json!({"sub": "u1", "exp": 1_000}), "secret")).is_none(), "expired");
-        assert!(v.verify(&token(json!({"exp": in_an_hour()}), "secret")).is_none(), "sub is required");
+        assert!(
+            v.verify(&token(json!({"sub": "u1", "exp": in_an_hour()}), "other"))
+                .is_none()
+        );
+        assert!(
+            v.verify(&token(json!({"sub": "u1"}), "secret")).is_none(),
+            "exp is required"
+        );
+        assert!(
+            v.verify(&token(json!({"sub": "u1", "exp": 1_000}), "secret"))
+                .is_none(),
+            "expired"
+        );
+        assert!(
+            v.verify(&token(json!({"exp": in_an_hour()}), "secret"))
+                .is_none(),
+            "sub is required"
+        );
         let mut tampered = good.clone();
         tampered.insert(good.find('.').unwrap() + 2, 'x');
         assert!(v.verify(&tampered).is_none());
@@ -90,10 +125,25 @@ mod tests {
     #[test]
     fn checks_issuer_and_audience_when_configured() {
         let v = JwtVerifier::new(&config(Some("https://id.example"), Some("glchat"))).unwrap();
-        let claims = |iss: &str, aud: &str| json!({"sub": "u", "exp": in_an_hour(), "iss": iss, "aud": aud});
-        assert!(v.verify(&token(claims("https://id.example", "glchat"), "secret")).is_some());
-        assert!(v.verify(&token(claims("https://evil.example", "glchat"), "secret")).is_none());
-        assert!(v.verify(&token(claims("https://id.example", "other"), "secret")).is_none());
+        let claims =
+            |iss: &str, aud: &str| json!({"sub": "u", "exp": in_an_hour(), "iss": iss, "aud": aud});
+        assert!(
+            v.verify(&token(claims("https://id.example", "glchat"), "secret"))
+                .is_some()
+        );
+        assert!(
+            v.verify(&token(claims("https://evil.example", "glchat"), "secret"))
+                .is_none()
+        );
+        assert!(
+            v.verify(&token(claims("https://id.example", "other"), "secret"))
+                .is_none()
+        );
+        let bare = json!({"sub": "u", "exp": in_an_hour()});
+        assert!(
+            v.verify(&token(bare, "secret")).is_none(),
+            "iss and aud must be present"
+        );
     }
 
     #[test]

@@ -45,7 +45,9 @@ pub struct Authenticator {
 
 impl std::fmt::Debug for Authenticator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Authenticator").field("tenant", &self.tenant).finish_non_exhaustive()
+        f.debug_struct("Authenticator")
+            .field("tenant", &self.tenant)
+            .finish_non_exhaustive()
     }
 }
 
@@ -54,7 +56,10 @@ impl Authenticator {
         Ok(Self {
             tenant: config.tenant.clone(),
             jwt: jwt::JwtVerifier::new(&config.jwt)?,
-            nextauth: config.nextauth_secret.as_deref().map(nextauth::NextAuthDecoder::new),
+            nextauth: config
+                .nextauth_secret
+                .as_deref()
+                .map(nextauth::NextAuthDecoder::new),
         })
     }
 
@@ -62,7 +67,9 @@ impl Authenticator {
     pub fn authenticate(&self, headers: &HeaderMap) -> Result<Caller, ApiError> {
         let claims = if let Some(token) = bearer_token(headers) {
             self.jwt.verify(token)
-        } else if let (Some(decoder), Some(cookie)) = (&self.nextauth, nextauth::session_cookie(headers)) {
+        } else if let (Some(decoder), Some(cookie)) =
+            (&self.nextauth, nextauth::session_cookie(headers))
+        {
             decoder.decode(&cookie)
         } else {
             None
@@ -75,7 +82,10 @@ impl Authenticator {
             return Err(ApiError::Forbidden(Text::TenantMismatch));
         }
         self.check_tenant_header(headers)?;
-        Ok(Caller { is_admin: claims.is_admin(), user_id })
+        Ok(Caller {
+            is_admin: claims.is_admin(),
+            user_id,
+        })
     }
 
     /// `X-Tenant-ID`, when sent, must name this deployment's tenant. Public endpoints
@@ -92,5 +102,8 @@ impl Authenticator {
 fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.trim().split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
 }

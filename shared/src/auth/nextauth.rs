@@ -29,7 +29,8 @@ const LEEWAY_SECONDS: i64 = 60;
 pub fn derive_nextauth_key(secret: &str) -> [u8; 32] {
     let hkdf = Hkdf::<Sha256>::new(Some(b""), secret.as_bytes());
     let mut key = [0u8; 32];
-    hkdf.expand(HKDF_INFO, &mut key).expect("32 bytes is a valid HKDF-SHA256 length");
+    hkdf.expand(HKDF_INFO, &mut key)
+        .expect("32 bytes is a valid HKDF-SHA256 length");
     key
 }
 
@@ -48,7 +49,9 @@ struct ProtectedHeader {
 impl NextAuthDecoder {
     pub(super) fn new(secret: &str) -> Self {
         let key = derive_nextauth_key(secret);
-        Self { cipher: Aes256Gcm::new_from_slice(&key).expect("the key is 32 bytes") }
+        Self {
+            cipher: Aes256Gcm::new_from_slice(&key).expect("the key is 32 bytes"),
+        }
     }
 
     /// The claims of a session cookie that decrypts and has not expired.
@@ -67,8 +70,13 @@ impl NextAuthDecoder {
         let [header_b64, encrypted_key, iv, ciphertext, tag] = parts.as_slice() else {
             return None;
         };
-        let header: ProtectedHeader = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header_b64).ok()?).ok()?;
-        if header.alg != "dir" || header.enc != "A256GCM" || header.zip.is_some() || !encrypted_key.is_empty() {
+        let header: ProtectedHeader =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header_b64).ok()?).ok()?;
+        if header.alg != "dir"
+            || header.enc != "A256GCM"
+            || header.zip.is_some()
+            || !encrypted_key.is_empty()
+        {
             tracing::debug!("session cookie with an unexpected JWE header");
             return None;
         }
@@ -82,7 +90,13 @@ impl NextAuthDecoder {
         // The additional authenticated data of a compact JWE is the encoded protected header.
         let plaintext = self
             .cipher
-            .decrypt(Nonce::from_slice(&iv), Payload { msg: &sealed, aad: header_b64.as_bytes() })
+            .decrypt(
+                Nonce::from_slice(&iv),
+                Payload {
+                    msg: &sealed,
+                    aad: header_b64.as_bytes(),
+                },
+            )
             .ok()?;
         serde_json::from_slice(&plaintext).ok()
     }
@@ -97,10 +111,13 @@ pub(super) fn session_cookie(headers: &HeaderMap) -> Option<String> {
         for cookie in cookie::Cookie::split_parse(text).flatten() {
             if cookie.name() == NEXTAUTH_COOKIE {
                 whole = Some(cookie.value().to_owned());
-            } else if let Some(index) = cookie.name().strip_prefix(NEXTAUTH_COOKIE).and_then(|rest| rest.strip_prefix('.')) {
-                if let Ok(index) = index.parse::<usize>() {
-                    chunks.push((index, cookie.value().to_owned()));
-                }
+            } else if let Some(index) = cookie
+                .name()
+                .strip_prefix(NEXTAUTH_COOKIE)
+                .and_then(|rest| rest.strip_prefix('.'))
+                .and_then(|index| index.parse::<usize>().ok())
+            {
+                chunks.push((index, cookie.value().to_owned()));
             }
         }
     }
@@ -108,7 +125,10 @@ pub(super) fn session_cookie(headers: &HeaderMap) -> Option<String> {
         return whole;
     }
     chunks.sort_by_key(|(i, _)| *i);
-    let contiguous = chunks.iter().enumerate().all(|(expected, (i, _))| expected == *i);
+    let contiguous = chunks
+        .iter()
+        .enumerate()
+        .all(|(expected, (i, _))| expected == *i);
     (!chunks.is_empty() && contiguous).then(|| chunks.into_iter().map(|(_, v)| v).collect())
 }
 
@@ -124,10 +144,21 @@ mod tests {
         let header_b64 = URL_SAFE_NO_PAD.encode(header);
         let nonce = Aes256Gcm::generate_nonce(&mut aes_gcm::aead::OsRng);
         let sealed = cipher
-            .encrypt(&nonce, Payload { msg: claims.to_string().as_bytes(), aad: header_b64.as_bytes() })
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: claims.to_string().as_bytes(),
+                    aad: header_b64.as_bytes(),
+                },
+            )
             .unwrap();
         let (ct, tag) = sealed.split_at(sealed.len() - 16);
-        format!("{header_b64}..{}.{}.{}", URL_SAFE_NO_PAD.encode(nonce), URL_SAFE_NO_PAD.encode(ct), URL_SAFE_NO_PAD.encode(tag))
+        format!(
+            "{header_b64}..{}.{}.{}",
+            URL_SAFE_NO_PAD.encode(nonce),
+            URL_SAFE_NO_PAD.encode(ct),
+            URL_SAFE_NO_PAD.encode(tag)
+        )
     }
 
     const HEADER: &str = r#"{"alg":"dir","enc":"A256GCM"}"#;
@@ -143,20 +174,35 @@ mod tests {
     #[test]
     fn decrypts_with_the_right_secret_only() {
         let token = seal("s3cret", &claims(later()), HEADER);
-        assert_eq!(NextAuthDecoder::new("s3cret").decode(&token).unwrap().sub, "u1");
+        assert_eq!(
+            NextAuthDecoder::new("s3cret").decode(&token).unwrap().sub,
+            "u1"
+        );
         assert!(NextAuthDecoder::new("other").decode(&token).is_none());
     }
 
     #[test]
     fn refuses_expired_tampered_and_foreign_headers() {
         let decoder = NextAuthDecoder::new("s3cret");
-        assert!(decoder.decode(&seal("s3cret", &claims(1_000), HEADER)).is_none());
+        assert!(
+            decoder
+                .decode(&seal("s3cret", &claims(1_000), HEADER))
+                .is_none()
+        );
         let token = seal("s3cret", &claims(later()), HEADER);
         let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
         let flipped = if parts[3].starts_with('A') { "B" } else { "A" };
         parts[3].replace_range(0..1, flipped);
         assert!(decoder.decode(&parts.join(".")).is_none());
-        assert!(decoder.decode(&seal("s3cret", &claims(later()), r#"{"alg":"dir","enc":"A128GCM"}"#)).is_none());
+        assert!(
+            decoder
+                .decode(&seal(
+                    "s3cret",
+                    &claims(later()),
+                    r#"{"alg":"dir","enc":"A128GCM"}"#
+                ))
+                .is_none()
+        );
         assert!(decoder.decode("not.a.jwe").is_none());
     }
 
@@ -164,11 +210,22 @@ mod tests {
     fn joins_chunked_cookies_in_order() {
         let mut headers = HeaderMap::new();
         let name = NEXTAUTH_COOKIE;
-        headers.insert(http::header::COOKIE, format!("{name}.1=def; other=1; {name}.0=abc").parse().unwrap());
+        headers.insert(
+            http::header::COOKIE,
+            format!("{name}.1=def; other=1; {name}.0=abc")
+                .parse()
+                .unwrap(),
+        );
         assert_eq!(session_cookie(&headers).as_deref(), Some("abcdef"));
-        headers.insert(http::header::COOKIE, format!("{name}.1=def").parse().unwrap());
+        headers.insert(
+            http::header::COOKIE,
+            format!("{name}.1=def").parse().unwrap(),
+        );
         assert_eq!(session_cookie(&headers), None, "a chunk is missing");
-        headers.insert(http::header::COOKIE, format!("{name}=whole; {name}.0=abc").parse().unwrap());
+        headers.insert(
+            http::header::COOKIE,
+            format!("{name}=whole; {name}.0=abc").parse().unwrap(),
+        );
         assert_eq!(session_cookie(&headers).as_deref(), Some("whole"));
     }
 }

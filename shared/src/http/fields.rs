@@ -147,7 +147,8 @@ impl Fields {
             .unwrap_or("");
         // Lower-cased for matching only: the multipart boundary is case-sensitive.
         let content_type = raw_content_type.to_ascii_lowercase();
-        let is_json = content_type.starts_with("application/json") || content_type.contains("+json");
+        let is_json =
+            content_type.starts_with("application/json") || content_type.contains("+json");
         match kind {
             BodyKind::Json => Self::json(bytes),
             BodyKind::JsonOrForm if is_json => Self::json(bytes),
@@ -174,14 +175,23 @@ impl Fields {
     }
 
     fn new(loc: Loc, values: Values, empty_is_missing: bool) -> Self {
-        Self { loc, values, empty_is_missing, errors: Vec::new() }
+        Self {
+            loc,
+            values,
+            empty_is_missing,
+            errors: Vec::new(),
+        }
     }
 
     /// Reads the fields with `read` and returns its result, or the 422 listing
     /// every missing or malformed field.
     pub fn parse<T>(mut self, read: impl FnOnce(&mut Self) -> T) -> Result<T, ApiError> {
         let value = read(&mut self);
-        if self.errors.is_empty() { Ok(value) } else { Err(ApiError::Validation(self.errors)) }
+        if self.errors.is_empty() {
+            Ok(value)
+        } else {
+            Err(ApiError::Validation(self.errors))
+        }
     }
 
     /// A field that must be present and valid.
@@ -190,7 +200,12 @@ impl Fields {
             Some(value) => value,
             None => {
                 if !self.errors.iter().any(|e| e.field.as_deref() == Some(name)) {
-                    self.errors.push(FieldError::new(self.loc, name, Issue::Missing, self.raw(name)));
+                    self.errors.push(FieldError::new(
+                        self.loc,
+                        name,
+                        Issue::Missing,
+                        self.raw(name),
+                    ));
                 }
                 T::default()
             }
@@ -201,7 +216,11 @@ impl Fields {
     pub fn optional<T: FromField>(&mut self, name: &str) -> Option<T> {
         let parsed = match &self.values {
             Values::Pairs(pairs) => {
-                let raw = pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+                let raw = pairs
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.as_str());
                 match raw {
                     None => return None,
                     Some("") if self.empty_is_missing => return None,
@@ -216,7 +235,8 @@ impl Fields {
         match parsed {
             Ok(value) => Some(value),
             Err(issue) => {
-                self.errors.push(FieldError::new(self.loc, name, issue, self.raw(name)));
+                self.errors
+                    .push(FieldError::new(self.loc, name, issue, self.raw(name)));
                 None
             }
         }
@@ -225,7 +245,8 @@ impl Fields {
     /// Checks a value already read, recording `issue` against `name` when `check` fails.
     pub fn check(&mut self, name: &str, ok: bool, issue: Issue) {
         if !ok {
-            self.errors.push(FieldError::new(self.loc, name, issue, self.raw(name)));
+            self.errors
+                .push(FieldError::new(self.loc, name, issue, self.raw(name)));
         }
     }
 
@@ -244,12 +265,20 @@ impl Fields {
 }
 
 fn whole_body_error(issue: Issue, input: Value) -> ApiError {
-    ApiError::Validation(vec![FieldError { loc: Loc::Body, field: None, issue, input }])
+    ApiError::Validation(vec![FieldError {
+        loc: Loc::Body,
+        field: None,
+        issue,
+        input,
+    }])
 }
 
 /// The text fields of a multipart body. File parts are not fields of any endpoint here
 /// and are skipped; a malformed body answers 422 for the body as a whole.
-async fn multipart_pairs(content_type: &str, bytes: Bytes) -> Result<Vec<(String, String)>, ApiError> {
+async fn multipart_pairs(
+    content_type: &str,
+    bytes: Bytes,
+) -> Result<Vec<(String, String)>, ApiError> {
     let boundary = multer::parse_boundary(content_type)
         .map_err(|_| whole_body_error(Issue::ModelType, Value::Null))?;
     let stream = futures::stream::once(async move { Ok::<Bytes, std::convert::Infallible>(bytes) });
@@ -261,18 +290,27 @@ async fn multipart_pairs(content_type: &str, bytes: Bytes) -> Result<Vec<(String
             Ok(None) => break,
             Err(_) => return Err(whole_body_error(Issue::ModelType, Value::Null)),
         };
-        let Some(name) = field.name().map(str::to_owned) else { continue };
+        let Some(name) = field.name().map(str::to_owned) else {
+            continue;
+        };
         if field.file_name().is_some() {
             continue;
         }
-        let text = field.text().await.map_err(|_| whole_body_error(Issue::StringType, Value::Null))?;
+        let text = field
+            .text()
+            .await
+            .map_err(|_| whole_body_error(Issue::StringType, Value::Null))?;
         pairs.push((name, text));
     }
     Ok(pairs)
 }
 
 /// Path parameters are ids; one that cannot be an id names nothing, so it is a 404.
-pub fn path_param<T: FromField>(req: &Request, name: &str, not_found: ApiError) -> Result<T, ApiError> {
+pub fn path_param<T: FromField>(
+    req: &Request,
+    name: &str,
+    not_found: ApiError,
+) -> Result<T, ApiError> {
     use lambda_http::RequestExt;
     req.path_parameters()
         .first(name)
@@ -301,14 +339,24 @@ mod tests {
     }
 
     fn read(f: &mut Fields) -> Input {
-        Input { user_id: f.required("user_id"), title: f.optional("title"), chatbot_id: f.required("chatbot_id") }
+        Input {
+            user_id: f.required("user_id"),
+            title: f.optional("title"),
+            chatbot_id: f.required("chatbot_id"),
+        }
     }
 
     #[tokio::test]
     async fn form_collects_every_missing_field_and_drops_empty_values() {
         let req = request("application/x-www-form-urlencoded", "user_id=&title=Hi");
-        let err = Fields::body(&req, BodyKind::Form).await.unwrap().parse(read).unwrap_err();
-        let ApiError::Validation(errors) = err else { panic!("expected 422") };
+        let err = Fields::body(&req, BodyKind::Form)
+            .await
+            .unwrap()
+            .parse(read)
+            .unwrap_err();
+        let ApiError::Validation(errors) = err else {
+            panic!("expected 422")
+        };
         let names: Vec<_> = errors.iter().map(|e| e.field.clone().unwrap()).collect();
         assert_eq!(names, ["user_id", "chatbot_id"]);
         assert!(errors.iter().all(|e| e.issue == Issue::Missing));
@@ -319,9 +367,20 @@ mod tests {
         let multipart = "--XyZ\r\nContent-Disposition: form-data; name=\"user_id\"\r\n\r\nu1\r\n\
                          --XyZ\r\nContent-Disposition: form-data; name=\"chatbot_id\"\r\n\r\nbot\r\n--XyZ--\r\n";
         let req = request("multipart/form-data; boundary=XyZ", multipart);
-        let from_multipart = Fields::body(&req, BodyKind::Form).await.unwrap().parse(read).unwrap();
-        let req = request("application/json", r#"{"user_id":"u1","chatbot_id":"bot","title":null}"#);
-        let from_json = Fields::body(&req, BodyKind::JsonOrForm).await.unwrap().parse(read).unwrap();
+        let from_multipart = Fields::body(&req, BodyKind::Form)
+            .await
+            .unwrap()
+            .parse(read)
+            .unwrap();
+        let req = request(
+            "application/json",
+            r#"{"user_id":"u1","chatbot_id":"bot","title":null}"#,
+        );
+        let from_json = Fields::body(&req, BodyKind::JsonOrForm)
+            .await
+            .unwrap()
+            .parse(read)
+            .unwrap();
         assert_eq!(from_multipart, from_json);
         assert_eq!(from_json.user_id.as_str(), "u1");
     }
@@ -329,15 +388,27 @@ mod tests {
     #[tokio::test]
     async fn json_type_errors_name_the_field() {
         let req = request("application/json", r#"{"user_id":5,"chatbot_id":"b"}"#);
-        let err = Fields::body(&req, BodyKind::Json).await.unwrap().parse(read).unwrap_err();
-        let ApiError::Validation(errors) = err else { panic!("expected 422") };
+        let err = Fields::body(&req, BodyKind::Json)
+            .await
+            .unwrap()
+            .parse(read)
+            .unwrap_err();
+        let ApiError::Validation(errors) = err else {
+            panic!("expected 422")
+        };
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].issue, Issue::StringType);
         assert_eq!(errors[0].input, Value::from(5));
         let req = request("application/json", "[1]");
-        assert!(matches!(Fields::body(&req, BodyKind::Json).await, Err(ApiError::Validation(_))));
+        assert!(matches!(
+            Fields::body(&req, BodyKind::Json).await,
+            Err(ApiError::Validation(_))
+        ));
         let req = request("application/json", "{oops");
-        assert!(matches!(Fields::body(&req, BodyKind::Json).await, Err(ApiError::Validation(_))));
+        assert!(matches!(
+            Fields::body(&req, BodyKind::Json).await,
+            Err(ApiError::Validation(_))
+        ));
     }
 
     #[test]

@@ -7,6 +7,7 @@ use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 
 /// The operation names (`Query`, `TransactWriteItems`, ...) seen since the last `take`.
@@ -32,13 +33,20 @@ impl Intercept for CallCounter {
         "CallCounter"
     }
 
-    fn read_before_execution(
+    // Once per operation (retries are not new calls), after the operation's own
+    // configuration, which carries its name, is in the bag.
+    fn read_before_serialization(
         &self,
         _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         if let Some(metadata) = cfg.load::<Metadata>() {
-            self.0 .0.lock().unwrap_or_else(|e| e.into_inner()).push(metadata.name().to_owned());
+            self.0
+                .0
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(metadata.name().to_owned());
         }
         Ok(())
     }

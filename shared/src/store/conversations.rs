@@ -22,7 +22,10 @@ pub struct ListPosition {
 
 impl ListPosition {
     pub fn of(record: &ConversationRecord) -> Self {
-        Self { a: keys::activity(record.updated_time, &record.id), id: record.id.clone() }
+        Self {
+            a: keys::activity(record.updated_time, &record.id),
+            id: record.id.clone(),
+        }
     }
 }
 
@@ -45,12 +48,20 @@ pub struct MessageWindow {
 impl MessageWindow {
     /// The newest `limit` messages created strictly before `max_date`.
     pub fn newest_before(limit: Option<usize>, max_date: Option<ClientInstant>) -> Self {
-        let Some(max_date) = max_date else { return Self { limit, up_to: None } };
+        let Some(max_date) = max_date else {
+            return Self { limit, up_to: None };
+        };
         // Message ids are ULIDs whose time part is the creation millisecond: every id
         // created before `max_date` is at most the largest ULID of the millisecond before.
         match max_date.ceil_unix_ms().min(MAX_ULID_MS + 1).checked_sub(1) {
-            Some(ms) => Self { limit, up_to: Some(ulid::Ulid::from_parts(ms, u128::MAX)) },
-            None => Self { limit: Some(0), up_to: None },
+            Some(ms) => Self {
+                limit,
+                up_to: Some(ulid::Ulid::from_parts(ms, u128::MAX)),
+            },
+            None => Self {
+                limit: Some(0),
+                up_to: None,
+            },
         }
     }
 }
@@ -80,8 +91,12 @@ fn counter_increment(table: &str, key: &Key, by: i64) -> anyhow::Result<Transact
 impl Store {
     /// Writes a new conversation and bumps the user's counters in one transaction.
     /// Returns `false` when a conversation with this id already exists (nothing written).
-    pub async fn create_conversation(&self, record: &ConversationRecord) -> Result<bool, StoreError> {
-        let item = CollectionItem::Conversation(ConversationItem::new(record.clone())).to_attributes()?;
+    pub async fn create_conversation(
+        &self,
+        record: &ConversationRecord,
+    ) -> Result<bool, StoreError> {
+        let item =
+            CollectionItem::Conversation(ConversationItem::new(record.clone())).to_attributes()?;
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
@@ -92,7 +107,11 @@ impl Store {
             .client
             .transact_write_items()
             .transact_items(TransactWriteItem::builder().put(put).build())
-            .transact_items(counter_increment(&self.table, &keys::counter_total(&record.user_id), 1)?)
+            .transact_items(counter_increment(
+                &self.table,
+                &keys::counter_total(&record.user_id),
+                1,
+            )?)
             .transact_items(counter_increment(
                 &self.table,
                 &keys::counter_chatbot(&record.user_id, &record.chatbot_id),
@@ -103,7 +122,11 @@ impl Store {
         match result {
             Ok(_) => Ok(true),
             Err(err) => match cancellation_reasons(&err) {
-                Some(reasons) if reasons.first().is_some_and(|r| r.as_deref() == Some("ConditionalCheckFailed")) => {
+                Some(reasons)
+                    if reasons
+                        .first()
+                        .is_some_and(|r| r.as_deref() == Some("ConditionalCheckFailed")) =>
+                {
                     Ok(false)
                 }
                 _ => Err(sdk_error(err, "creating a conversation")),
@@ -139,13 +162,18 @@ impl Store {
             .iter()
             .map(|item| conversation_record(item.clone()))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let has_more = items.len() > limit || (items.len() == limit && output.last_evaluated_key().is_some());
+        let has_more =
+            items.len() > limit || (items.len() == limit && output.last_evaluated_key().is_some());
         items.truncate(limit);
         Ok(ConversationPage { items, has_more })
     }
 
     /// How many conversations the user has, with one chatbot or in all.
-    pub async fn count_conversations(&self, user: &UserId, chatbot: Option<&ChatbotId>) -> Result<u64, StoreError> {
+    pub async fn count_conversations(
+        &self,
+        user: &UserId,
+        chatbot: Option<&ChatbotId>,
+    ) -> Result<u64, StoreError> {
         let key = match chatbot {
             Some(bot) => keys::counter_chatbot(user, bot),
             None => keys::counter_total(user),
@@ -180,24 +208,39 @@ impl Store {
             .table_name(&self.table)
             .key_condition_expression("PK = :pk AND SK < :messages")
             .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
-            .expression_attribute_values(":messages", AttributeValue::S(keys::before_messages().to_owned()))
+            .expression_attribute_values(
+                ":messages",
+                AttributeValue::S(keys::before_messages().to_owned()),
+            )
             .consistent_read(true)
             .send();
         let (head, messages) = tokio::try_join!(
-            async { head.await.map_err(|e| sdk_error(e, "reading a conversation")) },
+            async {
+                head.await
+                    .map_err(|e| sdk_error(e, "reading a conversation"))
+            },
             self.newest_messages(&pk, window),
         )?;
         let mut conversation = None;
         for item in head.items() {
-            if let CollectionItem::Conversation(found) = CollectionItem::from_attributes(item.clone())? {
+            if let CollectionItem::Conversation(found) =
+                CollectionItem::from_attributes(item.clone())?
+            {
                 conversation = Some(found.record);
             }
         }
-        Ok(conversation.map(|conversation| ConversationView { conversation, messages }))
+        Ok(conversation.map(|conversation| ConversationView {
+            conversation,
+            messages,
+        }))
     }
 
     /// The newest messages of a window, returned oldest first.
-    async fn newest_messages(&self, pk: &str, window: MessageWindow) -> Result<Vec<Message>, StoreError> {
+    async fn newest_messages(
+        &self,
+        pk: &str,
+        window: MessageWindow,
+    ) -> Result<Vec<Message>, StoreError> {
         if window.limit == Some(0) {
             return Ok(Vec::new());
         }
@@ -223,7 +266,9 @@ impl Store {
                 .await
                 .map_err(|e| sdk_error(e, "reading messages"))?;
             for item in output.items() {
-                if let CollectionItem::Message(found) = CollectionItem::from_attributes(item.clone())? {
+                if let CollectionItem::Message(found) =
+                    CollectionItem::from_attributes(item.clone())?
+                {
                     messages.push(found.message);
                 }
             }
@@ -259,7 +304,9 @@ impl Store {
             .await;
         match result {
             Ok(output) => {
-                let item = output.attributes.context("UpdateItem returned no attributes")?;
+                let item = output
+                    .attributes
+                    .context("UpdateItem returned no attributes")?;
                 Ok(Some(conversation_record(item)?))
             }
             Err(err)

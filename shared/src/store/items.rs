@@ -64,7 +64,11 @@ pub(crate) struct MessageItem {
 impl MessageItem {
     pub fn new(message: Message) -> Self {
         let key = keys::message(&message.conversation_id, &message.id);
-        Self { pk: key.pk, sk: key.sk, message }
+        Self {
+            pk: key.pk,
+            sk: key.sk,
+            message,
+        }
     }
 }
 

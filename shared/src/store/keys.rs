@@ -64,17 +64,26 @@ pub fn conversation_pk(id: &ConversationId) -> String {
 }
 
 pub fn conversation(id: &ConversationId) -> Key {
-    Key { pk: conversation_pk(id), sk: CONVERSATION_SK.to_owned() }
+    Key {
+        pk: conversation_pk(id),
+        sk: CONVERSATION_SK.to_owned(),
+    }
 }
 
 pub fn message(conversation: &ConversationId, id: &MessageId) -> Key {
-    Key { pk: conversation_pk(conversation), sk: format!("{MESSAGE_PREFIX}{}", id.as_str()) }
+    Key {
+        pk: conversation_pk(conversation),
+        sk: format!("{MESSAGE_PREFIX}{}", id.as_str()),
+    }
 }
 
 /// The sort key range of a conversation's messages, up to (and including) `last`,
 /// or all of them.
 pub fn message_range(last: Option<&MessageId>) -> (String, String) {
-    let end = last.map_or_else(|| MESSAGE_RANGE_END.to_owned(), |id| format!("{MESSAGE_PREFIX}{}", id.as_str()));
+    let end = last.map_or_else(
+        || MESSAGE_RANGE_END.to_owned(),
+        |id| format!("{MESSAGE_PREFIX}{}", id.as_str()),
+    );
     (MESSAGE_PREFIX.to_owned(), end)
 }
 
@@ -91,7 +100,11 @@ pub fn user_conversations(user: &UserId) -> String {
 
 /// The user's conversations with one chatbot (GSI2 partition).
 pub fn user_chatbot_conversations(user: &UserId, chatbot: &ChatbotId) -> String {
-    format!("USER#{}#BOT#{}", escape(user.as_str()), escape(chatbot.as_str()))
+    format!(
+        "USER#{}#BOT#{}",
+        escape(user.as_str()),
+        escape(chatbot.as_str())
+    )
 }
 
 /// The sort key of a conversation in the lists: by activity, ties broken by id.
@@ -100,11 +113,17 @@ pub fn activity(updated: Timestamp, id: &ConversationId) -> String {
 }
 
 pub fn counter_total(user: &UserId) -> Key {
-    Key { pk: format!("USER#{}", escape(user.as_str())), sk: COUNTER_TOTAL_SK.to_owned() }
+    Key {
+        pk: format!("USER#{}", escape(user.as_str())),
+        sk: COUNTER_TOTAL_SK.to_owned(),
+    }
 }
 
 pub fn counter_chatbot(user: &UserId, chatbot: &ChatbotId) -> Key {
-    Key { pk: format!("USER#{}", escape(user.as_str())), sk: format!("COUNT#BOT#{}", escape(chatbot.as_str())) }
+    Key {
+        pk: format!("USER#{}", escape(user.as_str())),
+        sk: format!("COUNT#BOT#{}", escape(chatbot.as_str())),
+    }
 }
 
 /// Which list index a conversation listing reads.
@@ -119,18 +138,33 @@ pub struct ListIndex {
 impl ListIndex {
     pub fn for_user(user: &UserId, chatbot: Option<&ChatbotId>) -> Self {
         match chatbot {
-            None => Self { name: GSI1, pk_attr: GSI1PK, sk_attr: GSI1SK, pk: user_conversations(user) },
-            Some(bot) => {
-                Self { name: GSI2, pk_attr: GSI2PK, sk_attr: GSI2SK, pk: user_chatbot_conversations(user, bot) }
-            }
+            None => Self {
+                name: GSI1,
+                pk_attr: GSI1PK,
+                sk_attr: GSI1SK,
+                pk: user_conversations(user),
+            },
+            Some(bot) => Self {
+                name: GSI2,
+                pk_attr: GSI2PK,
+                sk_attr: GSI2SK,
+                pk: user_chatbot_conversations(user, bot),
+            },
         }
     }
 
     /// The `ExclusiveStartKey` that resumes this index after a conversation.
-    pub fn start_after(&self, activity_key: &str, id: &ConversationId) -> HashMap<String, AttributeValue> {
+    pub fn start_after(
+        &self,
+        activity_key: &str,
+        id: &ConversationId,
+    ) -> HashMap<String, AttributeValue> {
         let mut key = conversation(id).to_attributes();
         key.insert(self.pk_attr.to_owned(), AttributeValue::S(self.pk.clone()));
-        key.insert(self.sk_attr.to_owned(), AttributeValue::S(activity_key.to_owned()));
+        key.insert(
+            self.sk_attr.to_owned(),
+            AttributeValue::S(activity_key.to_owned()),
+        );
         key
     }
 }
@@ -141,8 +175,14 @@ mod tests {
 
     #[test]
     fn outside_ids_cannot_collide_through_separators() {
-        let a = user_chatbot_conversations(&UserId::parse("x#BOT#y").unwrap(), &ChatbotId::parse("z").unwrap());
-        let b = user_chatbot_conversations(&UserId::parse("x").unwrap(), &ChatbotId::parse("y#BOT#z").unwrap());
+        let a = user_chatbot_conversations(
+            &UserId::parse("x#BOT#y").unwrap(),
+            &ChatbotId::parse("z").unwrap(),
+        );
+        let b = user_chatbot_conversations(
+            &UserId::parse("x").unwrap(),
+            &ChatbotId::parse("y#BOT#z").unwrap(),
+        );
         assert_ne!(a, b);
         let c = user_conversations(&UserId::parse("a%23b").unwrap());
         let d = user_conversations(&UserId::parse("a#b").unwrap());
@@ -153,8 +193,12 @@ mod tests {
     fn conversation_items_sort_between_attachments_and_messages() {
         let id = ConversationId::parse("01J").unwrap();
         let meta = conversation(&id).sk;
-        let msg = message(&id, &MessageId::parse("00000000000000000000000000").unwrap()).sk;
-        assert!("ATT#01J".to_owned() < meta && meta.as_str() < before_messages());
+        let msg = message(
+            &id,
+            &MessageId::parse("00000000000000000000000000").unwrap(),
+        )
+        .sk;
+        assert!("ATT#01J" < meta.as_str() && meta.as_str() < before_messages());
         assert!(before_messages() <= msg.as_str());
         let (start, end) = message_range(None);
         assert!(start <= msg && msg < end);

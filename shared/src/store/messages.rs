@@ -3,7 +3,8 @@
 
 use anyhow::Context;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+    AttributeValue, ConditionCheck, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+    Update,
 };
 
 use super::items::{CollectionItem, ConversationItem, MessageItem};
@@ -55,14 +56,20 @@ impl Store {
             .send()
             .await
             .map_err(|e| sdk_error(e, "reading a conversation head"))?;
-        let Some(item) = output.item else { return Ok(None) };
+        let Some(item) = output.item else {
+            return Ok(None);
+        };
         match CollectionItem::from_attributes(item)? {
             CollectionItem::Conversation(found) => Ok(Some((found.record, found.head_message_id))),
             other => Err(anyhow::anyhow!("expected a conversation item, found {other:?}").into()),
         }
     }
 
-    pub async fn append_message(&self, owner: &UserId, new: &NewMessage) -> Result<AppendOutcome, StoreError> {
+    pub async fn append_message(
+        &self,
+        owner: &UserId,
+        new: &NewMessage,
+    ) -> Result<AppendOutcome, StoreError> {
         let message = &new.message;
         let conversation = &message.conversation_id;
         let activity = super::keys::activity(message.created_time, conversation);
@@ -82,14 +89,22 @@ impl Store {
             Some(None) => condition.push_str(" AND attribute_not_exists(head_message_id)"),
             Some(Some(head)) => {
                 condition.push_str(" AND head_message_id = :head");
-                update = update.expression_attribute_values(":head", AttributeValue::S(head.as_str().to_owned()));
+                update = update.expression_attribute_values(
+                    ":head",
+                    AttributeValue::S(head.as_str().to_owned()),
+                );
             }
         }
-        let update = update.condition_expression(condition).build().context("building the activity update")?;
+        let update = update
+            .condition_expression(condition)
+            .build()
+            .context("building the activity update")?;
 
         let put = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(CollectionItem::Message(MessageItem::new(message.clone())).to_attributes()?))
+            .set_item(Some(
+                CollectionItem::Message(MessageItem::new(message.clone())).to_attributes()?,
+            ))
             .condition_expression("attribute_not_exists(PK)")
             .build()
             .context("building the message put")?;
@@ -102,11 +117,14 @@ impl Store {
         if let ParentCheck::Message(parent) = &new.parent {
             let check = ConditionCheck::builder()
                 .table_name(&self.table)
-                .set_key(Some(super::keys::message(conversation, parent).to_attributes()))
+                .set_key(Some(
+                    super::keys::message(conversation, parent).to_attributes(),
+                ))
                 .condition_expression("attribute_exists(PK)")
                 .build()
                 .context("building the parent check")?;
-            transaction = transaction.transact_items(TransactWriteItem::builder().condition_check(check).build());
+            transaction = transaction
+                .transact_items(TransactWriteItem::builder().condition_check(check).build());
         }
 
         let err = match transaction.send().await {
@@ -116,10 +134,18 @@ impl Store {
         let Some(reasons) = cancellation_reasons(&err) else {
             return Err(sdk_error(err, "appending a message"));
         };
-        let failed = |i: usize| reasons.get(i).is_some_and(|r| r.as_deref() == Some("ConditionalCheckFailed"));
+        let failed = |i: usize| {
+            reasons
+                .get(i)
+                .is_some_and(|r| r.as_deref() == Some("ConditionalCheckFailed"))
+        };
         if failed(0) {
             let old_owner = conversation_owner_in_cancellation(&err);
-            return Ok(if old_owner.as_ref() == Some(owner) { AppendOutcome::Raced } else { AppendOutcome::ConversationNotFound });
+            return Ok(if old_owner.as_ref() == Some(owner) {
+                AppendOutcome::Raced
+            } else {
+                AppendOutcome::ConversationNotFound
+            });
         }
         if failed(2) {
             return Ok(AppendOutcome::ParentNotFound);
@@ -133,10 +159,15 @@ impl Store {
 
 /// The owner of the conversation as it was when the transaction's first condition failed.
 fn conversation_owner_in_cancellation<R>(
-    err: &aws_sdk_dynamodb::error::SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, R>,
+    err: &aws_sdk_dynamodb::error::SdkError<
+        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
+        R,
+    >,
 ) -> Option<UserId> {
     use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-    let TransactWriteItemsError::TransactionCanceledException(cancelled) = err.as_service_error()? else {
+    let TransactWriteItemsError::TransactionCanceledException(cancelled) =
+        err.as_service_error()?
+    else {
         return None;
     };
     let item = cancelled.cancellation_reasons().first()?.item()?.clone();

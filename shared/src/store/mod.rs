@@ -24,7 +24,10 @@ pub struct Store {
 
 impl Store {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+        Self {
+            client,
+            table: table.into(),
+        }
     }
 
     pub fn client(&self) -> &Client {
@@ -71,10 +74,18 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
-    let transient = matches!(err, SdkError::TimeoutError(_) | SdkError::DispatchFailure(_))
-        || err.code().is_some_and(|code| RETRYABLE_CODES.contains(&code));
+    let transient = matches!(
+        err,
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_)
+    ) || err
+        .code()
+        .is_some_and(|code| RETRYABLE_CODES.contains(&code));
     let cause = anyhow::Error::new(err).context(doing);
-    if transient { StoreError::Unavailable(cause) } else { StoreError::Other(cause) }
+    if transient {
+        StoreError::Unavailable(cause)
+    } else {
+        StoreError::Other(cause)
+    }
 }
 
 /// The per-item reasons of a cancelled transaction (`None` where the item was fine),

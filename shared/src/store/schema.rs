@@ -5,7 +5,8 @@ use anyhow::Context;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType, TimeToLiveSpecification,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
+    TimeToLiveSpecification,
 };
 
 use super::keys::{GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, GSI2SK, PK, SK, TTL_ATTRIBUTE};
@@ -30,8 +31,16 @@ pub const SCHEMA: TableSchema = TableSchema {
     partition_key: PK,
     sort_key: SK,
     indexes: &[
-        IndexSchema { name: GSI1, partition_key: GSI1PK, sort_key: GSI1SK },
-        IndexSchema { name: GSI2, partition_key: GSI2PK, sort_key: GSI2SK },
+        IndexSchema {
+            name: GSI1,
+            partition_key: GSI1PK,
+            sort_key: GSI1SK,
+        },
+        IndexSchema {
+            name: GSI2,
+            partition_key: GSI2PK,
+            sort_key: GSI2SK,
+        },
     ],
     ttl_attribute: TTL_ATTRIBUTE,
 };
@@ -49,15 +58,25 @@ impl TableSchema {
 
 fn key_schema(partition: &str, sort: &str) -> anyhow::Result<Vec<KeySchemaElement>> {
     Ok(vec![
-        KeySchemaElement::builder().attribute_name(partition).key_type(KeyType::Hash).build()?,
-        KeySchemaElement::builder().attribute_name(sort).key_type(KeyType::Range).build()?,
+        KeySchemaElement::builder()
+            .attribute_name(partition)
+            .key_type(KeyType::Hash)
+            .build()?,
+        KeySchemaElement::builder()
+            .attribute_name(sort)
+            .key_type(KeyType::Range)
+            .build()?,
     ])
 }
 
 /// Creates the table as the template does (on-demand, stream, TTL), for the local stack
 /// and for tests. Does nothing when it already exists.
 pub async fn ensure_table(client: &Client, name: &str) -> anyhow::Result<()> {
-    let existing = client.list_tables().send().await.context("listing tables")?;
+    let existing = client
+        .list_tables()
+        .send()
+        .await
+        .context("listing tables")?;
     if existing.table_names().iter().any(|t| t == name) {
         return Ok(());
     }
@@ -85,16 +104,26 @@ pub async fn ensure_table(client: &Client, name: &str) -> anyhow::Result<()> {
             GlobalSecondaryIndex::builder()
                 .index_name(index.name)
                 .set_key_schema(Some(key_schema(index.partition_key, index.sort_key)?))
-                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
                 .build()?,
         );
     }
-    create.send().await.with_context(|| format!("creating table {name}"))?;
+    create
+        .send()
+        .await
+        .with_context(|| format!("creating table {name}"))?;
     client
         .update_time_to_live()
         .table_name(name)
         .time_to_live_specification(
-            TimeToLiveSpecification::builder().enabled(true).attribute_name(SCHEMA.ttl_attribute).build()?,
+            TimeToLiveSpecification::builder()
+                .enabled(true)
+                .attribute_name(SCHEMA.ttl_attribute)
+                .build()?,
         )
         .send()
         .await

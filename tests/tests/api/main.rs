@@ -1,1 +1,10 @@
-fn main(){}
+//! Integration tests: the real app over HTTP against DynamoDB Local and s3s-fs.
+//! Every reply is validated against `openapi.json` by the test client.
+
+mod auth;
+mod budget;
+mod conversations;
+mod listing;
+mod messages;
+mod server;
+mod template;

@@ -1,0 +1,253 @@
+//! Credentials and tenancy: bearer JWTs, NextAuth cookies, tenant checks, admin rights.
+
+use glchat_tests::tokens::{self, bearer, claims, nextauth_cookie};
+use glchat_tests::{Options, TestApp};
+use serde_json::json;
+
+const COOKIE: &str = "__Secure-next-auth.session-token";
+
+#[tokio::test]
+async fn missing_or_bad_credentials_answer_401_in_fastapi_shape() {
+    let app = TestApp::spawn().await;
+    let reply = app.get("/conversations").send().await;
+    reply.assert_status(401);
+    assert_eq!(reply.body, json!({ "detail": "Not authenticated" }));
+    assert_eq!(reply.headers["www-authenticate"], "Bearer");
+
+    let wrong_secret = bearer("not-the-secret", claims("alice"));
+    let expired = bearer(
+        &app.options.jwt_secret,
+        json!({ "sub": "alice", "exp": tokens::now() - 3600 }),
+    );
+    let no_exp = bearer(&app.options.jwt_secret, json!({ "sub": "alice" }));
+    let no_sub = bearer(
+        &app.options.jwt_secret,
+        json!({ "exp": tokens::now() + 3600 }),
+    );
+    for token in [wrong_secret.as_str(), &expired, &no_exp, &no_sub, "garbage"] {
+        let reply = app.get("/conversations").bearer(token).send().await;
+        reply.assert_status(401);
+        assert_eq!(reply.detail(), "Not authenticated");
+    }
+    let reply = app
+        .get("/conversations")
+        .header("authorization", "Basic YWxpY2U6cHc=")
+        .send()
+        .await;
+    reply.assert_status(401);
+
+    let reply = app
+        .get("/conversations")
+        .header("accept-language", "id-ID,id;q=0.9")
+        .send()
+        .await;
+    reply.assert_status(401);
+    assert_eq!(reply.detail(), "Tidak terautentikasi");
+}
+
+#[tokio::test]
+async fn a_valid_token_lists_the_callers_conversations() {
+    let app = TestApp::spawn().await;
+    app.create_conversation("alice", "bot", Some("Mine")).await;
+    let reply = app
+        .get("/conversations")
+        .bearer(&app.token("alice"))
+        .send()
+        .await;
+    reply.assert_status(200);
+    assert_eq!(reply.body["conversations"][0]["title"], "Mine");
+    assert_eq!(reply.body["conversations_count"], 1);
+}
+
+#[tokio::test]
+async fn another_tenant_is_refused_with_403() {
+    let app = TestApp::spawn().await;
+    let token = app.token("alice");
+    let reply = app
+        .get("/conversations")
+        .bearer(&token)
+        .header("x-tenant-id", "globex")
+        .send()
+        .await;
+    reply.assert_status(403);
+    assert_eq!(reply.detail(), "Tenant does not match this deployment");
+    let reply = app
+        .get("/conversations")
+        .bearer(&token)
+        .header("x-tenant-id", "acme")
+        .send()
+        .await;
+    reply.assert_status(200);
+
+    let mut foreign = claims("alice");
+    foreign["tenant_id"] = json!("globex");
+    let reply = app
+        .get("/conversations")
+        .bearer(&bearer(&app.options.jwt_secret, foreign))
+        .send()
+        .await;
+    reply.assert_status(403);
+
+    let mut own = claims("alice");
+    own["tenant_id"] = json!("acme");
+    app.get("/conversations")
+        .bearer(&bearer(&app.options.jwt_secret, own))
+        .send()
+        .await
+        .assert_status(200);
+}
+
+#[tokio::test]
+async fn another_deployments_tokens_and_data_stay_apart() {
+    let acme = TestApp::spawn().await;
+    let globex = TestApp::spawn_with(Options {
+        tenant: "globex".into(),
+        jwt_secret: "globex-secret".into(),
+        ..Options::default()
+    })
+    .await;
+    let conversation = globex
+        .create_conversation("alice", "bot", Some("Globex only"))
+        .await;
+    let id = conversation["id"].as_str().unwrap();
+
+    // Globex's token means nothing to acme's deployment.
+    acme.get("/conversations")
+        .bearer(&globex.token("alice"))
+        .send()
+        .await
+        .assert_status(401);
+    // Same user name, acme's own token: globex's conversation does not exist here.
+    let reply = acme
+        .get(&format!("/conversations/{id}"))
+        .bearer(&acme.token("alice"))
+        .send()
+        .await;
+    reply.assert_status(404);
+    let list = acme
+        .get("/conversations")
+        .bearer(&acme.token("alice"))
+        .send()
+        .await;
+    assert_eq!(list.body["conversations_count"], 0);
+    assert_eq!(list.body["conversations"], json!([]));
+}
+
+#[tokio::test]
+async fn issuer_and_audience_are_checked_when_configured() {
+    let app = TestApp::spawn_with(Options {
+        extra: vec![
+            ("JWT_ISSUER".into(), "https://id.acme.test".into()),
+            ("JWT_AUDIENCE".into(), "glchat".into()),
+        ],
+        ..Options::default()
+    })
+    .await;
+    let token = |iss: &str, aud: &str| {
+        let mut c = claims("alice");
+        c["iss"] = json!(iss);
+        c["aud"] = json!(aud);
+        bearer(&app.options.jwt_secret, c)
+    };
+    app.get("/conversations")
+        .bearer(&token("https://id.acme.test", "glchat"))
+        .send()
+        .await
+        .assert_status(200);
+    app.get("/conversations")
+        .bearer(&token("https://evil.test", "glchat"))
+        .send()
+        .await
+        .assert_status(401);
+    app.get("/conversations")
+        .bearer(&token("https://id.acme.test", "other"))
+        .send()
+        .await
+        .assert_status(401);
+    app.get("/conversations")
+        .bearer(&app.token("alice"))
+        .send()
+        .await
+        .assert_status(401);
+}
+
+#[tokio::test]
+async fn a_session_cookie_from_next_auth_is_accepted() {
+    let app = TestApp::spawn().await;
+    app.create_conversation("alice", "bot", Some("Cookie"))
+        .await;
+    let token = json!({ "sub": "alice", "name": "Alice", "email": "alice@acme.test" });
+    let cookie = nextauth_cookie(&app.options.nextauth_secret, token.clone(), 3600);
+    let reply = app
+        .get("/conversations")
+        .header("cookie", &format!("theme=dark; {COOKIE}={cookie}"))
+        .send()
+        .await;
+    reply.assert_status(200);
+    assert_eq!(reply.body["conversations"][0]["title"], "Cookie");
+
+    // Split the way NextAuth chunks large cookies.
+    let (first, second) = cookie.split_at(cookie.len() / 2);
+    let chunked = format!("{COOKIE}.0={first}; {COOKIE}.1={second}");
+    app.get("/conversations")
+        .header("cookie", &chunked)
+        .send()
+        .await
+        .assert_status(200);
+
+    let forged = nextauth_cookie("some-other-secret", token.clone(), 3600);
+    let reply = app
+        .get("/conversations")
+        .header("cookie", &format!("{COOKIE}={forged}"))
+        .send()
+        .await;
+    reply.assert_status(401);
+    assert_eq!(reply.detail(), "Not authenticated");
+
+    let expired = nextauth_cookie(&app.options.nextauth_secret, token, -120);
+    app.get("/conversations")
+        .header("cookie", &format!("{COOKIE}={expired}"))
+        .send()
+        .await
+        .assert_status(401);
+}
+
+#[tokio::test]
+async fn user_id_in_a_body_must_be_the_caller_unless_admin() {
+    let app = TestApp::spawn().await;
+    let form = [("user_id", "bob"), ("chatbot_id", "bot")];
+    let reply = app
+        .post("/conversations")
+        .bearer(&app.token("alice"))
+        .form(&form)
+        .send()
+        .await;
+    reply.assert_status(403);
+    assert_eq!(reply.detail(), "You can only act for your own user");
+    let bob = app
+        .get("/conversations")
+        .bearer(&app.token("bob"))
+        .send()
+        .await;
+    assert_eq!(
+        bob.body["conversations_count"], 0,
+        "the refused create wrote nothing"
+    );
+
+    let mut admin = claims("carol");
+    admin["roles"] = json!(["user", "admin"]);
+    let reply = app
+        .post("/conversations")
+        .bearer(&bearer(&app.options.jwt_secret, admin))
+        .form(&form)
+        .send()
+        .await;
+    reply.assert_status(200);
+    assert_eq!(reply.body["conversation"]["user_id"], "bob");
+    let bob = app
+        .get("/conversations")
+        .bearer(&app.token("bob"))
+        .send()
+        .await;
+    assert_eq!(bob.body["conversations_count"], 1);
+}
