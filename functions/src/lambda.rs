@@ -38,3 +38,18 @@ where
         Err(err) => err.into_response(lang),
     }
 }
+
+/// The whole `main` of a Lambda binary: `lambda_main!(create_conversation);` runs
+/// `handlers::create_conversation::handle` on a current-thread runtime (one request
+/// at a time per Lambda sandbox needs no more).
+#[macro_export]
+macro_rules! lambda_main {
+    ($handler:ident) => {
+        fn main() -> Result<(), lambda_http::Error> {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?
+                .block_on($crate::lambda::serve($crate::handlers::$handler::handle))
+        }
+    };
+}

@@ -148,10 +148,9 @@ pub async fn serve(
 pub async fn prepare_storage(app: &App) -> anyhow::Result<()> {
     use anyhow::Context;
     glchat_shared::store::schema::ensure_table(app.store.client(), app.store.table()).await?;
-    let bucket = &app.config.bucket_name;
-    if app.s3.head_bucket().bucket(bucket).send().await.is_err() {
-        app.s3
-            .create_bucket()
+    let (s3, bucket) = (app.blobs.client(), app.blobs.bucket());
+    if s3.head_bucket().bucket(bucket).send().await.is_err() {
+        s3.create_bucket()
             .bucket(bucket)
             .send()
             .await
@@ -168,8 +167,7 @@ pub fn dev_token(config: &glchat_shared::config::Config, user: &str, hours: i64)
         return None;
     }
     let exp = time::OffsetDateTime::now_utc().unix_timestamp() + hours * 3600;
-    let mut claims =
-        serde_json::json!({ "sub": user, "exp": exp, "tenant_id": config.tenant.as_str() });
+    let mut claims = serde_json::json!({ "sub": user, "exp": exp, "tenant_id": config.tenant.as_str() });
     if let Some(iss) = &config.jwt.issuer {
         claims["iss"] = iss.as_str().into();
     }

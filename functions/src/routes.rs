@@ -42,6 +42,10 @@ pub fn routes() -> Vec<Route> {
         route!(GET "/conversations" => list_conversations),
         route!(GET "/conversations/{conversation_id}" => get_conversation),
         route!(PATCH "/conversations/{conversation_id}" => rename_conversation),
+        route!(DELETE "/conversations/{conversation_id}" => delete_conversation),
+        route!(POST "/conversations/delete" => delete_conversations),
         route!(POST "/conversations/{conversation_id}/messages" => append_message),
+        route!(POST "/conversations/{conversation_id}/attachments" => create_attachment),
+        route!(POST "/conversations/{conversation_id}/generate-title" => generate_title),
     ]
 }

@@ -22,17 +22,12 @@ impl Timestamp {
     pub fn from_offset(t: OffsetDateTime) -> Self {
         let t = t.to_offset(UtcOffset::UTC);
         let ms = t.nanosecond() / 1_000_000 * 1_000_000;
-        Self(
-            t.replace_nanosecond(ms)
-                .expect("a truncated nanosecond is in range"),
-        )
+        Self(t.replace_nanosecond(ms).expect("a truncated nanosecond is in range"))
     }
 
     pub fn from_unix_ms(ms: u64) -> Option<Self> {
         let nanos = i128::from(ms) * 1_000_000;
-        OffsetDateTime::from_unix_timestamp_nanos(nanos)
-            .ok()
-            .map(Self)
+        OffsetDateTime::from_unix_timestamp_nanos(nanos).ok().map(Self)
     }
 
     pub fn unix_ms(self) -> u64 {
@@ -65,8 +60,7 @@ impl Timestamp {
         let raw = raw.trim();
         let parsed = OffsetDateTime::parse(raw, &Rfc3339).or_else(|_| {
             let naive = raw.replacen(' ', "T", 1);
-            let with_fraction =
-                format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond]");
+            let with_fraction = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond]");
             let without = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
             PrimitiveDateTime::parse(&naive, with_fraction)
                 .or_else(|_| PrimitiveDateTime::parse(&naive, without))
@@ -176,10 +170,7 @@ mod tests {
         assert_eq!(offset.ceil_unix_ms(), 1_764_129_936_000);
         let spaced = Timestamp::parse_client("2025-11-26 04:05:36").unwrap();
         assert_eq!(spaced.ceil_unix_ms(), 1_764_129_936_000);
-        assert_eq!(
-            Timestamp::parse_client("yesterday"),
-            Err(Issue::DatetimeParsing)
-        );
+        assert_eq!(Timestamp::parse_client("yesterday"), Err(Issue::DatetimeParsing));
         assert_eq!(
             Timestamp::parse_client("2025-13-01T00:00:00"),
             Err(Issue::DatetimeParsing)

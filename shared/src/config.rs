@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use crate::ids::TenantId;
+use crate::titles::LlmConfig;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -42,6 +43,12 @@ pub struct Config {
     /// Upper bound of one DynamoDB or S3 operation, retries included; far below
     /// API Gateway's 30 s so a slow dependency answers 503, not a gateway timeout.
     pub aws_operation_timeout: Duration,
+    /// Largest attachment a presigned upload accepts, in bytes.
+    pub max_attachment_bytes: u64,
+    /// Conversations one bulk delete request deletes at most.
+    pub bulk_delete_max: usize,
+    /// The OpenAI-compatible endpoint titles come from; `None` uses fallback titles.
+    pub llm: Option<LlmConfig>,
 }
 
 impl Config {
@@ -74,22 +81,43 @@ impl Config {
         let key = match algorithm {
             JwtAlgorithm::Hs256 => required("JWT_SECRET")?,
             // PEM often arrives with its newlines escaped when passed through env files.
-            JwtAlgorithm::Rs256 | JwtAlgorithm::Es256 => {
-                required("JWT_PUBLIC_KEY")?.replace("\\n", "\n")
-            }
+            JwtAlgorithm::Rs256 | JwtAlgorithm::Es256 => required("JWT_PUBLIC_KEY")?.replace("\\n", "\n"),
         };
 
-        let timeout_ms = match get("AWS_OPERATION_TIMEOUT_MS") {
-            None => 8_000,
-            Some(raw) => raw
-                .parse::<u64>()
-                .ok()
-                .filter(|ms| *ms > 0)
-                .ok_or_else(|| ConfigError::Invalid {
-                    var: "AWS_OPERATION_TIMEOUT_MS",
-                    reason: format!("{raw:?} is not a positive integer"),
-                })?,
+        let positive = |var: &'static str, default: u64| -> Result<u64, ConfigError> {
+            match get(var) {
+                None => Ok(default),
+                Some(raw) => raw
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| ConfigError::Invalid {
+                        var,
+                        reason: format!("{raw:?} is not a positive integer"),
+                    }),
+            }
         };
+        let timeout_ms = positive("AWS_OPERATION_TIMEOUT_MS", 8_000)?;
+        let max_attachment_bytes = positive("MAX_ATTACHMENT_BYTES", 25 * 1024 * 1024)?;
+        let bulk_delete_max = usize::try_from(positive("BULK_DELETE_MAX", 1_000)?).unwrap_or(usize::MAX);
+
+        let llm = get("LLM_BASE_URL")
+            .map(|base_url| -> Result<LlmConfig, ConfigError> {
+                if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
+                    return Err(ConfigError::Invalid {
+                        var: "LLM_BASE_URL",
+                        reason: format!("{base_url:?} is not an http(s) URL"),
+                    });
+                }
+                Ok(LlmConfig {
+                    base_url,
+                    api_key: get("LLM_API_KEY"),
+                    timeout: Duration::from_millis(positive("LLM_TIMEOUT_MS", 8_000)?),
+                    model: get("LLM_MODEL"),
+                })
+            })
+            .transpose()?;
 
         Ok(Config {
             tenant,
@@ -104,6 +132,9 @@ impl Config {
             nextauth_secret: get("NEXTAUTH_SECRET"),
             cursor_secret: required("CURSOR_SECRET")?,
             aws_operation_timeout: Duration::from_millis(timeout_ms),
+            max_attachment_bytes,
+            bulk_delete_max,
+            llm,
         })
     }
 }
@@ -114,10 +145,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -136,25 +164,20 @@ mod tests {
         assert_eq!(c.jwt.algorithm, JwtAlgorithm::Hs256);
         assert!(c.nextauth_secret.is_none());
         assert_eq!(c.aws_operation_timeout, Duration::from_secs(8));
+        assert!(c.llm.is_none());
+        assert_eq!(c.max_attachment_bytes, 25 * 1024 * 1024);
     }
 
     #[test]
     fn names_the_variable_that_is_missing_or_wrong() {
-        let without_tenant: Vec<_> = BASE
-            .iter()
-            .copied()
-            .filter(|(k, _)| *k != "TENANT_ID")
-            .collect();
+        let without_tenant: Vec<_> = BASE.iter().copied().filter(|(k, _)| *k != "TENANT_ID").collect();
         assert!(matches!(
             config(&without_tenant),
             Err(ConfigError::Missing("TENANT_ID"))
         ));
         let mut rs = BASE.to_vec();
         rs.push(("JWT_ALGORITHM", "RS256"));
-        assert!(matches!(
-            config(&rs),
-            Err(ConfigError::Missing("JWT_PUBLIC_KEY"))
-        ));
+        assert!(matches!(config(&rs), Err(ConfigError::Missing("JWT_PUBLIC_KEY"))));
         let mut none = BASE.to_vec();
         none.push(("JWT_ALGORITHM", "none"));
         assert!(matches!(

@@ -46,11 +46,7 @@ impl CursorSigner {
     pub fn sign<T: Serialize>(&self, scope: &[&str], position: &T) -> String {
         let payload = serde_json::to_vec(position).expect("cursor positions serialize");
         let tag = self.mac(scope, &payload).finalize().into_bytes();
-        format!(
-            "{}.{}",
-            URL_SAFE_NO_PAD.encode(&payload),
-            URL_SAFE_NO_PAD.encode(tag)
-        )
+        format!("{}.{}", URL_SAFE_NO_PAD.encode(&payload), URL_SAFE_NO_PAD.encode(tag))
     }
 
     pub fn verify<T: DeserializeOwned>(&self, scope: &[&str], cursor: &str) -> Result<T, Issue> {
@@ -58,12 +54,8 @@ impl CursorSigner {
             return Err(Issue::InvalidCursor);
         }
         let (payload_b64, tag_b64) = cursor.split_once('.').ok_or(Issue::InvalidCursor)?;
-        let payload = URL_SAFE_NO_PAD
-            .decode(payload_b64)
-            .map_err(|_| Issue::InvalidCursor)?;
-        let tag = URL_SAFE_NO_PAD
-            .decode(tag_b64)
-            .map_err(|_| Issue::InvalidCursor)?;
+        let payload = URL_SAFE_NO_PAD.decode(payload_b64).map_err(|_| Issue::InvalidCursor)?;
+        let tag = URL_SAFE_NO_PAD.decode(tag_b64).map_err(|_| Issue::InvalidCursor)?;
         self.mac(scope, &payload)
             .verify_slice(&tag)
             .map_err(|_| Issue::InvalidCursor)?;
@@ -88,22 +80,9 @@ mod tests {
             after: "2026-01-01T00:00:00.000Z#01J".into(),
         };
         let cursor = signer.sign(&["list", "alice", ""], &pos);
-        assert_eq!(
-            signer
-                .verify::<Position>(&["list", "alice", ""], &cursor)
-                .unwrap(),
-            pos
-        );
-        assert!(
-            signer
-                .verify::<Position>(&["list", "bob", ""], &cursor)
-                .is_err()
-        );
-        assert!(
-            signer
-                .verify::<Position>(&["list", "alice", "bot"], &cursor)
-                .is_err()
-        );
+        assert_eq!(signer.verify::<Position>(&["list", "alice", ""], &cursor).unwrap(), pos);
+        assert!(signer.verify::<Position>(&["list", "bob", ""], &cursor).is_err());
+        assert!(signer.verify::<Position>(&["list", "alice", "bot"], &cursor).is_err());
         assert!(
             CursorSigner::new("other")
                 .verify::<Position>(&["list", "alice", ""], &cursor)
@@ -123,10 +102,7 @@ mod tests {
                 .is_err()
         );
         for junk in ["", ".", "abc", "!!.!!", &"a".repeat(2000)] {
-            assert_eq!(
-                signer.verify::<Position>(&["s"], junk),
-                Err(Issue::InvalidCursor)
-            );
+            assert_eq!(signer.verify::<Position>(&["s"], junk), Err(Issue::InvalidCursor));
         }
     }
 }

@@ -114,9 +114,7 @@ impl ApiError {
                 json!({ "detail": errors.iter().map(|e| e.to_json(lang)).collect::<Vec<_>>() })
             }
             ApiError::Unauthenticated => detail(Text::NotAuthenticated),
-            ApiError::Forbidden(text) | ApiError::NotFound(text) | ApiError::Conflict(text) => {
-                detail(*text)
-            }
+            ApiError::Forbidden(text) | ApiError::NotFound(text) | ApiError::Conflict(text) => detail(*text),
             ApiError::MethodNotAllowed => detail(Text::MethodNotAllowed),
             ApiError::PayloadTooLarge => detail(Text::PayloadTooLarge),
             ApiError::UnsupportedMediaType => detail(Text::UnsupportedMediaType),
@@ -131,16 +129,14 @@ impl ApiError {
         };
         let mut response = response::json_status(status, &body);
         if matches!(self, ApiError::Unauthenticated) {
-            response.headers_mut().insert(
-                http::header::WWW_AUTHENTICATE,
-                http::HeaderValue::from_static("Bearer"),
-            );
+            response
+                .headers_mut()
+                .insert(http::header::WWW_AUTHENTICATE, http::HeaderValue::from_static("Bearer"));
         }
         if matches!(self, ApiError::Unavailable(_)) {
-            response.headers_mut().insert(
-                http::header::RETRY_AFTER,
-                http::HeaderValue::from_static("1"),
-            );
+            response
+                .headers_mut()
+                .insert(http::header::RETRY_AFTER, http::HeaderValue::from_static("1"));
         }
         response
     }

@@ -15,10 +15,7 @@ impl Lang {
     /// Picks the supported language with the highest `q` from `Accept-Language`
     /// (`id-ID,id;q=0.9,en;q=0.8` is Indonesian); English when none is supported.
     pub fn from_headers(headers: &HeaderMap) -> Self {
-        let Some(value) = headers
-            .get(http::header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-        else {
+        let Some(value) = headers.get(http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()) else {
             return Lang::En;
         };
         let mut best: Option<(f32, Lang)> = None;
@@ -120,6 +117,12 @@ pub enum Issue {
     InvalidCursor,
     /// A `parent_id` that is neither the conversation nor one of its messages.
     UnknownParent,
+    /// A `message_id` that is not a message of the conversation.
+    UnknownMessage,
+    /// Not a MIME type.
+    ContentType,
+    /// A list longer than allowed.
+    TooLongList(usize),
 }
 
 impl Issue {
@@ -141,7 +144,12 @@ impl Issue {
             Issue::DictType => "dict_type",
             Issue::ListType => "list_type",
             Issue::ModelType => "model_attributes_type",
-            Issue::InvalidId | Issue::InvalidCursor | Issue::UnknownParent => "value_error",
+            Issue::TooLongList(_) => "too_long",
+            Issue::InvalidId
+            | Issue::InvalidCursor
+            | Issue::UnknownParent
+            | Issue::UnknownMessage
+            | Issue::ContentType => "value_error",
         }
     }
 
@@ -159,9 +167,7 @@ impl Issue {
             }
             (Issue::IntType, Lang::En) => "Input should be a valid integer".into(),
             (Issue::IntType, Lang::Id) => "Masukan harus berupa bilangan bulat yang valid".into(),
-            (Issue::BoolParsing, Lang::En) => {
-                "Input should be a valid boolean, unable to interpret input".into()
-            }
+            (Issue::BoolParsing, Lang::En) => "Input should be a valid boolean, unable to interpret input".into(),
             (Issue::BoolParsing, Lang::Id) => "Masukan harus berupa boolean yang valid".into(),
             (Issue::GreaterThanEqual(n), Lang::En) => {
                 format!("Input should be greater than or equal to {n}")
@@ -202,9 +208,7 @@ impl Issue {
             (Issue::DatetimeParsing, Lang::En) => {
                 "Input should be a valid datetime, invalid character or format".into()
             }
-            (Issue::DatetimeParsing, Lang::Id) => {
-                "Masukan harus berupa tanggal dan waktu yang valid".into()
-            }
+            (Issue::DatetimeParsing, Lang::Id) => "Masukan harus berupa tanggal dan waktu yang valid".into(),
             (Issue::JsonInvalid, Lang::En) => "JSON decode error".into(),
             (Issue::JsonInvalid, Lang::Id) => "JSON tidak dapat diurai".into(),
             (Issue::DictType, Lang::En) => "Input should be a valid dictionary".into(),
@@ -227,9 +231,17 @@ impl Issue {
             (Issue::UnknownParent, Lang::Id) => {
                 "Nilai tidak valid, parent_id bukan percakapan ini maupun salah satu pesannya".into()
             }
-            (Issue::InvalidCursor, Lang::En) => {
-                "Value error, cursor is invalid or was issued for another query".into()
+            (Issue::UnknownMessage, Lang::En) => "Value error, message_id is not a message of this conversation".into(),
+            (Issue::UnknownMessage, Lang::Id) => {
+                "Nilai tidak valid, message_id bukan pesan dalam percakapan ini".into()
             }
+            (Issue::ContentType, Lang::En) => "Value error, expected a MIME type such as 'image/png'".into(),
+            (Issue::ContentType, Lang::Id) => "Nilai tidak valid, harus berupa tipe MIME seperti 'image/png'".into(),
+            (Issue::TooLongList(n), Lang::En) => {
+                format!("List should have at most {n} items after validation")
+            }
+            (Issue::TooLongList(n), Lang::Id) => format!("Daftar harus memiliki paling banyak {n} item"),
+            (Issue::InvalidCursor, Lang::En) => "Value error, cursor is invalid or was issued for another query".into(),
             (Issue::InvalidCursor, Lang::Id) => {
                 "Nilai tidak valid, kursor tidak sah atau dibuat untuk kueri lain".into()
             }

@@ -117,6 +117,12 @@ impl ConversationId {
     }
 }
 
+impl AttachmentId {
+    pub fn generate(now: crate::clock::Timestamp) -> Self {
+        Self(new_ulid(now).to_string())
+    }
+}
+
 impl MessageId {
     pub fn from_ulid(ulid: ulid::Ulid) -> Self {
         Self(ulid.to_string())
@@ -139,18 +145,12 @@ mod tests {
         assert_eq!(ConversationId::parse(""), Err(Issue::InvalidId));
         assert_eq!(ConversationId::parse("a#b"), Err(Issue::InvalidId));
         assert_eq!(ConversationId::parse("a b"), Err(Issue::InvalidId));
-        assert_eq!(
-            ConversationId::parse(&"a".repeat(129)),
-            Err(Issue::InvalidId)
-        );
+        assert_eq!(ConversationId::parse(&"a".repeat(129)), Err(Issue::InvalidId));
     }
 
     #[test]
     fn external_ids_take_any_printable_text() {
-        assert_eq!(
-            UserId::parse("auth0|abc#1").unwrap().as_str(),
-            "auth0|abc#1"
-        );
+        assert_eq!(UserId::parse("auth0|abc#1").unwrap().as_str(), "auth0|abc#1");
         assert_eq!(
             UserId::parse("pengguna@contoh.id").unwrap().as_str(),
             "pengguna@contoh.id"

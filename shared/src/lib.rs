@@ -2,9 +2,11 @@
 
 pub mod app;
 pub mod auth;
+pub mod blobs;
 pub mod clock;
 pub mod config;
 pub mod cursor;
+pub mod deletion;
 pub mod error;
 pub mod http;
 pub mod i18n;
@@ -13,6 +15,7 @@ pub mod models;
 pub mod search;
 pub mod store;
 pub mod telemetry;
+pub mod titles;
 
 pub use app::App;
 pub use error::ApiError;

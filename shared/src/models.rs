@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use crate::clock::Timestamp;
 use crate::http::FromField;
 use crate::i18n::Issue;
-use crate::ids::{ChatbotId, ConversationId, MessageId, UserId};
+use crate::ids::{AttachmentId, ChatbotId, ConversationId, MessageId, UserId};
 
 /// The model a conversation uses when the client names none (the seed's default).
 pub const DEFAULT_MODEL_NAME: &str = "openai/gpt-4o-mini";
@@ -88,6 +88,48 @@ pub struct Message {
     pub metadata_: Option<Map<String, Value>>,
 }
 
+/// An attachment's record: the file's name, type and size as declared at upload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttachmentRecord {
+    pub id: AttachmentId,
+    pub conversation_id: ConversationId,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: u64,
+    #[serde(default)]
+    pub message_id: Option<MessageId>,
+    pub created_time: Timestamp,
+    /// Where the bytes are in the tenant's bucket.
+    pub object_key: String,
+}
+
+/// An attachment as the API shows it: the record (less its object key) and a
+/// short-lived download URL.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Attachment {
+    pub id: AttachmentId,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: u64,
+    pub message_id: Option<MessageId>,
+    pub created_time: Timestamp,
+    pub url: String,
+}
+
+impl Attachment {
+    pub fn new(record: AttachmentRecord, url: String) -> Self {
+        Self {
+            id: record.id,
+            file_name: record.file_name,
+            content_type: record.content_type,
+            size: record.size,
+            message_id: record.message_id,
+            created_time: record.created_time,
+            url,
+        }
+    }
+}
+
 /// Text a client writes into a stored field, bounded so that an item stays far below
 /// DynamoDB's 400 KB: two message texts and metadata fit with room to spare.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -145,9 +187,7 @@ impl Metadata {
     pub const MAX_BYTES: usize = 16 * 1024;
 
     fn bounded(map: Map<String, Value>) -> Result<Self, Issue> {
-        let size = serde_json::to_vec(&map)
-            .map(|v| v.len())
-            .unwrap_or(usize::MAX);
+        let size = serde_json::to_vec(&map).map(|v| v.len()).unwrap_or(usize::MAX);
         if size > Self::MAX_BYTES {
             return Err(Issue::TooLong(Self::MAX_BYTES));
         }
@@ -210,17 +250,11 @@ mod tests {
         assert_eq!(Title::from_text("   "), Err(Issue::TooShort(1)));
         assert_eq!(Title::from_text(&"é".repeat(256)), Err(Issue::TooLong(255)));
         assert!(MessageText::from_text(&"x".repeat(40_000)).is_ok());
-        assert_eq!(
-            MessageText::from_text(&"x".repeat(40_001)),
-            Err(Issue::TooLong(40_000))
-        );
+        assert_eq!(MessageText::from_text(&"x".repeat(40_001)), Err(Issue::TooLong(40_000)));
         assert_eq!(Metadata::from_text("[1]"), Err(Issue::DictType));
         assert_eq!(Metadata::from_text("{"), Err(Issue::JsonInvalid));
         let big = format!(r#"{{"k":"{}"}}"#, "v".repeat(17_000));
-        assert_eq!(
-            Metadata::from_text(&big),
-            Err(Issue::TooLong(Metadata::MAX_BYTES))
-        );
+        assert_eq!(Metadata::from_text(&big), Err(Issue::TooLong(Metadata::MAX_BYTES)));
         assert_eq!(
             MessageRole::from_text("system"),
             Err(Issue::Enum(&["user", "assistant"]))

@@ -39,13 +39,7 @@ pub struct Call {
 }
 
 impl Call {
-    pub(crate) fn new(
-        client: HttpClient,
-        contract: Arc<Contract>,
-        method: Method,
-        base: &str,
-        path: &str,
-    ) -> Self {
+    pub(crate) fn new(client: HttpClient, contract: Arc<Contract>, method: Method, base: &str, path: &str) -> Self {
         Self {
             client,
             contract,
@@ -81,10 +75,7 @@ impl Call {
         }
         body.push_str(&format!("--{boundary}--\r\n"));
         self.body = Bytes::from(body);
-        self.header(
-            "content-type",
-            &format!("multipart/form-data; boundary={boundary}"),
-        )
+        self.header("content-type", &format!("multipart/form-data; boundary={boundary}"))
     }
 
     pub fn json(mut self, value: &Value) -> Self {
@@ -98,21 +89,12 @@ impl Call {
     }
 
     pub async fn send(self) -> Reply {
-        let mut request = http::Request::builder()
-            .method(self.method.clone())
-            .uri(&self.url);
+        let mut request = http::Request::builder().method(self.method.clone()).uri(&self.url);
         for (name, value) in &self.headers {
             request = request.header(name, value);
         }
-        let request = request
-            .body(Full::new(self.body))
-            .expect("building a request");
-        let response = self
-            .client
-            .0
-            .request(request)
-            .await
-            .expect("sending a request");
+        let request = request.body(Full::new(self.body)).expect("building a request");
+        let response = self.client.0.request(request).await.expect("sending a request");
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let bytes = response
@@ -128,10 +110,7 @@ impl Call {
                 self.method, self.path
             )
         });
-        if let Err(problem) = self
-            .contract
-            .check(self.method.as_str(), &self.path, status, &body)
-        {
+        if let Err(problem) = self.contract.check(self.method.as_str(), &self.path, status, &body) {
             panic!(
                 "{} {} answered {status} outside the contract: {problem}\nbody: {text}",
                 self.method, self.path
@@ -157,11 +136,7 @@ pub struct Reply {
 impl Reply {
     #[track_caller]
     pub fn assert_status(&self, expected: u16) -> &Self {
-        assert_eq!(
-            self.status, expected,
-            "unexpected status; body: {}",
-            self.text
-        );
+        assert_eq!(self.status, expected, "unexpected status; body: {}", self.text);
         self
     }
 

@@ -11,8 +11,7 @@ pub struct Contract {
 
 impl Contract {
     pub fn load() -> Self {
-        let spec: Value =
-            serde_json::from_str(glchat_functions::local::OPENAPI).expect("openapi.json is JSON");
+        let spec: Value = serde_json::from_str(glchat_functions::local::OPENAPI).expect("openapi.json is JSON");
         let mut router = matchit::Router::new();
         for path in spec["paths"].as_object().expect("paths").keys() {
             router
@@ -50,9 +49,7 @@ impl Contract {
             };
         }
         let schema = match status {
-            200 | 422 => {
-                &operation["responses"][status.to_string()]["content"]["application/json"]["schema"]
-            }
+            200 | 422 => &operation["responses"][status.to_string()]["content"]["application/json"]["schema"],
             _ => return error_shape(),
         };
         if schema.is_null() {

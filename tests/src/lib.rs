@@ -70,8 +70,7 @@ impl TestApp {
         vars.extend(options.extra.iter().cloned());
         let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("test configuration");
         let sdk = glchat_shared::app::load_sdk_config(&config).await;
-        let app =
-            Arc::new(App::new(config, &sdk, Arc::clone(&options.clock)).expect("building the app"));
+        let app = Arc::new(App::new(config, &sdk, Arc::clone(&options.clock)).expect("building the app"));
         glchat_functions::local::prepare_storage(&app)
             .await
             .expect("creating the table and bucket");
@@ -134,12 +133,7 @@ impl TestApp {
     }
 
     /// Creates a conversation for `user` and returns its JSON.
-    pub async fn create_conversation(
-        &self,
-        user: &str,
-        chatbot: &str,
-        title: Option<&str>,
-    ) -> serde_json::Value {
+    pub async fn create_conversation(&self, user: &str, chatbot: &str, title: Option<&str>) -> serde_json::Value {
         let mut form = vec![("user_id", user), ("chatbot_id", chatbot)];
         if let Some(title) = title {
             form.push(("title", title));
@@ -155,13 +149,7 @@ impl TestApp {
     }
 
     /// Appends a message to a conversation as `user` and returns the message JSON.
-    pub async fn append(
-        &self,
-        user: &str,
-        conversation: &str,
-        role: &str,
-        content: &str,
-    ) -> serde_json::Value {
+    pub async fn append(&self, user: &str, conversation: &str, role: &str, content: &str) -> serde_json::Value {
         let reply = self
             .post(&format!("/conversations/{conversation}/messages"))
             .bearer(&self.token(user))

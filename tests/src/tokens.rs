@@ -35,13 +35,7 @@ pub fn nextauth_cookie(secret: &str, token: Value, max_age_seconds: i64) -> Stri
     "#;
     let output = std::process::Command::new("node")
         .env("NODE_PATH", node_path)
-        .args([
-            "-e",
-            script,
-            &token.to_string(),
-            secret,
-            &max_age_seconds.to_string(),
-        ])
+        .args(["-e", script, &token.to_string(), secret, &max_age_seconds.to_string()])
         .output()
         .expect("running node");
     assert!(

@@ -8,17 +8,11 @@ async fn main() -> anyhow::Result<()> {
     telemetry::init();
     let app = App::from_env().await?;
     local::prepare_storage(&app).await?;
-    let port: u16 = std::env::var("PORT")
-        .ok()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(3000);
+    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let base = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
 
-    println!(
-        "GLChat conversation API (tenant {}) on {base}",
-        app.config.tenant
-    );
+    println!("GLChat conversation API (tenant {}) on {base}", app.config.tenant);
     println!("  spec:   {base}/openapi.json");
     let dev_user = std::env::var("LOCAL_DEV_USER").ok();
     if let Some(user) = dev_user

@@ -31,9 +31,7 @@ pub async fn handle(app: Arc<App>, req: Request) -> Result<Response<Body>, ApiEr
     let id: ConversationId = path_param(&req, "conversation_id", not_found())?;
     let input = Fields::body(&req, BodyKind::JsonOrForm).await?.parse(|f| {
         let parent_id: Option<String> = f.optional("parent_id");
-        let valid_parent = parent_id
-            .as_deref()
-            .is_none_or(|p| MessageId::parse(p).is_ok());
+        let valid_parent = parent_id.as_deref().is_none_or(|p| MessageId::parse(p).is_ok());
         f.check("parent_id", valid_parent, Issue::InvalidId);
         Input {
             role: f.required("role"),
@@ -54,9 +52,7 @@ pub async fn handle(app: Arc<App>, req: Request) -> Result<Response<Body>, ApiEr
         let now = app.clock.now();
         let mut ulid = new_ulid(now);
         let (parent_id, parent, expected_head) = match input.parent_id.as_deref() {
-            Some(parent) if parent == id.as_str() => {
-                (parent.to_owned(), ParentCheck::Conversation, None)
-            }
+            Some(parent) if parent == id.as_str() => (parent.to_owned(), ParentCheck::Conversation, None),
             Some(parent) => {
                 let parent = MessageId::parse(parent).map_err(|_| not_found())?;
                 (parent.to_string(), ParentCheck::Message(parent), None)
@@ -67,11 +63,7 @@ pub async fn handle(app: Arc<App>, req: Request) -> Result<Response<Body>, ApiEr
                     .filter(|(c, _)| c.user_id == caller.user_id)
                     .ok_or_else(not_found)?;
                 // Sort after the head even if clocks disagree, so order follows the chain.
-                if let Some(head_ulid) = head
-                    .as_ref()
-                    .and_then(MessageId::ulid)
-                    .filter(|h| *h >= ulid)
-                {
+                if let Some(head_ulid) = head.as_ref().and_then(MessageId::ulid).filter(|h| *h >= ulid) {
                     ulid = head_ulid.increment().unwrap_or(ulid);
                 }
                 let parent = match &head {
@@ -81,8 +73,7 @@ pub async fn handle(app: Arc<App>, req: Request) -> Result<Response<Body>, ApiEr
                 (parent.0, parent.1, Some(head))
             }
         };
-        let created_time =
-            glchat_shared::clock::Timestamp::from_unix_ms(ulid.timestamp_ms()).unwrap_or(now);
+        let created_time = glchat_shared::clock::Timestamp::from_unix_ms(ulid.timestamp_ms()).unwrap_or(now);
         let message = Message {
             id: MessageId::from_ulid(ulid),
             conversation_id: id.clone(),
@@ -106,12 +97,7 @@ pub async fn handle(app: Arc<App>, req: Request) -> Result<Response<Body>, ApiEr
             AppendOutcome::ConversationNotFound => return Err(not_found()),
             AppendOutcome::ParentNotFound => {
                 let raw = input.parent_id.clone().unwrap_or_default();
-                return Err(ApiError::invalid(
-                    Loc::Body,
-                    "parent_id",
-                    Issue::UnknownParent,
-                    raw,
-                ));
+                return Err(ApiError::invalid(Loc::Body, "parent_id", Issue::UnknownParent, raw));
             }
             AppendOutcome::Raced => continue,
         }

@@ -6,9 +6,7 @@ use anyhow::anyhow;
 use glchat_shared::error::ok_json;
 use glchat_shared::http::{BodyKind, Fields};
 use glchat_shared::ids::{ChatbotId, ConversationId, UserId};
-use glchat_shared::models::{
-    Conversation, ConversationRecord, DEFAULT_MODEL_NAME, Metadata, ShortText, Title,
-};
+use glchat_shared::models::{Conversation, ConversationRecord, DEFAULT_MODEL_NAME, Metadata, ShortText, Title};
 use glchat_shared::{ApiError, App};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
@@ -38,9 +36,7 @@ pub async fn handle(app: Arc<App>, req: Request) -> Result<Response<Body>, ApiEr
         user_id: input.user_id,
         chatbot_id: input.chatbot_id,
         title: input.title.map(Title::into_string),
-        model_name: input
-            .model_name
-            .map_or_else(|| DEFAULT_MODEL_NAME.to_owned(), |m| m.0),
+        model_name: input.model_name.map_or_else(|| DEFAULT_MODEL_NAME.to_owned(), |m| m.0),
         created_time: now,
         updated_time: now,
         is_active: true,
@@ -49,11 +45,7 @@ pub async fn handle(app: Arc<App>, req: Request) -> Result<Response<Body>, ApiEr
         metadata_: input.metadata.map(|m| m.0),
     };
     if !app.store.create_conversation(&record).await? {
-        return Err(anyhow!(
-            "a freshly generated conversation id {} already existed",
-            record.id
-        )
-        .into());
+        return Err(anyhow!("a freshly generated conversation id {} already existed", record.id).into());
     }
     ok_json(&json!({ "conversation": Conversation::from(record) }))
 }

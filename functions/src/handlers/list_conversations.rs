@@ -38,11 +38,7 @@ pub async fn handle(app: Arc<App>, req: Request) -> Result<Response<Body>, ApiEr
         }
     })?;
 
-    let needle = input
-        .query
-        .as_deref()
-        .map(fold)
-        .filter(|q| !q.trim().is_empty());
+    let needle = input.query.as_deref().map(fold).filter(|q| !q.trim().is_empty());
     let chatbot = input.chatbot_id.as_ref().map_or("", |c| c.as_str());
     // The cursor is only good for the same user, chatbot filter and search text.
     let scope = [
@@ -67,9 +63,7 @@ pub async fn handle(app: Arc<App>, req: Request) -> Result<Response<Body>, ApiEr
         app.store
             .count_conversations(&caller.user_id, input.chatbot_id.as_ref()),
     )?;
-    let cursor = page
-        .next
-        .map(|position| app.cursors.sign(&scope, &position));
+    let cursor = page.next.map(|position| app.cursors.sign(&scope, &position));
     ok_json(&json!({
         "conversations": page.conversations,
         "cursor": cursor,

@@ -44,14 +44,11 @@ mod tests {
 
     #[test]
     fn roles_come_as_a_list_or_a_string() {
-        let list: Claims =
-            serde_json::from_str(r#"{"sub":"u","exp":1,"roles":["user","admin"]}"#).unwrap();
+        let list: Claims = serde_json::from_str(r#"{"sub":"u","exp":1,"roles":["user","admin"]}"#).unwrap();
         assert!(list.is_admin());
-        let text: Claims =
-            serde_json::from_str(r#"{"sub":"u","exp":1,"roles":"user admin"}"#).unwrap();
+        let text: Claims = serde_json::from_str(r#"{"sub":"u","exp":1,"roles":"user admin"}"#).unwrap();
         assert!(text.is_admin());
-        let none: Claims =
-            serde_json::from_str(r#"{"sub":"u","exp":1,"roles":{"admin":true}}"#).unwrap();
+        let none: Claims = serde_json::from_str(r#"{"sub":"u","exp":1,"roles":{"admin":true}}"#).unwrap();
         assert!(!none.is_admin());
         let absent: Claims = serde_json::from_str(r#"{"sub":"u","exp":1}"#).unwrap();
         assert!(!absent.is_admin() && absent.tenant_id.is_none());

@@ -17,10 +17,7 @@ impl JwtVerifier {
             reason: e.to_string(),
         };
         let (algorithm, key) = match config.algorithm {
-            JwtAlgorithm::Hs256 => (
-                Algorithm::HS256,
-                DecodingKey::from_secret(config.key.as_bytes()),
-            ),
+            JwtAlgorithm::Hs256 => (Algorithm::HS256, DecodingKey::from_secret(config.key.as_bytes())),
             JwtAlgorithm::Rs256 => (
                 Algorithm::RS256,
                 DecodingKey::from_rsa_pem(config.key.as_bytes()).map_err(invalid)?,
@@ -94,10 +91,7 @@ mod tests {
     #[test]
     fn accepts_a_valid_token_and_refuses_tampering() {
         let v = JwtVerifier::new(&config(None, None)).unwrap();
-        let good = token(
-            json!({"sub": "u1", "exp": in_an_hour(), "aud": "whatever"}),
-            "secret",
-        );
+        let good = token(json!({"sub": "u1", "exp": in_an_hour(), "aud": "whatever"}), "secret");
         assert_eq!(v.verify(&good).unwrap().sub, "u1");
         assert!(
             v.verify(&token(json!({"sub": "u1", "exp": in_an_hour()}), "other"))
@@ -108,13 +102,11 @@ mod tests {
             "exp is required"
         );
         assert!(
-            v.verify(&token(json!({"sub": "u1", "exp": 1_000}), "secret"))
-                .is_none(),
+            v.verify(&token(json!({"sub": "u1", "exp": 1_000}), "secret")).is_none(),
             "expired"
         );
         assert!(
-            v.verify(&token(json!({"exp": in_an_hour()}), "secret"))
-                .is_none(),
+            v.verify(&token(json!({"exp": in_an_hour()}), "secret")).is_none(),
             "sub is required"
         );
         let mut tampered = good.clone();
@@ -125,8 +117,7 @@ mod tests {
     #[test]
     fn checks_issuer_and_audience_when_configured() {
         let v = JwtVerifier::new(&config(Some("https://id.example"), Some("glchat"))).unwrap();
-        let claims =
-            |iss: &str, aud: &str| json!({"sub": "u", "exp": in_an_hour(), "iss": iss, "aud": aud});
+        let claims = |iss: &str, aud: &str| json!({"sub": "u", "exp": in_an_hour(), "iss": iss, "aud": aud});
         assert!(
             v.verify(&token(claims("https://id.example", "glchat"), "secret"))
                 .is_some()

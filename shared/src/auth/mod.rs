@@ -56,10 +56,7 @@ impl Authenticator {
         Ok(Self {
             tenant: config.tenant.clone(),
             jwt: jwt::JwtVerifier::new(&config.jwt)?,
-            nextauth: config
-                .nextauth_secret
-                .as_deref()
-                .map(nextauth::NextAuthDecoder::new),
+            nextauth: config.nextauth_secret.as_deref().map(nextauth::NextAuthDecoder::new),
         })
     }
 
@@ -67,9 +64,7 @@ impl Authenticator {
     pub fn authenticate(&self, headers: &HeaderMap) -> Result<Caller, ApiError> {
         let claims = if let Some(token) = bearer_token(headers) {
             self.jwt.verify(token)
-        } else if let (Some(decoder), Some(cookie)) =
-            (&self.nextauth, nextauth::session_cookie(headers))
-        {
+        } else if let (Some(decoder), Some(cookie)) = (&self.nextauth, nextauth::session_cookie(headers)) {
             decoder.decode(&cookie)
         } else {
             None

@@ -70,13 +70,8 @@ impl NextAuthDecoder {
         let [header_b64, encrypted_key, iv, ciphertext, tag] = parts.as_slice() else {
             return None;
         };
-        let header: ProtectedHeader =
-            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header_b64).ok()?).ok()?;
-        if header.alg != "dir"
-            || header.enc != "A256GCM"
-            || header.zip.is_some()
-            || !encrypted_key.is_empty()
-        {
+        let header: ProtectedHeader = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header_b64).ok()?).ok()?;
+        if header.alg != "dir" || header.enc != "A256GCM" || header.zip.is_some() || !encrypted_key.is_empty() {
             tracing::debug!("session cookie with an unexpected JWE header");
             return None;
         }
@@ -125,10 +120,7 @@ pub(super) fn session_cookie(headers: &HeaderMap) -> Option<String> {
         return whole;
     }
     chunks.sort_by_key(|(i, _)| *i);
-    let contiguous = chunks
-        .iter()
-        .enumerate()
-        .all(|(expected, (i, _))| expected == *i);
+    let contiguous = chunks.iter().enumerate().all(|(expected, (i, _))| expected == *i);
     (!chunks.is_empty() && contiguous).then(|| chunks.into_iter().map(|(_, v)| v).collect())
 }
 
@@ -174,21 +166,14 @@ mod tests {
     #[test]
     fn decrypts_with_the_right_secret_only() {
         let token = seal("s3cret", &claims(later()), HEADER);
-        assert_eq!(
-            NextAuthDecoder::new("s3cret").decode(&token).unwrap().sub,
-            "u1"
-        );
+        assert_eq!(NextAuthDecoder::new("s3cret").decode(&token).unwrap().sub, "u1");
         assert!(NextAuthDecoder::new("other").decode(&token).is_none());
     }
 
     #[test]
     fn refuses_expired_tampered_and_foreign_headers() {
         let decoder = NextAuthDecoder::new("s3cret");
-        assert!(
-            decoder
-                .decode(&seal("s3cret", &claims(1_000), HEADER))
-                .is_none()
-        );
+        assert!(decoder.decode(&seal("s3cret", &claims(1_000), HEADER)).is_none());
         let token = seal("s3cret", &claims(later()), HEADER);
         let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
         let flipped = if parts[3].starts_with('A') { "B" } else { "A" };
@@ -196,11 +181,7 @@ mod tests {
         assert!(decoder.decode(&parts.join(".")).is_none());
         assert!(
             decoder
-                .decode(&seal(
-                    "s3cret",
-                    &claims(later()),
-                    r#"{"alg":"dir","enc":"A128GCM"}"#
-                ))
+                .decode(&seal("s3cret", &claims(later()), r#"{"alg":"dir","enc":"A128GCM"}"#))
                 .is_none()
         );
         assert!(decoder.decode("not.a.jwe").is_none());
@@ -212,15 +193,10 @@ mod tests {
         let name = NEXTAUTH_COOKIE;
         headers.insert(
             http::header::COOKIE,
-            format!("{name}.1=def; other=1; {name}.0=abc")
-                .parse()
-                .unwrap(),
+            format!("{name}.1=def; other=1; {name}.0=abc").parse().unwrap(),
         );
         assert_eq!(session_cookie(&headers).as_deref(), Some("abcdef"));
-        headers.insert(
-            http::header::COOKIE,
-            format!("{name}.1=def").parse().unwrap(),
-        );
+        headers.insert(http::header::COOKIE, format!("{name}.1=def").parse().unwrap());
         assert_eq!(session_cookie(&headers), None, "a chunk is missing");
         headers.insert(
             http::header::COOKIE,

@@ -147,8 +147,7 @@ impl Fields {
             .unwrap_or("");
         // Lower-cased for matching only: the multipart boundary is case-sensitive.
         let content_type = raw_content_type.to_ascii_lowercase();
-        let is_json =
-            content_type.starts_with("application/json") || content_type.contains("+json");
+        let is_json = content_type.starts_with("application/json") || content_type.contains("+json");
         match kind {
             BodyKind::Json => Self::json(bytes),
             BodyKind::JsonOrForm if is_json => Self::json(bytes),
@@ -200,12 +199,8 @@ impl Fields {
             Some(value) => value,
             None => {
                 if !self.errors.iter().any(|e| e.field.as_deref() == Some(name)) {
-                    self.errors.push(FieldError::new(
-                        self.loc,
-                        name,
-                        Issue::Missing,
-                        self.raw(name),
-                    ));
+                    self.errors
+                        .push(FieldError::new(self.loc, name, Issue::Missing, self.raw(name)));
                 }
                 T::default()
             }
@@ -216,11 +211,7 @@ impl Fields {
     pub fn optional<T: FromField>(&mut self, name: &str) -> Option<T> {
         let parsed = match &self.values {
             Values::Pairs(pairs) => {
-                let raw = pairs
-                    .iter()
-                    .rev()
-                    .find(|(k, _)| k == name)
-                    .map(|(_, v)| v.as_str());
+                let raw = pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
                 match raw {
                     None => return None,
                     Some("") if self.empty_is_missing => return None,
@@ -235,8 +226,7 @@ impl Fields {
         match parsed {
             Ok(value) => Some(value),
             Err(issue) => {
-                self.errors
-                    .push(FieldError::new(self.loc, name, issue, self.raw(name)));
+                self.errors.push(FieldError::new(self.loc, name, issue, self.raw(name)));
                 None
             }
         }
@@ -245,8 +235,7 @@ impl Fields {
     /// Checks a value already read, recording `issue` against `name` when `check` fails.
     pub fn check(&mut self, name: &str, ok: bool, issue: Issue) {
         if !ok {
-            self.errors
-                .push(FieldError::new(self.loc, name, issue, self.raw(name)));
+            self.errors.push(FieldError::new(self.loc, name, issue, self.raw(name)));
         }
     }
 
@@ -275,12 +264,8 @@ fn whole_body_error(issue: Issue, input: Value) -> ApiError {
 
 /// The text fields of a multipart body. File parts are not fields of any endpoint here
 /// and are skipped; a malformed body answers 422 for the body as a whole.
-async fn multipart_pairs(
-    content_type: &str,
-    bytes: Bytes,
-) -> Result<Vec<(String, String)>, ApiError> {
-    let boundary = multer::parse_boundary(content_type)
-        .map_err(|_| whole_body_error(Issue::ModelType, Value::Null))?;
+async fn multipart_pairs(content_type: &str, bytes: Bytes) -> Result<Vec<(String, String)>, ApiError> {
+    let boundary = multer::parse_boundary(content_type).map_err(|_| whole_body_error(Issue::ModelType, Value::Null))?;
     let stream = futures::stream::once(async move { Ok::<Bytes, std::convert::Infallible>(bytes) });
     let mut multipart = multer::Multipart::new(stream, boundary);
     let mut pairs = Vec::new();
@@ -306,11 +291,7 @@ async fn multipart_pairs(
 }
 
 /// Path parameters are ids; one that cannot be an id names nothing, so it is a 404.
-pub fn path_param<T: FromField>(
-    req: &Request,
-    name: &str,
-    not_found: ApiError,
-) -> Result<T, ApiError> {
+pub fn path_param<T: FromField>(req: &Request, name: &str, not_found: ApiError) -> Result<T, ApiError> {
     use lambda_http::RequestExt;
     req.path_parameters()
         .first(name)
@@ -367,11 +348,7 @@ mod tests {
         let multipart = "--XyZ\r\nContent-Disposition: form-data; name=\"user_id\"\r\n\r\nu1\r\n\
                          --XyZ\r\nContent-Disposition: form-data; name=\"chatbot_id\"\r\n\r\nbot\r\n--XyZ--\r\n";
         let req = request("multipart/form-data; boundary=XyZ", multipart);
-        let from_multipart = Fields::body(&req, BodyKind::Form)
-            .await
-            .unwrap()
-            .parse(read)
-            .unwrap();
+        let from_multipart = Fields::body(&req, BodyKind::Form).await.unwrap().parse(read).unwrap();
         let req = request(
             "application/json",
             r#"{"user_id":"u1","chatbot_id":"bot","title":null}"#,

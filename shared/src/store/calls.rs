@@ -10,14 +10,33 @@ use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 
-/// The operation names (`Query`, `TransactWriteItems`, ...) seen since the last `take`.
+/// The operation names (`Query`, `TransactWriteItems`, ...) seen since the last `take`,
+/// and the read capacity the calls that report it consumed.
 #[derive(Debug, Clone, Default)]
-pub struct CallLog(Arc<Mutex<Vec<String>>>);
+pub struct CallLog(Arc<Mutex<Vec<String>>>, Arc<Mutex<Consumed>>);
+
+/// Capacity consumed by the reads that asked DynamoDB to report it.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Consumed {
+    pub read_units: f64,
+    pub items_read: u64,
+}
 
 impl CallLog {
     /// Returns and forgets the calls made so far.
     pub fn take(&self) -> Vec<String> {
         std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Returns and forgets the capacity recorded so far.
+    pub fn take_consumed(&self) -> Consumed {
+        std::mem::take(&mut *self.1.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    pub(crate) fn record_read(&self, read_units: Option<f64>, items: usize) {
+        let mut consumed = self.1.lock().unwrap_or_else(|e| e.into_inner());
+        consumed.read_units += read_units.unwrap_or(0.0);
+        consumed.items_read += items as u64;
     }
 
     pub(crate) fn interceptor(&self) -> CallCounter {

@@ -2,15 +2,16 @@
 //! and rename.
 
 use anyhow::Context;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnConsumedCapacity, ReturnValue, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
+use super::attachments::OWNED_AND_LIVE;
 use super::items::{Attributes, COUNTER_ATTRIBUTE, CollectionItem, ConversationItem, CounterItem};
 use super::keys::{self, Key, ListIndex};
 use super::{Store, StoreError, cancellation_reasons, sdk_error};
 use crate::clock::ClientInstant;
 use crate::ids::{ChatbotId, ConversationId, MessageId, UserId};
-use crate::models::{ConversationRecord, Message};
+use crate::models::{AttachmentRecord, ConversationRecord, Message};
 
 /// Where a conversation list resumes: just after this conversation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,9 +75,12 @@ pub struct ConversationView {
     pub conversation: ConversationRecord,
     /// Oldest first.
     pub messages: Vec<Message>,
+    /// Oldest first.
+    pub attachments: Vec<AttachmentRecord>,
 }
 
-fn counter_increment(table: &str, key: &Key, by: i64) -> anyhow::Result<TransactWriteItem> {
+/// Adds `by` to a counter inside a transaction (creates count up, deletes down).
+pub(super) fn counter_add(table: &str, key: &Key, by: i64) -> anyhow::Result<TransactWriteItem> {
     let update = Update::builder()
         .table_name(table)
         .set_key(Some(key.to_attributes()))
@@ -91,12 +95,8 @@ fn counter_increment(table: &str, key: &Key, by: i64) -> anyhow::Result<Transact
 impl Store {
     /// Writes a new conversation and bumps the user's counters in one transaction.
     /// Returns `false` when a conversation with this id already exists (nothing written).
-    pub async fn create_conversation(
-        &self,
-        record: &ConversationRecord,
-    ) -> Result<bool, StoreError> {
-        let item =
-            CollectionItem::Conversation(ConversationItem::new(record.clone())).to_attributes()?;
+    pub async fn create_conversation(&self, record: &ConversationRecord) -> Result<bool, StoreError> {
+        let item = CollectionItem::Conversation(ConversationItem::new(record.clone())).to_attributes()?;
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
@@ -107,12 +107,8 @@ impl Store {
             .client
             .transact_write_items()
             .transact_items(TransactWriteItem::builder().put(put).build())
-            .transact_items(counter_increment(
-                &self.table,
-                &keys::counter_total(&record.user_id),
-                1,
-            )?)
-            .transact_items(counter_increment(
+            .transact_items(counter_add(&self.table, &keys::counter_total(&record.user_id), 1)?)
+            .transact_items(counter_add(
                 &self.table,
                 &keys::counter_chatbot(&record.user_id, &record.chatbot_id),
                 1,
@@ -154,26 +150,26 @@ impl Store {
             .scan_index_forward(false)
             .limit(fetch)
             .set_exclusive_start_key(after.map(|p| index.start_after(&p.a, &p.id)))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
             .map_err(|e| sdk_error(e, "querying a conversation list"))?;
+        self.calls.record_read(
+            output.consumed_capacity().and_then(|c| c.capacity_units()),
+            output.items().len(),
+        );
         let mut items = output
             .items()
             .iter()
             .map(|item| conversation_record(item.clone()))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let has_more =
-            items.len() > limit || (items.len() == limit && output.last_evaluated_key().is_some());
+        let has_more = items.len() > limit || (items.len() == limit && output.last_evaluated_key().is_some());
         items.truncate(limit);
         Ok(ConversationPage { items, has_more })
     }
 
     /// How many conversations the user has, with one chatbot or in all.
-    pub async fn count_conversations(
-        &self,
-        user: &UserId,
-        chatbot: Option<&ChatbotId>,
-    ) -> Result<u64, StoreError> {
+    pub async fn count_conversations(&self, user: &UserId, chatbot: Option<&ChatbotId>) -> Result<u64, StoreError> {
         let key = match chatbot {
             Some(bot) => keys::counter_chatbot(user, bot),
             None => keys::counter_total(user),
@@ -208,39 +204,31 @@ impl Store {
             .table_name(&self.table)
             .key_condition_expression("PK = :pk AND SK < :messages")
             .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
-            .expression_attribute_values(
-                ":messages",
-                AttributeValue::S(keys::before_messages().to_owned()),
-            )
+            .expression_attribute_values(":messages", AttributeValue::S(keys::before_messages().to_owned()))
             .consistent_read(true)
             .send();
         let (head, messages) = tokio::try_join!(
-            async {
-                head.await
-                    .map_err(|e| sdk_error(e, "reading a conversation"))
-            },
+            async { head.await.map_err(|e| sdk_error(e, "reading a conversation")) },
             self.newest_messages(&pk, window),
         )?;
         let mut conversation = None;
+        let mut attachments = Vec::new();
         for item in head.items() {
-            if let CollectionItem::Conversation(found) =
-                CollectionItem::from_attributes(item.clone())?
-            {
-                conversation = Some(found.record);
+            match CollectionItem::from_attributes(item.clone())? {
+                CollectionItem::Conversation(found) if found.is_live() => conversation = Some(found.record),
+                CollectionItem::Attachment(found) => attachments.push(found.attachment),
+                _ => {}
             }
         }
         Ok(conversation.map(|conversation| ConversationView {
             conversation,
             messages,
+            attachments,
         }))
     }
 
     /// The newest messages of a window, returned oldest first.
-    async fn newest_messages(
-        &self,
-        pk: &str,
-        window: MessageWindow,
-    ) -> Result<Vec<Message>, StoreError> {
+    async fn newest_messages(&self, pk: &str, window: MessageWindow) -> Result<Vec<Message>, StoreError> {
         if window.limit == Some(0) {
             return Ok(Vec::new());
         }
@@ -266,9 +254,7 @@ impl Store {
                 .await
                 .map_err(|e| sdk_error(e, "reading messages"))?;
             for item in output.items() {
-                if let CollectionItem::Message(found) =
-                    CollectionItem::from_attributes(item.clone())?
-                {
+                if let CollectionItem::Message(found) = CollectionItem::from_attributes(item.clone())? {
                     messages.push(found.message);
                 }
             }
@@ -296,7 +282,7 @@ impl Store {
             .table_name(&self.table)
             .set_key(Some(keys::conversation(id).to_attributes()))
             .update_expression("SET title = :title")
-            .condition_expression("attribute_exists(PK) AND user_id = :owner")
+            .condition_expression(OWNED_AND_LIVE)
             .expression_attribute_values(":title", AttributeValue::S(title.to_owned()))
             .expression_attribute_values(":owner", AttributeValue::S(owner.as_str().to_owned()))
             .return_values(ReturnValue::AllNew)
@@ -304,9 +290,7 @@ impl Store {
             .await;
         match result {
             Ok(output) => {
-                let item = output
-                    .attributes
-                    .context("UpdateItem returned no attributes")?;
+                let item = output.attributes.context("UpdateItem returned no attributes")?;
                 Ok(Some(conversation_record(item)?))
             }
             Err(err)

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::keys;
 use crate::ids::MessageId;
-use crate::models::{ConversationRecord, Message};
+use crate::models::{AttachmentRecord, ConversationRecord, Message};
 
 pub(crate) type Attributes = HashMap<String, AttributeValue>;
 
@@ -32,6 +32,16 @@ pub(crate) struct ConversationItem {
     /// The newest message: the default parent of the next one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub head_message_id: Option<MessageId>,
+    /// Set when a delete has begun: the conversation is gone for every reader and
+    /// writer, and a retried delete finishes the cascade.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleting: Option<bool>,
+}
+
+impl ConversationItem {
+    pub fn is_live(&self) -> bool {
+        self.deleting != Some(true)
+    }
 }
 
 impl ConversationItem {
@@ -47,6 +57,7 @@ impl ConversationItem {
             gsi2sk: activity,
             record,
             head_message_id: None,
+            deleting: None,
         }
     }
 }
@@ -72,6 +83,27 @@ impl MessageItem {
     }
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct AttachmentItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    #[serde(flatten)]
+    pub attachment: AttachmentRecord,
+}
+
+impl AttachmentItem {
+    pub fn new(attachment: AttachmentRecord) -> Self {
+        let key = keys::attachment(&attachment.conversation_id, &attachment.id);
+        Self {
+            pk: key.pk,
+            sk: key.sk,
+            attachment,
+        }
+    }
+}
+
 /// Any item of a conversation's collection, told apart by its `entity` attribute
 /// (which stream consumers read too).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -79,6 +111,7 @@ impl MessageItem {
 pub(crate) enum CollectionItem {
     Conversation(ConversationItem),
     Message(MessageItem),
+    Attachment(AttachmentItem),
 }
 
 impl CollectionItem {

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::clock::Timestamp;
-use crate::ids::{ChatbotId, ConversationId, MessageId, UserId};
+use crate::ids::{AttachmentId, ChatbotId, ConversationId, MessageId, ShareId, UserId};
 
 pub const PK: &str = "PK";
 pub const SK: &str = "SK";
@@ -37,6 +37,7 @@ const MESSAGE_PREFIX: &str = "MSG#";
 /// Sorts after every ULID character, closing the message range.
 const MESSAGE_RANGE_END: &str = "MSG#~";
 const COUNTER_TOTAL_SK: &str = "COUNT";
+const SHARE_SK: &str = "SHARE";
 
 /// Escapes `%` and `#` so an outside id is one key part, whatever it contains.
 fn escape(part: &str) -> String {
@@ -70,6 +71,13 @@ pub fn conversation(id: &ConversationId) -> Key {
     }
 }
 
+pub fn attachment(conversation: &ConversationId, id: &AttachmentId) -> Key {
+    Key {
+        pk: conversation_pk(conversation),
+        sk: format!("ATT#{}", id.as_str()),
+    }
+}
+
 pub fn message(conversation: &ConversationId, id: &MessageId) -> Key {
     Key {
         pk: conversation_pk(conversation),
@@ -93,6 +101,22 @@ pub fn before_messages() -> &'static str {
     MESSAGE_PREFIX
 }
 
+/// A conversation's share link (one per conversation).
+pub fn share_link(conversation: &ConversationId) -> Key {
+    Key {
+        pk: conversation_pk(conversation),
+        sk: SHARE_SK.to_owned(),
+    }
+}
+
+/// A share link's snapshot, the item the public read gets.
+pub fn share_snapshot(share: &ShareId) -> Key {
+    Key {
+        pk: format!("SHARE#{}", share.as_str()),
+        sk: SHARE_SK.to_owned(),
+    }
+}
+
 /// The user's conversations, newest activity last (GSI1 partition).
 pub fn user_conversations(user: &UserId) -> String {
     format!("USER#{}", escape(user.as_str()))
@@ -100,11 +124,18 @@ pub fn user_conversations(user: &UserId) -> String {
 
 /// The user's conversations with one chatbot (GSI2 partition).
 pub fn user_chatbot_conversations(user: &UserId, chatbot: &ChatbotId) -> String {
-    format!(
-        "USER#{}#BOT#{}",
-        escape(user.as_str()),
-        escape(chatbot.as_str())
-    )
+    format!("USER#{}#BOT#{}", escape(user.as_str()), escape(chatbot.as_str()))
+}
+
+/// Conversations of the user whose delete has begun but not finished (GSI1): a
+/// retried or bulk delete finds them here; lists never do.
+pub fn deleting_user_conversations(user: &UserId) -> String {
+    format!("DELETING#{}", user_conversations(user))
+}
+
+/// The same, per chatbot (GSI2).
+pub fn deleting_user_chatbot_conversations(user: &UserId, chatbot: &ChatbotId) -> String {
+    format!("DELETING#{}", user_chatbot_conversations(user, chatbot))
 }
 
 /// The sort key of a conversation in the lists: by activity, ties broken by id.
@@ -154,17 +185,10 @@ impl ListIndex {
     }
 
     /// The `ExclusiveStartKey` that resumes this index after a conversation.
-    pub fn start_after(
-        &self,
-        activity_key: &str,
-        id: &ConversationId,
-    ) -> HashMap<String, AttributeValue> {
+    pub fn start_after(&self, activity_key: &str, id: &ConversationId) -> HashMap<String, AttributeValue> {
         let mut key = conversation(id).to_attributes();
         key.insert(self.pk_attr.to_owned(), AttributeValue::S(self.pk.clone()));
-        key.insert(
-            self.sk_attr.to_owned(),
-            AttributeValue::S(activity_key.to_owned()),
-        );
+        key.insert(self.sk_attr.to_owned(), AttributeValue::S(activity_key.to_owned()));
         key
     }
 }
@@ -175,14 +199,8 @@ mod tests {
 
     #[test]
     fn outside_ids_cannot_collide_through_separators() {
-        let a = user_chatbot_conversations(
-            &UserId::parse("x#BOT#y").unwrap(),
-            &ChatbotId::parse("z").unwrap(),
-        );
-        let b = user_chatbot_conversations(
-            &UserId::parse("x").unwrap(),
-            &ChatbotId::parse("y#BOT#z").unwrap(),
-        );
+        let a = user_chatbot_conversations(&UserId::parse("x#BOT#y").unwrap(), &ChatbotId::parse("z").unwrap());
+        let b = user_chatbot_conversations(&UserId::parse("x").unwrap(), &ChatbotId::parse("y#BOT#z").unwrap());
         assert_ne!(a, b);
         let c = user_conversations(&UserId::parse("a%23b").unwrap());
         let d = user_conversations(&UserId::parse("a#b").unwrap());
@@ -193,11 +211,7 @@ mod tests {
     fn conversation_items_sort_between_attachments_and_messages() {
         let id = ConversationId::parse("01J").unwrap();
         let meta = conversation(&id).sk;
-        let msg = message(
-            &id,
-            &MessageId::parse("00000000000000000000000000").unwrap(),
-        )
-        .sk;
+        let msg = message(&id, &MessageId::parse("00000000000000000000000000").unwrap()).sk;
         assert!("ATT#01J" < meta.as_str() && meta.as_str() < before_messages());
         assert!(before_messages() <= msg.as_str());
         let (start, end) = message_range(None);

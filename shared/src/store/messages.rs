@@ -3,10 +3,10 @@
 
 use anyhow::Context;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
-    Update,
+    AttributeValue, ConditionCheck, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 
+use super::attachments::OWNED_AND_LIVE;
 use super::items::{CollectionItem, ConversationItem, MessageItem};
 use super::{Store, StoreError, cancellation_reasons, sdk_error};
 use crate::ids::{ConversationId, MessageId, UserId};
@@ -60,21 +60,18 @@ impl Store {
             return Ok(None);
         };
         match CollectionItem::from_attributes(item)? {
-            CollectionItem::Conversation(found) => Ok(Some((found.record, found.head_message_id))),
+            CollectionItem::Conversation(found) if found.is_live() => Ok(Some((found.record, found.head_message_id))),
+            CollectionItem::Conversation(_) => Ok(None),
             other => Err(anyhow::anyhow!("expected a conversation item, found {other:?}").into()),
         }
     }
 
-    pub async fn append_message(
-        &self,
-        owner: &UserId,
-        new: &NewMessage,
-    ) -> Result<AppendOutcome, StoreError> {
+    pub async fn append_message(&self, owner: &UserId, new: &NewMessage) -> Result<AppendOutcome, StoreError> {
         let message = &new.message;
         let conversation = &message.conversation_id;
         let activity = super::keys::activity(message.created_time, conversation);
 
-        let mut condition = "attribute_exists(PK) AND user_id = :owner".to_owned();
+        let mut condition = OWNED_AND_LIVE.to_owned();
         let mut update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(super::keys::conversation(conversation).to_attributes()))
@@ -89,10 +86,7 @@ impl Store {
             Some(None) => condition.push_str(" AND attribute_not_exists(head_message_id)"),
             Some(Some(head)) => {
                 condition.push_str(" AND head_message_id = :head");
-                update = update.expression_attribute_values(
-                    ":head",
-                    AttributeValue::S(head.as_str().to_owned()),
-                );
+                update = update.expression_attribute_values(":head", AttributeValue::S(head.as_str().to_owned()));
             }
         }
         let update = update
@@ -117,14 +111,11 @@ impl Store {
         if let ParentCheck::Message(parent) = &new.parent {
             let check = ConditionCheck::builder()
                 .table_name(&self.table)
-                .set_key(Some(
-                    super::keys::message(conversation, parent).to_attributes(),
-                ))
+                .set_key(Some(super::keys::message(conversation, parent).to_attributes()))
                 .condition_expression("attribute_exists(PK)")
                 .build()
                 .context("building the parent check")?;
-            transaction = transaction
-                .transact_items(TransactWriteItem::builder().condition_check(check).build());
+            transaction = transaction.transact_items(TransactWriteItem::builder().condition_check(check).build());
         }
 
         let err = match transaction.send().await {
@@ -165,14 +156,12 @@ fn conversation_owner_in_cancellation<R>(
     >,
 ) -> Option<UserId> {
     use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-    let TransactWriteItemsError::TransactionCanceledException(cancelled) =
-        err.as_service_error()?
-    else {
+    let TransactWriteItemsError::TransactionCanceledException(cancelled) = err.as_service_error()? else {
         return None;
     };
     let item = cancelled.cancellation_reasons().first()?.item()?.clone();
     match CollectionItem::from_attributes(item).ok()? {
-        CollectionItem::Conversation(ConversationItem { record, .. }) => Some(record.user_id),
-        CollectionItem::Message(_) => None,
+        CollectionItem::Conversation(item @ ConversationItem { .. }) if item.is_live() => Some(item.record.user_id),
+        _ => None,
     }
 }

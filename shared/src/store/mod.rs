@@ -1,33 +1,45 @@
 //! The DynamoDB store: one table per tenant, single-table design (see `keys`).
 //! Every expression lives in this module; handlers call typed methods.
 
+mod attachments;
 pub mod calls;
 mod conversations;
+mod deletes;
 mod items;
 pub mod keys;
 mod messages;
 pub mod schema;
+mod search;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 
 use crate::error::ApiError;
 
+pub use attachments::AttachOutcome;
 pub use conversations::{ConversationPage, ConversationView, ListPosition, MessageWindow};
+pub use deletes::DeleteScope;
 pub use messages::{AppendOutcome, NewMessage, ParentCheck};
 
 #[derive(Debug, Clone)]
 pub struct Store {
     client: Client,
     table: String,
+    calls: calls::CallLog,
 }
 
 impl Store {
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
+    /// A store over `client`, which must carry `calls`' interceptor (see `App`).
+    pub fn new(client: Client, table: impl Into<String>, calls: calls::CallLog) -> Self {
         Self {
             client,
             table: table.into(),
+            calls,
         }
+    }
+
+    pub fn calls(&self) -> &calls::CallLog {
+        &self.calls
     }
 
     pub fn client(&self) -> &Client {
@@ -69,17 +81,13 @@ const RETRYABLE_CODES: &[&str] = &[
 
 /// Sorts an SDK failure into "try again later" (503) or a real fault (500), keeping
 /// the SDK error as the cause so the log has the whole chain.
-pub(crate) fn sdk_error<E, R>(err: SdkError<E, R>, doing: &'static str) -> StoreError
+pub fn sdk_error<E, R>(err: SdkError<E, R>, doing: &'static str) -> StoreError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
-    let transient = matches!(
-        err,
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_)
-    ) || err
-        .code()
-        .is_some_and(|code| RETRYABLE_CODES.contains(&code));
+    let transient = matches!(err, SdkError::TimeoutError(_) | SdkError::DispatchFailure(_))
+        || err.code().is_some_and(|code| RETRYABLE_CODES.contains(&code));
     let cause = anyhow::Error::new(err).context(doing);
     if transient {
         StoreError::Unavailable(cause)

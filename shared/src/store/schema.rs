@@ -4,9 +4,8 @@
 use anyhow::Context;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
-    TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType, StreamSpecification, StreamViewType, TimeToLiveSpecification,
 };
 
 use super::keys::{GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, GSI2SK, PK, SK, TTL_ATTRIBUTE};
@@ -72,11 +71,7 @@ fn key_schema(partition: &str, sort: &str) -> anyhow::Result<Vec<KeySchemaElemen
 /// Creates the table as the template does (on-demand, stream, TTL), for the local stack
 /// and for tests. Does nothing when it already exists.
 pub async fn ensure_table(client: &Client, name: &str) -> anyhow::Result<()> {
-    let existing = client
-        .list_tables()
-        .send()
-        .await
-        .context("listing tables")?;
+    let existing = client.list_tables().send().await.context("listing tables")?;
     if existing.table_names().iter().any(|t| t == name) {
         return Ok(());
     }
@@ -104,18 +99,11 @@ pub async fn ensure_table(client: &Client, name: &str) -> anyhow::Result<()> {
             GlobalSecondaryIndex::builder()
                 .index_name(index.name)
                 .set_key_schema(Some(key_schema(index.partition_key, index.sort_key)?))
-                .projection(
-                    Projection::builder()
-                        .projection_type(ProjectionType::All)
-                        .build(),
-                )
+                .projection(Projection::builder().projection_type(ProjectionType::All).build())
                 .build()?,
         );
     }
-    create
-        .send()
-        .await
-        .with_context(|| format!("creating table {name}"))?;
+    create.send().await.with_context(|| format!("creating table {name}"))?;
     client
         .update_time_to_live()
         .table_name(name)

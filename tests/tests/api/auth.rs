@@ -20,10 +20,7 @@ async fn missing_or_bad_credentials_answer_401_in_fastapi_shape() {
         json!({ "sub": "alice", "exp": tokens::now() - 3600 }),
     );
     let no_exp = bearer(&app.options.jwt_secret, json!({ "sub": "alice" }));
-    let no_sub = bearer(
-        &app.options.jwt_secret,
-        json!({ "exp": tokens::now() + 3600 }),
-    );
+    let no_sub = bearer(&app.options.jwt_secret, json!({ "exp": tokens::now() + 3600 }));
     for token in [wrong_secret.as_str(), &expired, &no_exp, &no_sub, "garbage"] {
         let reply = app.get("/conversations").bearer(token).send().await;
         reply.assert_status(401);
@@ -49,11 +46,7 @@ async fn missing_or_bad_credentials_answer_401_in_fastapi_shape() {
 async fn a_valid_token_lists_the_callers_conversations() {
     let app = TestApp::spawn().await;
     app.create_conversation("alice", "bot", Some("Mine")).await;
-    let reply = app
-        .get("/conversations")
-        .bearer(&app.token("alice"))
-        .send()
-        .await;
+    let reply = app.get("/conversations").bearer(&app.token("alice")).send().await;
     reply.assert_status(200);
     assert_eq!(reply.body["conversations"][0]["title"], "Mine");
     assert_eq!(reply.body["conversations_count"], 1);
@@ -106,9 +99,7 @@ async fn another_deployments_tokens_and_data_stay_apart() {
         ..Options::default()
     })
     .await;
-    let conversation = globex
-        .create_conversation("alice", "bot", Some("Globex only"))
-        .await;
+    let conversation = globex.create_conversation("alice", "bot", Some("Globex only")).await;
     let id = conversation["id"].as_str().unwrap();
 
     // Globex's token means nothing to acme's deployment.
@@ -124,11 +115,7 @@ async fn another_deployments_tokens_and_data_stay_apart() {
         .send()
         .await;
     reply.assert_status(404);
-    let list = acme
-        .get("/conversations")
-        .bearer(&acme.token("alice"))
-        .send()
-        .await;
+    let list = acme.get("/conversations").bearer(&acme.token("alice")).send().await;
     assert_eq!(list.body["conversations_count"], 0);
     assert_eq!(list.body["conversations"], json!([]));
 }
@@ -174,8 +161,7 @@ async fn issuer_and_audience_are_checked_when_configured() {
 #[tokio::test]
 async fn a_session_cookie_from_next_auth_is_accepted() {
     let app = TestApp::spawn().await;
-    app.create_conversation("alice", "bot", Some("Cookie"))
-        .await;
+    app.create_conversation("alice", "bot", Some("Cookie")).await;
     let token = json!({ "sub": "alice", "name": "Alice", "email": "alice@acme.test" });
     let cookie = nextauth_cookie(&app.options.nextauth_secret, token.clone(), 3600);
     let reply = app
@@ -224,15 +210,8 @@ async fn user_id_in_a_body_must_be_the_caller_unless_admin() {
         .await;
     reply.assert_status(403);
     assert_eq!(reply.detail(), "You can only act for your own user");
-    let bob = app
-        .get("/conversations")
-        .bearer(&app.token("bob"))
-        .send()
-        .await;
-    assert_eq!(
-        bob.body["conversations_count"], 0,
-        "the refused create wrote nothing"
-    );
+    let bob = app.get("/conversations").bearer(&app.token("bob")).send().await;
+    assert_eq!(bob.body["conversations_count"], 0, "the refused create wrote nothing");
 
     let mut admin = claims("carol");
     admin["roles"] = json!(["user", "admin"]);
@@ -244,10 +223,6 @@ async fn user_id_in_a_body_must_be_the_caller_unless_admin() {
         .await;
     reply.assert_status(200);
     assert_eq!(reply.body["conversation"]["user_id"], "bob");
-    let bob = app
-        .get("/conversations")
-        .bearer(&app.token("bob"))
-        .send()
-        .await;
+    let bob = app.get("/conversations").bearer(&app.token("bob")).send().await;
     assert_eq!(bob.body["conversations_count"], 1);
 }

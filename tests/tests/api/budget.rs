@@ -11,9 +11,7 @@ fn documented_budget() -> BTreeMap<String, Vec<String>> {
     let start = doc
         .find("<!-- budget -->")
         .expect("docs/data-model.md has a <!-- budget --> table");
-    let end = doc
-        .find("<!-- /budget -->")
-        .expect("the budget table is closed");
+    let end = doc.find("<!-- /budget -->").expect("the budget table is closed");
     doc[start..end]
         .lines()
         .filter(|l| l.starts_with('|') && !l.contains("---") && !l.contains("scenario"))
@@ -36,11 +34,7 @@ async fn every_endpoint_stays_within_its_documented_calls() {
 
     app.post("/conversations")
         .bearer(&token)
-        .form(&[
-            ("user_id", "alice"),
-            ("chatbot_id", "bot"),
-            ("title", "Budget"),
-        ])
+        .form(&[("user_id", "alice"), ("chatbot_id", "bot"), ("title", "Budget")])
         .send()
         .await
         .assert_status(200);
@@ -55,26 +49,17 @@ async fn every_endpoint_stays_within_its_documented_calls() {
         .send()
         .await
         .assert_status(200);
-    measured.insert(
-        "list_conversations (chatbot_id)".into(),
-        app.dynamodb_calls(),
-    );
+    measured.insert("list_conversations (chatbot_id)".into(), app.dynamodb_calls());
 
     let first = app.append("alice", &id, "user", "hello").await;
-    measured.insert(
-        "append_message (default parent)".into(),
-        app.dynamodb_calls(),
-    );
+    measured.insert("append_message (default parent)".into(), app.dynamodb_calls());
     app.post(&format!("/conversations/{id}/messages"))
         .bearer(&token)
         .json(&json!({ "role": "assistant", "content": "hi", "parent_id": first["id"] }))
         .send()
         .await
         .assert_status(200);
-    measured.insert(
-        "append_message (parent_id given)".into(),
-        app.dynamodb_calls(),
-    );
+    measured.insert("append_message (parent_id given)".into(), app.dynamodb_calls());
 
     app.get(&format!("/conversations/{id}?limit=10"))
         .bearer(&token)
@@ -91,10 +76,7 @@ async fn every_endpoint_stays_within_its_documented_calls() {
     measured.insert("rename_conversation".into(), app.dynamodb_calls());
 
     for (scenario, calls) in &measured {
-        assert!(
-            !calls.iter().any(|c| c == "Scan"),
-            "{scenario} scanned the table"
-        );
+        assert!(!calls.iter().any(|c| c == "Scan"), "{scenario} scanned the table");
         assert_eq!(
             Some(calls),
             budget.get(scenario),

@@ -74,14 +74,8 @@ async fn create_reports_every_invalid_field_as_422_and_writes_nothing() {
     assert_eq!(
         reply.validation_errors(),
         vec![
-            (
-                vec!["body".to_owned(), "user_id".to_owned()],
-                "missing".to_owned()
-            ),
-            (
-                vec!["body".to_owned(), "chatbot_id".to_owned()],
-                "missing".to_owned()
-            ),
+            (vec!["body".to_owned(), "user_id".to_owned()], "missing".to_owned()),
+            (vec!["body".to_owned(), "chatbot_id".to_owned()], "missing".to_owned()),
         ]
     );
     assert_eq!(reply.body["detail"][0]["msg"], "Field required");
@@ -105,10 +99,7 @@ async fn create_reports_every_invalid_field_as_422_and_writes_nothing() {
                 vec!["body".to_owned(), "title".to_owned()],
                 "string_too_long".to_owned()
             ),
-            (
-                vec!["body".to_owned(), "metadata_".to_owned()],
-                "dict_type".to_owned()
-            ),
+            (vec!["body".to_owned(), "metadata_".to_owned()], "dict_type".to_owned()),
         ]
     );
     assert_eq!(
@@ -160,10 +151,7 @@ async fn rename_changes_the_title_only_for_the_owner() {
         .await;
     assert_eq!(
         reply.validation_errors(),
-        vec![(
-            vec!["body".to_owned(), "title".to_owned()],
-            "missing".to_owned()
-        )]
+        vec![(vec!["body".to_owned(), "title".to_owned()], "missing".to_owned())]
     );
     let reply = app
         .patch("/conversations/01NOSUCHCONVERSATION00000")
@@ -177,9 +165,7 @@ async fn rename_changes_the_title_only_for_the_owner() {
 #[tokio::test]
 async fn someone_elses_conversation_is_not_found() {
     let app = TestApp::spawn().await;
-    let created = app
-        .create_conversation("alice", "bot", Some("Private"))
-        .await;
+    let created = app.create_conversation("alice", "bot", Some("Private")).await;
     let id = created["id"].as_str().unwrap();
     app.append("alice", id, "user", "secret plans").await;
 
@@ -235,11 +221,7 @@ async fn limit_and_max_date_pick_the_newest_messages_before_a_date() {
             .collect()
     };
 
-    let all = app
-        .get(&format!("/conversations/{id}"))
-        .bearer(&token)
-        .send()
-        .await;
+    let all = app.get(&format!("/conversations/{id}")).bearer(&token).send().await;
     assert_eq!(contents(&all.body), ["m0", "m1", "m2", "m3", "m4", "m5"]);
 
     let newest = app
@@ -247,18 +229,11 @@ async fn limit_and_max_date_pick_the_newest_messages_before_a_date() {
         .bearer(&token)
         .send()
         .await;
-    assert_eq!(
-        contents(&newest.body),
-        ["m4", "m5"],
-        "the newest two, oldest first"
-    );
+    assert_eq!(contents(&newest.body), ["m4", "m5"], "the newest two, oldest first");
 
     // Strictly before m4's own timestamp: m4 itself is excluded.
     let m4_time = sent[4]["created_time"].as_str().unwrap();
-    let query = format!(
-        "/conversations/{id}?limit=3&max_date={}",
-        m4_time.replace(':', "%3A")
-    );
+    let query = format!("/conversations/{id}?limit=3&max_date={}", m4_time.replace(':', "%3A"));
     let before = app.get(&query).bearer(&token).send().await;
     assert_eq!(contents(&before.body), ["m1", "m2", "m3"]);
 
@@ -300,9 +275,6 @@ async fn limit_and_max_date_pick_the_newest_messages_before_a_date() {
         .await;
     assert_eq!(
         reply.validation_errors(),
-        vec![(
-            vec!["query".to_owned(), "limit".to_owned()],
-            "int_parsing".to_owned()
-        )]
+        vec![(vec!["query".to_owned(), "limit".to_owned()], "int_parsing".to_owned())]
     );
 }

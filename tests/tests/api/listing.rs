@@ -45,15 +45,13 @@ async fn cursor_pages_cover_every_conversation_once_newest_first() {
     for i in 0..23 {
         let bot = if i % 3 == 0 { "support" } else { "general" };
         created.insert(
-            app.create_conversation("alice", bot, Some(&format!("Chat {i}")))
-                .await["id"]
+            app.create_conversation("alice", bot, Some(&format!("Chat {i}"))).await["id"]
                 .as_str()
                 .unwrap()
                 .to_owned(),
         );
     }
-    app.create_conversation("bob", "general", Some("Not alice's"))
-        .await;
+    app.create_conversation("bob", "general", Some("Not alice's")).await;
     let token = app.token("alice");
 
     let pages = all_pages(&app, &token, "/conversations?limit=5").await;
@@ -93,16 +91,9 @@ async fn cursor_pages_cover_every_conversation_once_newest_first() {
             .all(|c| c["chatbot_id"] == "support")
     );
 
-    let exact = app
-        .get("/conversations?limit=23")
-        .bearer(&token)
-        .send()
-        .await;
+    let exact = app.get("/conversations?limit=23").bearer(&token).send().await;
     assert_eq!(exact.body["conversations"].as_array().unwrap().len(), 23);
-    assert!(
-        exact.body["cursor"].is_null(),
-        "no cursor when nothing follows"
-    );
+    assert!(exact.body["cursor"].is_null(), "no cursor when nothing follows");
     let default = app.get("/conversations").bearer(&token).send().await;
     assert_eq!(
         default.body["conversations"].as_array().unwrap().len(),
@@ -115,22 +106,12 @@ async fn cursor_pages_cover_every_conversation_once_newest_first() {
 async fn new_activity_moves_a_conversation_to_the_top() {
     let app = TestApp::spawn().await;
     let first = app.create_conversation("alice", "bot", Some("first")).await;
-    app.create_conversation("alice", "bot", Some("second"))
-        .await;
+    app.create_conversation("alice", "bot", Some("second")).await;
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     let message = app
-        .append(
-            "alice",
-            first["id"].as_str().unwrap(),
-            "user",
-            "hello again",
-        )
+        .append("alice", first["id"].as_str().unwrap(), "user", "hello again")
         .await;
-    let list = app
-        .get("/conversations")
-        .bearer(&app.token("alice"))
-        .send()
-        .await;
+    let list = app.get("/conversations").bearer(&app.token("alice")).send().await;
     let top = &list.body["conversations"][0];
     assert_eq!(top["title"], "first");
     assert_eq!(top["updated_time"], message["created_time"]);
@@ -141,17 +122,11 @@ async fn new_activity_moves_a_conversation_to_the_top() {
 async fn cursors_cannot_be_forged_or_reused_elsewhere() {
     let app = TestApp::spawn().await;
     for i in 0..4 {
-        app.create_conversation("alice", "bot", Some(&format!("c{i}")))
-            .await;
-        app.create_conversation("bob", "bot", Some(&format!("c{i}")))
-            .await;
+        app.create_conversation("alice", "bot", Some(&format!("c{i}"))).await;
+        app.create_conversation("bob", "bot", Some(&format!("c{i}"))).await;
     }
     let alice = app.token("alice");
-    let page = app
-        .get("/conversations?limit=2")
-        .bearer(&alice)
-        .send()
-        .await;
+    let page = app.get("/conversations?limit=2").bearer(&alice).send().await;
     let cursor = page.body["cursor"].as_str().unwrap().to_owned();
 
     let mut tampered = cursor.clone().into_bytes();
@@ -165,10 +140,7 @@ async fn cursors_cannot_be_forged_or_reused_elsewhere() {
             .await;
         assert_eq!(
             reply.validation_errors(),
-            vec![(
-                vec!["query".to_owned(), "cursor".to_owned()],
-                "value_error".to_owned()
-            )]
+            vec![(vec!["query".to_owned(), "cursor".to_owned()], "value_error".to_owned())]
         );
     }
     // Bob cannot replay Alice's cursor, nor can it move to another filter.
@@ -179,9 +151,7 @@ async fn cursors_cannot_be_forged_or_reused_elsewhere() {
         .await;
     reply.assert_status(422);
     let reply = app
-        .get(&format!(
-            "/conversations?limit=2&chatbot_id=bot&cursor={cursor}"
-        ))
+        .get(&format!("/conversations?limit=2&chatbot_id=bot&cursor={cursor}"))
         .bearer(&alice)
         .send()
         .await;
@@ -218,10 +188,7 @@ async fn limit_must_be_between_1_and_100() {
             .await;
         assert_eq!(
             reply.validation_errors(),
-            vec![(
-                vec!["query".to_owned(), "limit".to_owned()],
-                kind.to_owned()
-            )]
+            vec![(vec!["query".to_owned(), "limit".to_owned()], kind.to_owned())]
         );
     }
     app.get("/conversations?limit=100")
@@ -275,8 +242,7 @@ async fn title_query_is_case_insensitive_and_pages() {
     for title in titles {
         app.create_conversation("alice", "bot", Some(title)).await;
     }
-    app.create_conversation("bob", "bot", Some("Bob's Bali"))
-        .await;
+    app.create_conversation("bob", "bot", Some("Bob's Bali")).await;
     let token = app.token("alice");
 
     let pages = all_pages(&app, &token, "/conversations?query=BaLi&limit=2").await;
@@ -301,11 +267,7 @@ async fn title_query_is_case_insensitive_and_pages() {
         .send()
         .await;
     assert_eq!(reply.body["conversations"][0]["title"], "İstanbul notes");
-    let none = app
-        .get("/conversations?query=nowhere")
-        .bearer(&token)
-        .send()
-        .await;
+    let none = app.get("/conversations?query=nowhere").bearer(&token).send().await;
     assert_eq!(none.body["conversations"], json!([]));
     assert!(none.body["cursor"].is_null());
 }

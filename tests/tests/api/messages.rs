@@ -12,10 +12,7 @@ async fn messages_chain_to_the_newest_by_default() {
     let second = app.append("alice", id, "assistant", "Hello!").await;
     let third = app.append("alice", id, "user", "Plan a trip").await;
 
-    assert_eq!(
-        first["parent_id"], id,
-        "a first message hangs off the conversation"
-    );
+    assert_eq!(first["parent_id"], id, "a first message hangs off the conversation");
     assert_eq!(second["parent_id"], first["id"]);
     assert_eq!(third["parent_id"], second["id"]);
     for message in [&first, &second, &third] {
@@ -23,10 +20,7 @@ async fn messages_chain_to_the_newest_by_default() {
         assert_eq!(message["is_active"], true);
         assert_eq!(message["feedback"], json!(null));
     }
-    assert!(
-        first["id"].as_str() < second["id"].as_str()
-            && second["id"].as_str() < third["id"].as_str()
-    );
+    assert!(first["id"].as_str() < second["id"].as_str() && second["id"].as_str() < third["id"].as_str());
 
     let read = app
         .get(&format!("/conversations/{id}"))
@@ -34,10 +28,7 @@ async fn messages_chain_to_the_newest_by_default() {
         .send()
         .await;
     assert_eq!(read.body["messages"], json!([first, second, third]));
-    assert_eq!(
-        read.body["conversation"]["updated_time"],
-        third["created_time"]
-    );
+    assert_eq!(read.body["conversation"]["updated_time"], third["created_time"]);
 }
 
 #[tokio::test]
@@ -90,11 +81,7 @@ async fn explicit_parents_must_belong_to_the_conversation() {
             )]
         );
     }
-    let read = app
-        .get(&format!("/conversations/{a}"))
-        .bearer(&token)
-        .send()
-        .await;
+    let read = app.get(&format!("/conversations/{a}")).bearer(&token).send().await;
     assert_eq!(
         read.body["messages"].as_array().unwrap().len(),
         4,
@@ -119,20 +106,11 @@ async fn invalid_messages_are_422_and_change_nothing() {
     assert_eq!(
         reply.validation_errors(),
         vec![
-            (
-                vec!["body".to_owned(), "role".to_owned()],
-                "enum".to_owned()
-            ),
-            (
-                vec!["body".to_owned(), "content".to_owned()],
-                "string_type".to_owned()
-            ),
+            (vec!["body".to_owned(), "role".to_owned()], "enum".to_owned()),
+            (vec!["body".to_owned(), "content".to_owned()], "string_type".to_owned()),
         ]
     );
-    assert_eq!(
-        reply.body["detail"][0]["msg"],
-        "Input should be 'user' or 'assistant'"
-    );
+    assert_eq!(reply.body["detail"][0]["msg"], "Input should be 'user' or 'assistant'");
 
     let reply = app.post(&path).bearer(&token).json(&json!({})).send().await;
     assert_eq!(reply.validation_errors().len(), 2);
@@ -184,16 +162,9 @@ async fn invalid_messages_are_422_and_change_nothing() {
         )]
     );
 
-    let read = app
-        .get(&format!("/conversations/{id}"))
-        .bearer(&token)
-        .send()
-        .await;
+    let read = app.get(&format!("/conversations/{id}")).bearer(&token).send().await;
     assert_eq!(read.body["messages"], json!([]));
-    assert_eq!(
-        read.body["conversation"]["updated_time"],
-        conversation["updated_time"]
-    );
+    assert_eq!(read.body["conversation"]["updated_time"], conversation["updated_time"]);
 }
 
 #[tokio::test]

@@ -8,9 +8,7 @@ use yaml_rust2::{Yaml, YamlLoader};
 
 fn template() -> Yaml {
     let text = include_str!("../../../template.yaml");
-    YamlLoader::load_from_str(text)
-        .expect("template.yaml parses")
-        .remove(0)
+    YamlLoader::load_from_str(text).expect("template.yaml parses").remove(0)
 }
 
 fn str_of(y: &Yaml) -> String {
@@ -97,13 +95,7 @@ fn template_has_one_function_per_route() {
     from_routes.sort();
     assert_eq!(from_template, from_routes);
     for (binary, _, _) in &functions {
-        let main = format!(
-            "{}/../functions/src/bin/{binary}.rs",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        assert!(
-            std::path::Path::new(&main).exists(),
-            "no Lambda binary {main}"
-        );
+        let main = format!("{}/../functions/src/bin/{binary}.rs", env!("CARGO_MANIFEST_DIR"));
+        assert!(std::path::Path::new(&main).exists(), "no Lambda binary {main}");
     }
 }
