@@ -86,7 +86,7 @@ impl App {
 }
 
 /// Extra interceptors for the SDK clients.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct ClientHooks {
     pub dynamodb: Vec<SharedInterceptor>,
     pub s3: Vec<SharedInterceptor>,

@@ -22,6 +22,9 @@ const PROMPT_CHARS: usize = 4_000;
 /// Bytes of LLM response we read at most.
 const MAX_RESPONSE_BYTES: usize = 256 * 1024;
 
+/// The HTTP(S) client the LLM is called with.
+type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
+
 const INSTRUCTIONS: &str = "You write titles for chat conversations. Reply with a title of at most six words \
      for a conversation that starts with the user's message, in the language of that message. \
      Reply with the title only: no quotes, no trailing punctuation.";
@@ -37,10 +40,7 @@ pub struct LlmConfig {
 }
 
 pub struct TitleGenerator {
-    llm: Option<(
-        LlmConfig,
-        Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>,
-    )>,
+    llm: Option<(LlmConfig, HttpsClient)>,
 }
 
 impl std::fmt::Debug for TitleGenerator {
@@ -93,12 +93,7 @@ impl TitleGenerator {
     }
 }
 
-async fn ask(
-    config: &LlmConfig,
-    client: &Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>,
-    model: &str,
-    message: &str,
-) -> anyhow::Result<String> {
+async fn ask(config: &LlmConfig, client: &HttpsClient, model: &str, message: &str) -> anyhow::Result<String> {
     let prompt: String = message.chars().take(PROMPT_CHARS).collect();
     let body = json!({
         "model": model,

@@ -168,3 +168,39 @@ impl Reply {
             .collect()
     }
 }
+
+/// Sends `bytes` to the presigned upload of a create-attachment reply, with its headers.
+pub async fn put_presigned(created: &Value, bytes: &[u8]) -> u16 {
+    let headers: Vec<(String, String)> = created["upload_headers"]
+        .as_object()
+        .expect("upload_headers")
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().expect("a header value").to_owned()))
+        .collect();
+    raw_request(
+        "PUT",
+        created["upload_url"].as_str().expect("upload_url"),
+        &headers,
+        bytes.to_vec(),
+    )
+    .await
+    .0
+}
+
+/// A request straight to a URL (S3 presigned URLs): status and body.
+pub async fn raw_request(method: &str, url: &str, headers: &[(String, String)], body: Vec<u8>) -> (u16, Vec<u8>) {
+    let mut request = http::Request::builder().method(method).uri(url);
+    for (name, value) in headers {
+        request = request.header(name, value);
+    }
+    let request = request.body(Full::new(Bytes::from(body))).expect("building a request");
+    let response = HttpClient::new().0.request(request).await.expect("sending a request");
+    let status = response.status().as_u16();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("reading a response")
+        .to_bytes();
+    (status, bytes.to_vec())
+}

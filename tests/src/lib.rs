@@ -4,12 +4,15 @@
 
 pub mod client;
 pub mod contract;
+pub mod faults;
+pub mod llm;
 pub mod tokens;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use glchat_shared::App;
+use glchat_shared::app::ClientHooks;
 use glchat_shared::clock::{Clock, SystemClock};
 use glchat_shared::config::Config;
 
@@ -25,6 +28,8 @@ pub struct Options {
     pub clock: Arc<dyn Clock>,
     /// Extra environment-style settings (e.g. `JWT_ISSUER`).
     pub extra: Vec<(String, String)>,
+    /// Interceptors on the app's SDK clients (failure injection).
+    pub hooks: ClientHooks,
 }
 
 impl Default for Options {
@@ -35,6 +40,7 @@ impl Default for Options {
             nextauth_secret: "test-nextauth-secret".into(),
             clock: Arc::new(SystemClock),
             extra: Vec::new(),
+            hooks: ClientHooks::default(),
         }
     }
 }
@@ -70,7 +76,9 @@ impl TestApp {
         vars.extend(options.extra.iter().cloned());
         let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("test configuration");
         let sdk = glchat_shared::app::load_sdk_config(&config).await;
-        let app = Arc::new(App::new(config, &sdk, Arc::clone(&options.clock)).expect("building the app"));
+        let app = Arc::new(
+            App::with_hooks(config, &sdk, Arc::clone(&options.clock), options.hooks.clone()).expect("building the app"),
+        );
         glchat_functions::local::prepare_storage(&app)
             .await
             .expect("creating the table and bucket");
@@ -158,5 +166,60 @@ impl TestApp {
             .await;
         reply.assert_status(200);
         reply.body["message"].clone()
+    }
+}
+
+impl TestApp {
+    /// How many items the table holds in the conversation's collection (read directly).
+    pub async fn items_of(&self, conversation: &str) -> usize {
+        let output = self
+            .app
+            .store
+            .client()
+            .query()
+            .table_name(self.app.store.table())
+            .key_condition_expression("PK = :pk")
+            .expression_attribute_values(
+                ":pk",
+                aws_sdk_dynamodb::types::AttributeValue::S(format!("CONV#{conversation}")),
+            )
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("querying the table");
+        output.items().len()
+    }
+
+    /// The object keys under `prefix` in the app's bucket (read directly).
+    pub async fn objects_under(&self, prefix: &str) -> Vec<String> {
+        let output = self
+            .app
+            .blobs
+            .client()
+            .list_objects_v2()
+            .bucket(self.app.blobs.bucket())
+            .prefix(prefix)
+            .send()
+            .await
+            .expect("listing the bucket");
+        output
+            .contents()
+            .iter()
+            .filter_map(|o| o.key().map(str::to_owned))
+            .collect()
+    }
+
+    /// Records an attachment through the API and uploads `bytes` to its presigned URL.
+    pub async fn upload(&self, user: &str, conversation: &str, file_name: &str, bytes: &[u8]) -> serde_json::Value {
+        let reply = self
+            .post(&format!("/conversations/{conversation}/attachments"))
+            .bearer(&self.token(user))
+            .json(&serde_json::json!({ "file_name": file_name, "content_type": "text/plain", "size": bytes.len() }))
+            .send()
+            .await;
+        reply.assert_status(200);
+        let status = client::put_presigned(&reply.body, bytes).await;
+        assert_eq!(status, 200, "the presigned upload failed");
+        reply.body["attachment"].clone()
     }
 }

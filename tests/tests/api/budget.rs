@@ -75,6 +75,46 @@ async fn every_endpoint_stays_within_its_documented_calls() {
         .assert_status(200);
     measured.insert("rename_conversation".into(), app.dynamodb_calls());
 
+    app.upload("alice", &id, "a.txt", b"abc").await;
+    measured.insert("create_attachment".into(), app.dynamodb_calls());
+    app.post(&format!("/conversations/{id}/generate-title"))
+        .bearer(&token)
+        .multipart(&[("message", "a title please")])
+        .send()
+        .await
+        .assert_status(200);
+    measured.insert("generate_title".into(), app.dynamodb_calls());
+
+    // A search that examines three conversations.
+    for _ in 0..2 {
+        app.create_conversation("alice", "bot", Some("other")).await;
+    }
+    app.dynamodb_calls();
+    app.get("/conversations?query=hello")
+        .bearer(&token)
+        .send()
+        .await
+        .assert_status(200);
+    measured.insert(
+        "list_conversations (query, 3 conversations)".into(),
+        app.dynamodb_calls(),
+    );
+
+    app.delete(&format!("/conversations/{id}"))
+        .bearer(&token)
+        .send()
+        .await
+        .assert_status(200);
+    measured.insert("delete_conversation".into(), app.dynamodb_calls());
+    let reply = app
+        .post("/conversations/delete")
+        .bearer(&token)
+        .json(&json!({ "user_id": "alice", "chatbot_id": "bot" }))
+        .send()
+        .await;
+    assert_eq!(reply.body["deleted_count"], 2);
+    measured.insert("delete_conversations (2 conversations)".into(), app.dynamodb_calls());
+
     for (scenario, calls) in &measured {
         assert!(!calls.iter().any(|c| c == "Scan"), "{scenario} scanned the table");
         assert_eq!(

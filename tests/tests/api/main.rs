@@ -1,10 +1,14 @@
 //! Integration tests: the real app over HTTP against DynamoDB Local and s3s-fs.
 //! Every reply is validated against `openapi.json` by the test client.
 
+mod attachments;
 mod auth;
 mod budget;
 mod conversations;
+mod deletes;
 mod listing;
 mod messages;
+mod search;
 mod server;
 mod template;
+mod titles;

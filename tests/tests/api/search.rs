@@ -1,0 +1,133 @@
+//! `GET /conversations?query=`: title and content matches, the earliest matching
+//! message, filters and pages.
+
+use glchat_tests::TestApp;
+use serde_json::{Value, json};
+
+fn found(body: &Value) -> Vec<(String, Value)> {
+    body["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["title"].as_str().unwrap_or("").to_owned(),
+                c["first_matching_message"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn finds_content_and_title_matches_with_the_earliest_matching_message() {
+    let app = TestApp::spawn().await;
+    let token = app.token("alice");
+    let content_only = app.create_conversation("alice", "travel", Some("Holiday")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.append("alice", &content_only, "user", "Where should we stay?")
+        .await;
+    let first_hit = app
+        .append("alice", &content_only, "assistant", "Try UBUD in central Bali.")
+        .await;
+    app.append("alice", &content_only, "user", "Is Bali crowded in August?")
+        .await;
+    let title_only = app.create_conversation("alice", "travel", Some("Bali budget")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.append("alice", &title_only, "user", "numbers please").await;
+    let neither = app.create_conversation("alice", "travel", Some("Groceries")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.append("alice", &neither, "user", "milk and eggs").await;
+    let other_bot = app.create_conversation("alice", "work", Some("Memo")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.append("alice", &other_bot, "user", "bali offsite?").await;
+    let bobs = app.create_conversation("bob", "travel", Some("Bob")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.append("bob", &bobs, "user", "bali with bob").await;
+
+    let reply = app.get("/conversations?query=BALI").bearer(&token).send().await;
+    reply.assert_status(200);
+    assert_eq!(
+        found(&reply.body),
+        vec![
+            ("Memo".to_owned(), json!("bali offsite?")),
+            ("Bali budget".to_owned(), json!(null)),
+            ("Holiday".to_owned(), json!("Try UBUD in central Bali.")),
+        ]
+    );
+    assert_eq!(
+        reply.body["conversations"][2]["first_matching_message_id"],
+        first_hit["id"]
+    );
+    assert_eq!(reply.body["conversations"][1]["first_matching_message_id"], json!(null));
+    assert_eq!(reply.body["conversations_count"], 4);
+
+    let travel = app
+        .get("/conversations?query=bali&chatbot_id=travel")
+        .bearer(&token)
+        .send()
+        .await;
+    assert_eq!(found(&travel.body).len(), 2, "the chatbot filter applies to search");
+    assert_eq!(travel.body["conversations_count"], 3);
+
+    let ubud = app.get("/conversations?query=ubud").bearer(&token).send().await;
+    assert_eq!(
+        found(&ubud.body),
+        vec![("Holiday".to_owned(), json!("Try UBUD in central Bali."))]
+    );
+    let nothing = app.get("/conversations?query=bob").bearer(&token).send().await;
+    assert_eq!(
+        nothing.body["conversations"],
+        json!([]),
+        "another user's content is not searched"
+    );
+}
+
+#[tokio::test]
+async fn search_pages_with_a_cursor_in_list_order() {
+    let app = TestApp::spawn().await;
+    let token = app.token("alice");
+    let mut expected = Vec::new();
+    for i in 0..9 {
+        let id = app
+            .create_conversation("alice", "bot", Some(&format!("Chat {i}")))
+            .await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let text = if i % 2 == 0 {
+            format!("the Café number {i}")
+        } else {
+            format!("plain {i}")
+        };
+        app.append("alice", &id, "user", &text).await;
+        if i % 2 == 0 {
+            expected.push(id);
+        }
+    }
+    expected.reverse();
+    let mut seen = Vec::new();
+    let mut path = "/conversations?query=CAFÉ&limit=2".to_owned();
+    loop {
+        let reply = app.get(&path.replace('É', "%C3%89")).bearer(&token).send().await;
+        reply.assert_status(200);
+        for c in reply.body["conversations"].as_array().unwrap() {
+            assert!(c["first_matching_message"].as_str().unwrap().contains("Café"));
+            seen.push(c["id"].as_str().unwrap().to_owned());
+        }
+        match reply.body["cursor"].as_str() {
+            Some(cursor) => path = format!("/conversations?query=CAFÉ&limit=2&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, expected, "every match once, newest activity first");
+}
