@@ -42,6 +42,14 @@ async fn delete_removes_everything_once_and_only_for_the_owner() {
         .send()
         .await;
     reply.assert_status(404);
+    let reply = app
+        .delete(&format!("/conversations/{id}"))
+        .bearer(&app.token("mallory"))
+        .header("accept-language", "id-ID")
+        .send()
+        .await;
+    reply.assert_status(404);
+    assert_eq!(reply.detail(), "Percakapan tidak ditemukan");
     assert_eq!(app.items_of(&id).await, 4, "another user's delete changed nothing");
 
     let reply = app
@@ -245,6 +253,14 @@ async fn bulk_delete_is_for_the_caller_or_an_admin() {
         .send()
         .await;
     reply.assert_status(403);
+    let reply = app
+        .post("/conversations/delete")
+        .bearer(&app.token("mallory"))
+        .header("accept-language", "id")
+        .json(&body)
+        .send()
+        .await;
+    assert_eq!(reply.detail(), "Anda hanya dapat bertindak untuk pengguna Anda sendiri");
     assert_eq!(count(&app, "bob", "").await, json!(1));
 
     let mut admin = claims("carol");
