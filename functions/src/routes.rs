@@ -47,5 +47,11 @@ pub fn routes() -> Vec<Route> {
         route!(POST "/conversations/{conversation_id}/messages" => append_message),
         route!(POST "/conversations/{conversation_id}/attachments" => create_attachment),
         route!(POST "/conversations/{conversation_id}/generate-title" => generate_title),
+        route!(GET "/conversations/{conversation_id}/share" => get_share),
+        route!(POST "/conversations/{conversation_id}/share" => share_conversation),
+        route!(GET "/conversations/shared" => list_shared_conversations),
+        route!(GET "/conversations/shared/{shared_conversation_id}" => get_shared_conversation),
+        route!(DELETE "/conversations/shared/{shared_conversation_id}" => delete_shared_conversation),
+        route!(POST "/conversations/shared/{shared_conversation_id}/clone" => clone_shared_conversation),
     ]
 }

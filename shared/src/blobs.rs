@@ -9,6 +9,7 @@ use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 
 use crate::ids::{AttachmentId, ConversationId, ShareId, TenantId};
 use crate::store::{StoreError, sdk_error};
+use aws_sdk_s3::error::ProvideErrorMetadata;
 
 /// How long a presigned URL works: long enough to upload or open a file, short enough
 /// that a leaked link soon stops working.
@@ -111,16 +112,79 @@ impl Blobs {
             .await
     }
 
-    /// Copies an object within the bucket (share snapshots keep their own copies).
-    pub async fn copy(&self, from: &str, to: &str) -> Result<(), StoreError> {
-        self.client
+    /// Where a share's snapshot keeps its copies: `<share prefix><snapshot id>/`.
+    pub fn snapshot_prefix(&self, share: &ShareId, snapshot_id: &str) -> String {
+        format!("{}{snapshot_id}/", self.share_prefix(share))
+    }
+
+    /// Copies an object within the bucket (snapshots and clones keep their own copies).
+    /// `false` when the source does not exist (an attachment never uploaded).
+    pub async fn copy(&self, from: &str, to: &str) -> Result<bool, StoreError> {
+        let result = self
+            .client
             .copy_object()
             .bucket(&self.bucket)
-            .copy_source(format!("{}/{}", self.bucket, from))
+            .copy_source(format!("{}/{}", self.bucket, percent_encode_path(from)))
             .key(to)
             .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err)
+                if err.code() == Some("NoSuchKey")
+                    || err.raw_response().is_some_and(|r| r.status().as_u16() == 404) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(sdk_error(err, "copying an object")),
+        }
+    }
+
+    pub async fn put_json(&self, key: &str, bytes: Vec<u8>) -> Result<(), StoreError> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type("application/json")
+            .body(bytes.into())
+            .send()
             .await
-            .map_err(|e| sdk_error(e, "copying an object"))?;
+            .map_err(|e| sdk_error(e, "storing a snapshot"))?;
+        Ok(())
+    }
+
+    pub async fn get_bytes(&self, key: &str) -> Result<Vec<u8>, StoreError> {
+        let output = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| sdk_error(e, "reading a snapshot"))?;
+        let bytes = output.body.collect().await.context("reading a snapshot body")?;
+        Ok(bytes.to_vec())
+    }
+
+    /// Deletes the copies of a share's snapshots older than `current` (ULIDs sort by age,
+    /// so a newer snapshot written meanwhile is kept).
+    pub async fn delete_older_snapshots(&self, share: &ShareId, current: &str) -> Result<(), StoreError> {
+        let prefix = self.share_prefix(share);
+        let listed = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(&prefix)
+            .delimiter("/")
+            .send()
+            .await
+            .map_err(|e| sdk_error(e, "listing snapshots"))?;
+        for older in listed.common_prefixes().iter().filter_map(|p| p.prefix()) {
+            let snapshot = older.trim_start_matches(&prefix).trim_end_matches('/');
+            if snapshot < current {
+                self.delete_prefix(older).await?;
+            }
+        }
         Ok(())
     }
 
@@ -177,6 +241,24 @@ impl Blobs {
     }
 }
 
+/// Percent-encodes `text`, leaving ASCII letters, digits and the bytes of `keep`.
+fn percent_encode(text: &str, keep: &[u8]) -> String {
+    let mut encoded = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || keep.contains(&byte) {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
+}
+
+/// An object key as `x-amz-copy-source` wants it: encoded, `/` kept.
+fn percent_encode_path(key: &str) -> String {
+    percent_encode(key, b"-_.~/")
+}
+
 /// `attachment; filename="..."; filename*=UTF-8''...`: an ASCII fallback for old
 /// clients and the exact name for the rest (RFC 6266).
 fn content_disposition(file_name: &str) -> String {
@@ -190,14 +272,8 @@ fn content_disposition(file_name: &str) -> String {
             }
         })
         .collect();
-    let mut encoded = String::new();
-    for byte in file_name.bytes() {
-        if byte.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&byte) {
-            encoded.push(char::from(byte));
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
+    // RFC 5987 attr-char: letters, digits and these.
+    let encoded = percent_encode(file_name, b"!#$&+-.^_`|~");
     format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 

@@ -38,6 +38,21 @@ fn parse_external_id(raw: &str, max: usize) -> Result<String, Issue> {
     Ok(raw.to_owned())
 }
 
+/// A tenant id names the stack's resources (table, bucket, object prefixes), so it is
+/// as strict as an S3 bucket name part: lower-case letters, digits and `-`, 1 to 40.
+fn parse_tenant(raw: &str) -> Result<String, Issue> {
+    let valid = (1..=40).contains(&raw.len())
+        && raw
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !raw.starts_with('-');
+    if valid {
+        Ok(raw.to_owned())
+    } else {
+        Err(Issue::InvalidId)
+    }
+}
+
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident, $parse:expr) => {
         $(#[$doc])*
@@ -102,8 +117,8 @@ id_type!(
 );
 id_type!(
     /// The tenant this deployment serves.
-    TenantId,
-    |raw| parse_external_id(raw, 64)
+        TenantId,
+    parse_tenant
 );
 
 /// A fresh ULID stamped with `now` (the app's clock, so tests control it).
@@ -120,6 +135,20 @@ impl ConversationId {
 impl AttachmentId {
     pub fn generate(now: crate::clock::Timestamp) -> Self {
         Self(new_ulid(now).to_string())
+    }
+
+    pub fn from_ulid(ulid: ulid::Ulid) -> Self {
+        Self(ulid.to_string())
+    }
+}
+
+impl ShareId {
+    /// 128 random bits from a CSPRNG seeded by the OS, base64url: unguessable, and unlike a
+    /// ULID it says nothing about when it was made.
+    pub fn generate() -> Self {
+        use base64::Engine;
+        let bytes: [u8; 16] = rand::random();
+        Self(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
     }
 }
 
@@ -158,5 +187,21 @@ mod tests {
         assert_eq!(UserId::parse(""), Err(Issue::TooShort(1)));
         assert_eq!(UserId::parse("a\u{0}b"), Err(Issue::InvalidId));
         assert_eq!(ChatbotId::parse(&"b".repeat(129)), Err(Issue::TooLong(128)));
+    }
+
+    #[test]
+    fn share_ids_are_random_and_id_safe() {
+        let (a, b) = (ShareId::generate(), ShareId::generate());
+        assert_ne!(a, b);
+        assert_eq!(a.as_str().len(), 22, "128 bits in base64url");
+        assert!(ShareId::parse(a.as_str()).is_ok());
+    }
+
+    #[test]
+    fn tenant_ids_are_strict() {
+        assert!(TenantId::parse("acme-2").is_ok());
+        for bad in ["", "Acme", "a b", "-x", "a/b", &"a".repeat(41)] {
+            assert_eq!(TenantId::parse(bad), Err(Issue::InvalidId), "{bad:?}");
+        }
     }
 }

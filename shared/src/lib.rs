@@ -13,6 +13,7 @@ pub mod i18n;
 pub mod ids;
 pub mod models;
 pub mod search;
+pub mod sharing;
 pub mod store;
 pub mod telemetry;
 pub mod titles;

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use crate::clock::Timestamp;
 use crate::http::FromField;
 use crate::i18n::Issue;
-use crate::ids::{AttachmentId, ChatbotId, ConversationId, MessageId, UserId};
+use crate::ids::{AttachmentId, ChatbotId, ConversationId, MessageId, ShareId, UserId};
 
 /// The model a conversation uses when the client names none (the seed's default).
 pub const DEFAULT_MODEL_NAME: &str = "openai/gpt-4o-mini";
@@ -259,5 +259,83 @@ mod tests {
             MessageRole::from_text("system"),
             Err(Issue::Enum(&["user", "assistant"]))
         );
+    }
+}
+
+/// A share link as its owner sees it (stored on the conversation's collection and on
+/// the snapshot).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShareLinkRecord {
+    pub share_id: ShareId,
+    pub user_id: UserId,
+    pub conversation_id: ConversationId,
+    /// The title when the snapshot was taken.
+    pub conversation_title: String,
+    pub created_time: Timestamp,
+    pub last_updated_time: Timestamp,
+    /// `None`: never expires.
+    #[serde(default)]
+    pub expired_time: Option<Timestamp>,
+    /// The ULID of the current snapshot; newer snapshots have larger ids.
+    pub snapshot_id: String,
+}
+
+impl ShareLinkRecord {
+    pub fn is_active(&self, now: Timestamp) -> bool {
+        self.expired_time.is_none_or(|expiry| now < expiry)
+    }
+}
+
+/// What a share link shows: the conversation as it was, without anything de-anonymized.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotContent {
+    pub conversation: ConversationRecord,
+    pub messages: Vec<Message>,
+    /// Their `object_key`s point at the snapshot's own copies.
+    pub attachments: Vec<AttachmentRecord>,
+}
+
+impl SnapshotContent {
+    /// Takes a conversation as it may be shown to anyone with the link: `content` only
+    /// (`deanonymized_content` dropped, `deanonymized_mapping` emptied), and neither the
+    /// owner's id nor the conversation's private metadata.
+    pub fn public(
+        mut conversation: ConversationRecord,
+        messages: Vec<Message>,
+        attachments: Vec<AttachmentRecord>,
+    ) -> Self {
+        conversation.deanonymized_mapping = Map::new();
+        conversation.metadata_ = None;
+        conversation.user_id = UserId::default();
+        let messages = messages
+            .into_iter()
+            .map(|mut m| {
+                m.deanonymized_content = None;
+                m
+            })
+            .collect();
+        Self {
+            conversation,
+            messages,
+            attachments,
+        }
+    }
+}
+
+/// Where a cloned conversation came from: the link and the snapshot it copied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CloneSource {
+    pub share_id: ShareId,
+    pub snapshot_id: String,
+}
+
+impl ShareLinkRecord {
+    /// `SharedConversationResponse` of the spec.
+    pub fn details(&self) -> serde_json::Value {
+        serde_json::json!({
+            "shared_conversation_id": self.share_id,
+            "last_updated_time": self.last_updated_time,
+            "expired_time": self.expired_time,
+        })
     }
 }

@@ -58,10 +58,11 @@ pub async fn handle(app: Arc<App>, req: Request) -> Result<Response<Body>, ApiEr
                 (parent.to_string(), ParentCheck::Message(parent), None)
             }
             None => {
-                let head = app.store.conversation_head(&id).await?;
-                let (conversation, head) = head
-                    .filter(|(c, _)| c.user_id == caller.user_id)
+                let meta = app.store.conversation_head(&id).await?;
+                let meta = meta
+                    .filter(|m| m.record.user_id == caller.user_id)
                     .ok_or_else(not_found)?;
+                let (conversation, head) = (meta.record, meta.head_message_id);
                 // Sort after the head even if clocks disagree, so order follows the chain.
                 if let Some(head_ulid) = head.as_ref().and_then(MessageId::ulid).filter(|h| *h >= ulid) {
                     ulid = head_ulid.increment().unwrap_or(ulid);

@@ -21,13 +21,13 @@ pub async fn handle(app: Arc<App>, req: Request) -> Result<Response<Body>, ApiEr
         .parse(|f| f.required("message"))?;
 
     // Ownership first: nobody spends LLM tokens on someone else's conversation.
-    let (conversation, _) = app
+    let conversation = app
         .store
         .conversation_head(&id)
         .await?
-        .filter(|(c, _)| c.user_id == caller.user_id)
+        .filter(|meta| meta.record.user_id == caller.user_id)
         .ok_or_else(not_found)?;
-    let title = app.titles.generate(&conversation.model_name, &message.0).await;
+    let title = app.titles.generate(&conversation.record.model_name, &message.0).await;
     app.store
         .rename_conversation(&id, &caller.user_id, &title)
         .await?

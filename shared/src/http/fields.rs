@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{ApiError, FieldError, Loc};
 use crate::i18n::Issue;
-use crate::ids::{ChatbotId, ConversationId, MessageId, UserId};
+use crate::ids::{ChatbotId, ConversationId, MessageId, ShareId, UserId};
 
 /// Largest body we read, a little under API Gateway's and Lambda's 6 MB payload limit.
 pub const MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
@@ -100,7 +100,7 @@ macro_rules! id_fields {
         }
     )*};
 }
-id_fields!(ConversationId, MessageId, UserId, ChatbotId);
+id_fields!(ConversationId, MessageId, UserId, ChatbotId, ShareId);
 
 /// Which bodies an endpoint takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,7 +11,7 @@ use super::keys::{self, Key, ListIndex};
 use super::{Store, StoreError, cancellation_reasons, sdk_error};
 use crate::clock::ClientInstant;
 use crate::ids::{ChatbotId, ConversationId, MessageId, UserId};
-use crate::models::{AttachmentRecord, ConversationRecord, Message};
+use crate::models::{AttachmentRecord, CloneSource, ConversationRecord, Message};
 
 /// Where a conversation list resumes: just after this conversation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,7 +96,27 @@ impl Store {
     /// Writes a new conversation and bumps the user's counters in one transaction.
     /// Returns `false` when a conversation with this id already exists (nothing written).
     pub async fn create_conversation(&self, record: &ConversationRecord) -> Result<bool, StoreError> {
-        let item = CollectionItem::Conversation(ConversationItem::new(record.clone())).to_attributes()?;
+        self.create_conversation_item(ConversationItem::new(record.clone()))
+            .await
+    }
+
+    /// Creates a clone of a share link's snapshot: a conversation that remembers its
+    /// source (so a repeated clone finds it) and whose head is its last message.
+    pub async fn create_clone(
+        &self,
+        record: &ConversationRecord,
+        source: &CloneSource,
+        head: Option<MessageId>,
+    ) -> Result<bool, StoreError> {
+        let mut item = ConversationItem::new(record.clone());
+        item.cloned_from = Some(source.clone());
+        item.head_message_id = head;
+        self.create_conversation_item(item).await
+    }
+
+    async fn create_conversation_item(&self, item: ConversationItem) -> Result<bool, StoreError> {
+        let record = item.record.clone();
+        let item = CollectionItem::Conversation(item).to_attributes()?;
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))

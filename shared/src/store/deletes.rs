@@ -160,23 +160,29 @@ impl Store {
         }
     }
 
-    /// Deletes items by key, 25 per BatchWriteItem, retrying what DynamoDB leaves
-    /// unprocessed with exponential backoff.
+    /// Deletes items by key (see `write_batches`).
     pub async fn delete_keys(&self, keys: &[Key]) -> Result<(), StoreError> {
-        for chunk in keys.chunks(BATCH) {
-            let mut pending: Vec<WriteRequest> = chunk
-                .iter()
-                .map(|key| {
-                    let delete = DeleteRequest::builder().set_key(Some(key.to_attributes())).build()?;
-                    Ok(WriteRequest::builder().delete_request(delete).build())
-                })
-                .collect::<Result<_, aws_sdk_dynamodb::error::BuildError>>()
-                .context("building delete requests")?;
+        let requests = keys
+            .iter()
+            .map(|key| {
+                let delete = DeleteRequest::builder().set_key(Some(key.to_attributes())).build()?;
+                Ok(WriteRequest::builder().delete_request(delete).build())
+            })
+            .collect::<Result<Vec<_>, aws_sdk_dynamodb::error::BuildError>>()
+            .context("building delete requests")?;
+        self.write_batches(requests).await
+    }
+
+    /// Runs writes 25 per BatchWriteItem, retrying what DynamoDB leaves unprocessed
+    /// with exponential backoff and jitter (503 after 8 attempts).
+    pub(crate) async fn write_batches(&self, requests: Vec<WriteRequest>) -> Result<(), StoreError> {
+        for chunk in requests.chunks(BATCH) {
+            let mut pending: Vec<WriteRequest> = chunk.to_vec();
             let mut attempt = 0;
             while !pending.is_empty() {
                 if attempt == BATCH_ATTEMPTS {
                     return Err(StoreError::Unavailable(anyhow::anyhow!(
-                        "{} deletes still unprocessed after {BATCH_ATTEMPTS} attempts",
+                        "{} writes still unprocessed after {BATCH_ATTEMPTS} attempts",
                         pending.len()
                     )));
                 }
@@ -190,7 +196,7 @@ impl Store {
                     .request_items(&self.table, std::mem::take(&mut pending))
                     .send()
                     .await
-                    .map_err(|e| sdk_error(e, "deleting items"))?;
+                    .map_err(|e| sdk_error(e, "writing a batch"))?;
                 pending = output
                     .unprocessed_items
                     .and_then(|mut unprocessed| unprocessed.remove(&self.table))

@@ -8,8 +8,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
 use super::keys;
-use crate::ids::MessageId;
-use crate::models::{AttachmentRecord, ConversationRecord, Message};
+use crate::ids::{ChatbotId, MessageId};
+use crate::models::{AttachmentRecord, CloneSource, ConversationRecord, Message, ShareLinkRecord, SnapshotContent};
 
 pub(crate) type Attributes = HashMap<String, AttributeValue>;
 
@@ -36,6 +36,9 @@ pub(crate) struct ConversationItem {
     /// writer, and a retried delete finishes the cascade.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleting: Option<bool>,
+    /// The snapshot this conversation was cloned from (repeated clones find it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloned_from: Option<CloneSource>,
 }
 
 impl ConversationItem {
@@ -58,6 +61,7 @@ impl ConversationItem {
             record,
             head_message_id: None,
             deleting: None,
+            cloned_from: None,
         }
     }
 }
@@ -104,6 +108,54 @@ impl AttachmentItem {
     }
 }
 
+/// The conversation's share link (`CONV#<id>` / `SHARE`), listed per user on GSI1.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct ShareLinkItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    #[serde(rename = "GSI1PK")]
+    pub gsi1pk: String,
+    #[serde(rename = "GSI1SK")]
+    pub gsi1sk: String,
+    #[serde(flatten)]
+    pub link: ShareLinkRecord,
+}
+
+impl ShareLinkItem {
+    pub fn new(link: ShareLinkRecord) -> Self {
+        let key = keys::share_link(&link.conversation_id);
+        Self {
+            pk: key.pk,
+            sk: key.sk,
+            gsi1pk: keys::user_shares(&link.user_id),
+            gsi1sk: keys::share_activity(link.last_updated_time, &link.share_id),
+            link,
+        }
+    }
+}
+
+/// A share link's snapshot (`SHARE#<sid>` / `SHARE`): what the public read serves.
+/// The content is inline, or in S3 at `snapshot_key` when too large for an item.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct SnapshotItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    #[serde(flatten)]
+    pub link: ShareLinkRecord,
+    pub chatbot_id: ChatbotId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<SnapshotContent>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot_key: Option<String>,
+    /// Epoch seconds of `expired_time`: DynamoDB's TTL purges the item after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+}
+
 /// Any item of a conversation's collection, told apart by its `entity` attribute
 /// (which stream consumers read too).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -112,6 +164,8 @@ pub(crate) enum CollectionItem {
     Conversation(ConversationItem),
     Message(MessageItem),
     Attachment(AttachmentItem),
+    ShareLink(ShareLinkItem),
+    ShareSnapshot(SnapshotItem),
 }
 
 impl CollectionItem {

@@ -109,6 +109,16 @@ pub fn share_link(conversation: &ConversationId) -> Key {
     }
 }
 
+/// The user's share links, newest refresh last (GSI1 partition).
+pub fn user_shares(user: &UserId) -> String {
+    format!("SHARES#{}", escape(user.as_str()))
+}
+
+/// The sort key of a share link in the user's list.
+pub fn share_activity(updated: Timestamp, share: &ShareId) -> String {
+    format!("{}#{}", updated.to_wire(), share.as_str())
+}
+
 /// A share link's snapshot, the item the public read gets.
 pub fn share_snapshot(share: &ShareId) -> Key {
     Key {

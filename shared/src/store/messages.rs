@@ -10,7 +10,18 @@ use super::attachments::OWNED_AND_LIVE;
 use super::items::{CollectionItem, ConversationItem, MessageItem};
 use super::{Store, StoreError, cancellation_reasons, sdk_error};
 use crate::ids::{ConversationId, MessageId, UserId};
+use crate::models::CloneSource;
 use crate::models::{ConversationRecord, Message};
+
+/// A live conversation's item: the record and what the store keeps beside it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConversationMeta {
+    pub record: ConversationRecord,
+    /// The newest message, the default parent of the next one.
+    pub head_message_id: Option<MessageId>,
+    /// The snapshot the conversation was cloned from.
+    pub cloned_from: Option<CloneSource>,
+}
 
 /// What the new message's parent is, so the transaction can check it exists.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,10 +54,7 @@ pub enum AppendOutcome {
 
 impl Store {
     /// The owner's conversation and its newest message id, read strongly consistent.
-    pub async fn conversation_head(
-        &self,
-        id: &ConversationId,
-    ) -> Result<Option<(ConversationRecord, Option<MessageId>)>, StoreError> {
+    pub async fn conversation_head(&self, id: &ConversationId) -> Result<Option<ConversationMeta>, StoreError> {
         let output = self
             .client
             .get_item()
@@ -60,7 +68,11 @@ impl Store {
             return Ok(None);
         };
         match CollectionItem::from_attributes(item)? {
-            CollectionItem::Conversation(found) if found.is_live() => Ok(Some((found.record, found.head_message_id))),
+            CollectionItem::Conversation(found) if found.is_live() => Ok(Some(ConversationMeta {
+                record: found.record,
+                head_message_id: found.head_message_id,
+                cloned_from: found.cloned_from,
+            })),
             CollectionItem::Conversation(_) => Ok(None),
             other => Err(anyhow::anyhow!("expected a conversation item, found {other:?}").into()),
         }

@@ -10,6 +10,7 @@ pub mod keys;
 mod messages;
 pub mod schema;
 mod search;
+mod shares;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
@@ -19,7 +20,8 @@ use crate::error::ApiError;
 pub use attachments::AttachOutcome;
 pub use conversations::{ConversationPage, ConversationView, ListPosition, MessageWindow};
 pub use deletes::DeleteScope;
-pub use messages::{AppendOutcome, NewMessage, ParentCheck};
+pub use messages::{AppendOutcome, ConversationMeta, NewMessage, ParentCheck};
+pub use shares::{SaveOutcome, SnapshotRecord};
 
 #[derive(Debug, Clone)]
 pub struct Store {

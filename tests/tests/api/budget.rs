@@ -85,6 +85,46 @@ async fn every_endpoint_stays_within_its_documented_calls() {
         .assert_status(200);
     measured.insert("generate_title".into(), app.dynamodb_calls());
 
+    let shared = app
+        .post(&format!("/conversations/{id}/share"))
+        .bearer(&token)
+        .form(&[])
+        .send()
+        .await;
+    let share_id = shared.body["shared_conversation_id"].as_str().unwrap().to_owned();
+    measured.insert("share_conversation".into(), app.dynamodb_calls());
+    app.get(&format!("/conversations/{id}/share"))
+        .bearer(&token)
+        .send()
+        .await
+        .assert_status(200);
+    measured.insert("get_share".into(), app.dynamodb_calls());
+    app.get(&format!("/conversations/shared/{share_id}"))
+        .send()
+        .await
+        .assert_status(200);
+    measured.insert("get_shared_conversation".into(), app.dynamodb_calls());
+    app.get("/conversations/shared")
+        .bearer(&token)
+        .send()
+        .await
+        .assert_status(200);
+    measured.insert("list_shared_conversations".into(), app.dynamodb_calls());
+    let clone = app
+        .post(&format!("/conversations/shared/{share_id}/clone"))
+        .bearer(&app.token("bob"))
+        .form(&[("user_id", "bob"), ("old_parent_id", &id)])
+        .send()
+        .await;
+    clone.assert_status(200);
+    measured.insert("clone_shared_conversation".into(), app.dynamodb_calls());
+    app.delete(&format!("/conversations/shared/{share_id}"))
+        .bearer(&token)
+        .send()
+        .await
+        .assert_status(200);
+    measured.insert("delete_shared_conversation".into(), app.dynamodb_calls());
+
     // A search that examines three conversations.
     for _ in 0..2 {
         app.create_conversation("alice", "bot", Some("other")).await;
@@ -115,6 +155,8 @@ async fn every_endpoint_stays_within_its_documented_calls() {
     assert_eq!(reply.body["deleted_count"], 2);
     measured.insert("delete_conversations (2 conversations)".into(), app.dynamodb_calls());
 
+    let unmeasured: Vec<&String> = budget.keys().filter(|k| !measured.contains_key(*k)).collect();
+    assert!(unmeasured.is_empty(), "documented but not measured: {unmeasured:?}");
     for (scenario, calls) in &measured {
         assert!(!calls.iter().any(|c| c == "Scan"), "{scenario} scanned the table");
         assert_eq!(

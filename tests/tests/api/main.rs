@@ -10,5 +10,6 @@ mod listing;
 mod messages;
 mod search;
 mod server;
+mod shares;
 mod template;
 mod titles;
