@@ -19,6 +19,9 @@ where
         tracing::error!(error = ?e, "cold start failed");
         e
     })?;
+    // Open the DynamoDB connection (DNS, TCP, TLS) during init, which Lambda runs
+    // before the first request is waiting, rather than inside it.
+    app.store.warm_up().await;
     lambda_http::run(service_fn(move |req: Request| {
         let app = Arc::clone(&app);
         async move { Ok::<_, std::convert::Infallible>(respond(app, req, handler).await) }

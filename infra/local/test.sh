@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `make test`: format and lint gates, then unit and integration tests, the latter
-# against a fresh DynamoDB Local and s3s-fs on free ports (stopped afterwards).
+# `make test`: format, lint and infrastructure gates, then unit and integration tests,
+# the latter against a fresh DynamoDB Local and s3s-fs on free ports (stopped afterwards).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -13,6 +13,8 @@ echo "== cargo fmt --check" >&2
 cargo fmt --all -- --check
 echo "== cargo clippy -D warnings" >&2
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+echo "== infrastructure: tenant files, cfn-lint, sam validate --lint, checkov" >&2
+infra/lint.sh
 echo "== build tests" >&2
 cargo test --workspace --no-run --quiet
 echo "== tests (DynamoDB Local + s3s-fs)" >&2

@@ -128,6 +128,17 @@ impl TestApp {
         self.call(http::Method::DELETE, path)
     }
 
+    /// Checks a reply obtained some other way (events fed to handlers) against the contract.
+    pub fn check_contract(
+        &self,
+        method: &str,
+        path: &str,
+        status: u16,
+        body: &serde_json::Value,
+    ) -> Result<(), String> {
+        self.contract.check(method, path, status, body)
+    }
+
     /// A valid bearer token of this deployment for `user`.
     pub fn token(&self, user: &str) -> String {
         tokens::bearer(&self.options.jwt_secret, tokens::claims(user))

@@ -51,6 +51,14 @@ impl Store {
     pub fn table(&self) -> &str {
         &self.table
     }
+
+    /// One cheap call (DescribeTable) to open the connection; failures only log, the
+    /// first request will simply connect itself.
+    pub async fn warm_up(&self) {
+        if let Err(err) = self.client.describe_table().table_name(&self.table).send().await {
+            tracing::warn!(error = ?err, "DynamoDB warm-up failed");
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

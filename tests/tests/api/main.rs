@@ -6,6 +6,7 @@ mod auth;
 mod budget;
 mod conversations;
 mod deletes;
+mod events;
 mod listing;
 mod messages;
 mod search;
