@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWrite
 
 use super::items::{AttachmentItem, CollectionItem};
 use super::{Store, StoreError, cancellation_reasons, keys, sdk_error};
-use crate::ids::UserId;
+use crate::ids::{ConversationId, UserId};
 use crate::models::AttachmentRecord;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,19 +20,39 @@ pub enum AttachOutcome {
 /// caller's, and no delete has begun.
 pub(crate) const OWNED_AND_LIVE: &str = "attribute_exists(PK) AND user_id = :owner AND attribute_not_exists(deleting)";
 
+/// A transaction item that holds only if the conversation is `owner`'s and alive.
+pub(crate) fn check_owned_and_live(
+    table: &str,
+    conversation: &ConversationId,
+    owner: &UserId,
+) -> anyhow::Result<TransactWriteItem> {
+    let check = ConditionCheck::builder()
+        .table_name(table)
+        .set_key(Some(keys::conversation(conversation).to_attributes()))
+        .condition_expression(OWNED_AND_LIVE)
+        .expression_attribute_values(":owner", AttributeValue::S(owner.to_string()))
+        .build()
+        .context("building the conversation check")?;
+    Ok(TransactWriteItem::builder().condition_check(check).build())
+}
+
+/// A transaction item that holds only if the item at `key` exists.
+pub(crate) fn check_exists(table: &str, key: &keys::Key) -> anyhow::Result<TransactWriteItem> {
+    let check = ConditionCheck::builder()
+        .table_name(table)
+        .set_key(Some(key.to_attributes()))
+        .condition_expression("attribute_exists(PK)")
+        .build()
+        .context("building an existence check")?;
+    Ok(TransactWriteItem::builder().condition_check(check).build())
+}
+
 impl Store {
     pub async fn create_attachment(
         &self,
         owner: &UserId,
         record: &AttachmentRecord,
     ) -> Result<AttachOutcome, StoreError> {
-        let conversation = ConditionCheck::builder()
-            .table_name(&self.table)
-            .set_key(Some(keys::conversation(&record.conversation_id).to_attributes()))
-            .condition_expression(OWNED_AND_LIVE)
-            .expression_attribute_values(":owner", AttributeValue::S(owner.as_str().to_owned()))
-            .build()
-            .context("building the conversation check")?;
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(
@@ -44,16 +64,11 @@ impl Store {
         let mut transaction = self
             .client
             .transact_write_items()
-            .transact_items(TransactWriteItem::builder().condition_check(conversation).build())
+            .transact_items(check_owned_and_live(&self.table, &record.conversation_id, owner)?)
             .transact_items(TransactWriteItem::builder().put(put).build());
         if let Some(message) = &record.message_id {
-            let check = ConditionCheck::builder()
-                .table_name(&self.table)
-                .set_key(Some(keys::message(&record.conversation_id, message).to_attributes()))
-                .condition_expression("attribute_exists(PK)")
-                .build()
-                .context("building the message check")?;
-            transaction = transaction.transact_items(TransactWriteItem::builder().condition_check(check).build());
+            let key = keys::message(&record.conversation_id, message);
+            transaction = transaction.transact_items(check_exists(&self.table, &key)?);
         }
         let err = match transaction.send().await {
             Ok(_) => return Ok(AttachOutcome::Created),

@@ -194,16 +194,7 @@ impl Store {
             Some(bot) => keys::counter_chatbot(user, bot),
             None => keys::counter_total(user),
         };
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key.to_attributes()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| sdk_error(e, "reading a conversation counter"))?;
-        let counter: CounterItem = match output.item {
+        let counter: CounterItem = match self.get_item(key, "reading a conversation counter").await? {
             Some(item) => serde_dynamo::from_item(item).context("reading a counter item")?,
             None => CounterItem::default(),
         };

@@ -43,16 +43,12 @@ impl Store {
         scope: &DeleteScope,
     ) -> Result<Option<ConversationRecord>, StoreError> {
         for _ in 0..2 {
-            let output = self
-                .client
-                .get_item()
-                .table_name(&self.table)
-                .set_key(Some(keys::conversation(id).to_attributes()))
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(|e| sdk_error(e, "reading a conversation to delete"))?;
-            let Some(item) = output.item else { return Ok(None) };
+            let Some(item) = self
+                .get_item(keys::conversation(id), "reading a conversation to delete")
+                .await?
+            else {
+                return Ok(None);
+            };
             let CollectionItem::Conversation(found) = CollectionItem::from_attributes(item)? else {
                 return Ok(None);
             };
@@ -109,21 +105,7 @@ impl Store {
 
     /// The share link of a conversation, if it has one.
     pub async fn share_of(&self, id: &ConversationId) -> Result<Option<ShareId>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::share_link(id).to_attributes()))
-            .projection_expression("share_id")
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| sdk_error(e, "reading a share link"))?;
-        let share = output.item.and_then(|item| match item.get("share_id") {
-            Some(AttributeValue::S(raw)) => ShareId::parse(raw).ok(),
-            _ => None,
-        });
-        Ok(share)
+        Ok(self.share_link(id).await?.map(|link| link.share_id))
     }
 
     /// Deletes every item of the conversation's collection but the conversation item,

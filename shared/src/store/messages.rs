@@ -2,11 +2,9 @@
 //! transaction, so lists never show a conversation out of order with its messages.
 
 use anyhow::Context;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 
-use super::attachments::OWNED_AND_LIVE;
+use super::attachments::{OWNED_AND_LIVE, check_exists};
 use super::items::{CollectionItem, ConversationItem, MessageItem};
 use super::{Store, StoreError, cancellation_reasons, sdk_error};
 use crate::ids::{ConversationId, MessageId, UserId};
@@ -55,16 +53,10 @@ pub enum AppendOutcome {
 impl Store {
     /// The owner's conversation and its newest message id, read strongly consistent.
     pub async fn conversation_head(&self, id: &ConversationId) -> Result<Option<ConversationMeta>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(super::keys::conversation(id).to_attributes()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| sdk_error(e, "reading a conversation head"))?;
-        let Some(item) = output.item else {
+        let Some(item) = self
+            .get_item(super::keys::conversation(id), "reading a conversation head")
+            .await?
+        else {
             return Ok(None);
         };
         match CollectionItem::from_attributes(item)? {
@@ -121,13 +113,8 @@ impl Store {
             .transact_items(TransactWriteItem::builder().update(update).build())
             .transact_items(TransactWriteItem::builder().put(put).build());
         if let ParentCheck::Message(parent) = &new.parent {
-            let check = ConditionCheck::builder()
-                .table_name(&self.table)
-                .set_key(Some(super::keys::message(conversation, parent).to_attributes()))
-                .condition_expression("attribute_exists(PK)")
-                .build()
-                .context("building the parent check")?;
-            transaction = transaction.transact_items(TransactWriteItem::builder().condition_check(check).build());
+            let key = super::keys::message(conversation, parent);
+            transaction = transaction.transact_items(check_exists(&self.table, &key)?);
         }
 
         let err = match transaction.send().await {

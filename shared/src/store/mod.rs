@@ -44,6 +44,24 @@ impl Store {
         &self.calls
     }
 
+    /// One item by key, strongly consistent.
+    pub(crate) async fn get_item(
+        &self,
+        key: keys::Key,
+        doing: &'static str,
+    ) -> Result<Option<items::Attributes>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key.to_attributes()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| sdk_error(e, doing))?;
+        Ok(output.item)
+    }
+
     pub fn client(&self) -> &Client {
         &self.client
     }

@@ -3,11 +3,9 @@
 //! link per conversation and the newest snapshot.
 
 use anyhow::Context;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Delete, Put, PutRequest, TransactWriteItem, WriteRequest,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, PutRequest, TransactWriteItem, WriteRequest};
 
-use super::attachments::OWNED_AND_LIVE;
+use super::attachments::check_owned_and_live;
 use super::items::{AttachmentItem, Attributes, CollectionItem, MessageItem, ShareLinkItem, SnapshotItem};
 use super::{Store, StoreError, cancellation_reasons, keys, sdk_error};
 use crate::ids::{ChatbotId, ConversationId, ShareId, UserId};
@@ -36,7 +34,9 @@ pub enum SaveOutcome {
 impl Store {
     /// The conversation's share link, expired or not.
     pub async fn share_link(&self, conversation: &ConversationId) -> Result<Option<ShareLinkRecord>, StoreError> {
-        let item = self.get(keys::share_link(conversation), "reading a share link").await?;
+        let item = self
+            .get_item(keys::share_link(conversation), "reading a share link")
+            .await?;
         match item.map(CollectionItem::from_attributes).transpose()? {
             Some(CollectionItem::ShareLink(found)) => Ok(Some(found.link)),
             _ => Ok(None),
@@ -46,7 +46,7 @@ impl Store {
     /// The snapshot of a share id, expired or not.
     pub async fn snapshot(&self, share: &ShareId) -> Result<Option<SnapshotRecord>, StoreError> {
         let item = self
-            .get(keys::share_snapshot(share), "reading a share snapshot")
+            .get_item(keys::share_snapshot(share), "reading a share snapshot")
             .await?;
         match item.map(CollectionItem::from_attributes).transpose()? {
             Some(CollectionItem::ShareSnapshot(found)) => Ok(Some(SnapshotRecord {
@@ -59,31 +59,11 @@ impl Store {
         }
     }
 
-    async fn get(&self, key: keys::Key, doing: &'static str) -> Result<Option<Attributes>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key.to_attributes()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| sdk_error(e, doing))?;
-        Ok(output.item)
-    }
-
     /// Writes the link and its snapshot in one transaction, provided the conversation is
     /// still the owner's, the link is new or has this share id, and no newer snapshot
     /// exists.
     pub async fn save_share(&self, snapshot: &SnapshotRecord) -> Result<SaveOutcome, StoreError> {
         let link = &snapshot.link;
-        let conversation = ConditionCheck::builder()
-            .table_name(&self.table)
-            .set_key(Some(keys::conversation(&link.conversation_id).to_attributes()))
-            .condition_expression(OWNED_AND_LIVE)
-            .expression_attribute_values(":owner", AttributeValue::S(link.user_id.to_string()))
-            .build()
-            .context("building the conversation check")?;
         let link_put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(
@@ -113,7 +93,7 @@ impl Store {
         let result = self
             .client
             .transact_write_items()
-            .transact_items(TransactWriteItem::builder().condition_check(conversation).build())
+            .transact_items(check_owned_and_live(&self.table, &link.conversation_id, &link.user_id)?)
             .transact_items(TransactWriteItem::builder().put(link_put).build())
             .transact_items(TransactWriteItem::builder().put(snapshot_put).build())
             .send()

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use glchat_functions::lambda::respond;
 use glchat_functions::routes::routes;
-use glchat_shared::clock::Clock;
 use glchat_shared::ids::{ChatbotId, ConversationId, ShareId, UserId};
 use glchat_shared::models::{ConversationRecord, ShareLinkRecord, SnapshotContent};
 use glchat_shared::store::{MessageWindow, SnapshotRecord};
