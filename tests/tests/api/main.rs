@@ -13,4 +13,5 @@ mod search;
 mod server;
 mod shares;
 mod template;
+mod tenancy;
 mod titles;
