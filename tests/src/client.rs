@@ -89,20 +89,8 @@ impl Call {
     }
 
     pub async fn send(self) -> Reply {
-        let mut request = http::Request::builder().method(self.method.clone()).uri(&self.url);
-        for (name, value) in &self.headers {
-            request = request.header(name, value);
-        }
-        let request = request.body(Full::new(self.body)).expect("building a request");
-        let response = self.client.0.request(request).await.expect("sending a request");
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .expect("reading a response")
-            .to_bytes();
+        let (status, headers, bytes) =
+            exchange(&self.client, self.method.as_str(), &self.url, &self.headers, self.body).await;
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let body: Value = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
             panic!(
@@ -189,18 +177,31 @@ pub async fn put_presigned(created: &Value, bytes: &[u8]) -> u16 {
 
 /// A request straight to a URL (S3 presigned URLs): status and body.
 pub async fn raw_request(method: &str, url: &str, headers: &[(String, String)], body: Vec<u8>) -> (u16, Vec<u8>) {
+    let (status, _, bytes) = exchange(&HttpClient::new(), method, url, headers, Bytes::from(body)).await;
+    (status, bytes.to_vec())
+}
+
+/// One HTTP exchange: status, headers and the whole body.
+async fn exchange(
+    client: &HttpClient,
+    method: &str,
+    url: &str,
+    headers: &[(String, String)],
+    body: Bytes,
+) -> (u16, HeaderMap, Bytes) {
     let mut request = http::Request::builder().method(method).uri(url);
     for (name, value) in headers {
         request = request.header(name, value);
     }
-    let request = request.body(Full::new(Bytes::from(body))).expect("building a request");
-    let response = HttpClient::new().0.request(request).await.expect("sending a request");
+    let request = request.body(Full::new(body)).expect("building a request");
+    let response = client.0.request(request).await.expect("sending a request");
     let status = response.status().as_u16();
+    let headers = response.headers().clone();
     let bytes = response
         .into_body()
         .collect()
         .await
         .expect("reading a response")
         .to_bytes();
-    (status, bytes.to_vec())
+    (status, headers, bytes)
 }

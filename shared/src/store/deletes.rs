@@ -113,21 +113,19 @@ impl Store {
     pub async fn delete_collection(&self, id: &ConversationId) -> Result<usize, StoreError> {
         let conversation_key = keys::conversation(id);
         let mut deleted = 0;
-        let mut resume: Option<Attributes> = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("PK = :pk")
-                .expression_attribute_values(":pk", AttributeValue::S(conversation_key.pk.clone()))
-                .projection_expression("PK, SK")
-                .consistent_read(true)
-                .set_exclusive_start_key(resume.take())
-                .send()
-                .await
-                .map_err(|e| sdk_error(e, "listing a conversation's items"))?;
-            let keys: Vec<Key> = output
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk")
+            .expression_attribute_values(":pk", AttributeValue::S(conversation_key.pk.clone()))
+            .projection_expression("PK, SK")
+            .consistent_read(true)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| sdk_error(e, "listing a conversation's items"))?;
+            let keys: Vec<Key> = page
                 .items()
                 .iter()
                 .filter_map(key_of)
@@ -135,11 +133,8 @@ impl Store {
                 .collect();
             deleted += keys.len();
             self.delete_keys(&keys).await?;
-            match output.last_evaluated_key {
-                Some(key) => resume = Some(key),
-                None => return Ok(deleted),
-            }
         }
+        Ok(deleted)
     }
 
     /// Deletes items by key (see `write_batches`).

@@ -2,7 +2,6 @@
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
 
-use super::items::Attributes;
 use super::{Store, StoreError, keys, sdk_error};
 use crate::ids::{ConversationId, MessageId};
 
@@ -17,29 +16,27 @@ impl Store {
         matches: impl Fn(&str) -> bool,
     ) -> Result<Option<(MessageId, String)>, StoreError> {
         let (start, end) = keys::message_range(None);
-        let mut resume: Option<Attributes> = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("PK = :pk AND SK BETWEEN :start AND :end")
-                .expression_attribute_values(":pk", AttributeValue::S(keys::conversation_pk(id)))
-                .expression_attribute_values(":start", AttributeValue::S(start.clone()))
-                .expression_attribute_values(":end", AttributeValue::S(end.clone()))
-                .projection_expression("#id, #content")
-                .expression_attribute_names("#id", "id")
-                .expression_attribute_names("#content", "content")
-                .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                .set_exclusive_start_key(resume.take())
-                .send()
-                .await
-                .map_err(|e| sdk_error(e, "searching messages"))?;
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk AND SK BETWEEN :start AND :end")
+            .expression_attribute_values(":pk", AttributeValue::S(keys::conversation_pk(id)))
+            .expression_attribute_values(":start", AttributeValue::S(start))
+            .expression_attribute_values(":end", AttributeValue::S(end))
+            .projection_expression("#id, #content")
+            .expression_attribute_names("#id", "id")
+            .expression_attribute_names("#content", "content")
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| sdk_error(e, "searching messages"))?;
             self.calls.record_read(
-                output.consumed_capacity().and_then(|c| c.capacity_units()),
-                output.items().len(),
+                page.consumed_capacity().and_then(|c| c.capacity_units()),
+                page.items().len(),
             );
-            for item in output.items() {
+            for item in page.items() {
                 if let (Some(AttributeValue::S(id)), Some(AttributeValue::S(content))) =
                     (item.get("id"), item.get("content"))
                     && matches(content)
@@ -48,10 +45,7 @@ impl Store {
                     return Ok(Some((id, content.clone())));
                 }
             }
-            match output.last_evaluated_key {
-                Some(key) => resume = Some(key),
-                None => return Ok(None),
-            }
         }
+        Ok(None)
     }
 }

@@ -147,31 +147,27 @@ impl Store {
 
     /// The owner's share links, most recently refreshed first.
     pub async fn shares_of(&self, owner: &UserId) -> Result<Vec<ShareLinkRecord>, StoreError> {
-        let mut links = Vec::new();
-        let mut resume: Option<Attributes> = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(keys::GSI1)
-                .key_condition_expression("GSI1PK = :pk")
-                .expression_attribute_values(":pk", AttributeValue::S(keys::user_shares(owner)))
-                .scan_index_forward(false)
-                .set_exclusive_start_key(resume.take())
-                .send()
-                .await
-                .map_err(|e| sdk_error(e, "listing share links"))?;
-            for item in output.items() {
-                if let CollectionItem::ShareLink(found) = CollectionItem::from_attributes(item.clone())? {
-                    links.push(found.link);
-                }
-            }
-            match output.last_evaluated_key {
-                Some(key) => resume = Some(key),
-                None => return Ok(links),
+        let items: Vec<Attributes> = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::GSI1)
+            .key_condition_expression("GSI1PK = :pk")
+            .expression_attribute_values(":pk", AttributeValue::S(keys::user_shares(owner)))
+            .scan_index_forward(false)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| sdk_error(e, "listing share links"))?;
+        let mut links = Vec::with_capacity(items.len());
+        for item in items {
+            if let CollectionItem::ShareLink(found) = CollectionItem::from_attributes(item)? {
+                links.push(found.link);
             }
         }
+        Ok(links)
     }
 
     /// Writes a clone's messages and attachments. Their ids are derived from the clone,

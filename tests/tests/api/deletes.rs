@@ -15,6 +15,15 @@ async fn count(app: &TestApp, user: &str, query: &str) -> Value {
         .clone()
 }
 
+/// `POST /conversations/delete` as `caller`.
+async fn bulk(app: &TestApp, caller: &str, body: &Value) -> glchat_tests::Reply {
+    app.post("/conversations/delete")
+        .bearer(&app.token(caller))
+        .json(body)
+        .send()
+        .await
+}
+
 /// A conversation of `user` with two messages and an uploaded attachment.
 async fn furnished(app: &TestApp, user: &str, chatbot: &str) -> String {
     let id = app.create_conversation(user, chatbot, Some("to delete")).await["id"]
@@ -167,12 +176,7 @@ async fn bulk_delete_by_chatbot_leaves_other_chatbots_and_users_alone() {
     app.create_conversation("bob", "travel", None).await;
 
     let body = json!({ "user_id": "alice", "chatbot_id": "travel" });
-    let reply = app
-        .post("/conversations/delete")
-        .bearer(&app.token("alice"))
-        .json(&body)
-        .send()
-        .await;
+    let reply = bulk(&app, "alice", &body).await;
     reply.assert_status(200);
     assert_eq!(reply.body, json!({ "deleted_count": 8, "complete": true }));
     assert_eq!(count(&app, "alice", "?chatbot_id=travel").await, json!(0));
@@ -186,12 +190,7 @@ async fn bulk_delete_by_chatbot_leaves_other_chatbots_and_users_alone() {
             .is_empty()
     );
 
-    let again = app
-        .post("/conversations/delete")
-        .bearer(&app.token("alice"))
-        .json(&body)
-        .send()
-        .await;
+    let again = bulk(&app, "alice", &body).await;
     assert_eq!(again.body, json!({ "deleted_count": 0, "complete": true }));
 }
 
@@ -220,12 +219,7 @@ async fn bulk_delete_by_ids_takes_only_the_callers_conversations_of_that_chatbot
         .to_owned();
 
     let body = json!({ "user_id": "alice", "chatbot_id": "travel", "conversation_ids": [a1, a2, a2, work, bobs, "01NOSUCHCONVERSATION00000X"] });
-    let reply = app
-        .post("/conversations/delete")
-        .bearer(&app.token("alice"))
-        .json(&body)
-        .send()
-        .await;
+    let reply = bulk(&app, "alice", &body).await;
     assert_eq!(reply.body, json!({ "deleted_count": 2, "complete": true }));
     let remaining: Vec<String> =
         app.get("/conversations").bearer(&app.token("alice")).send().await.body["conversations"]
@@ -246,12 +240,7 @@ async fn bulk_delete_is_for_the_caller_or_an_admin() {
     let app = TestApp::spawn().await;
     app.create_conversation("bob", "travel", None).await;
     let body = json!({ "user_id": "bob", "chatbot_id": "travel" });
-    let reply = app
-        .post("/conversations/delete")
-        .bearer(&app.token("mallory"))
-        .json(&body)
-        .send()
-        .await;
+    let reply = bulk(&app, "mallory", &body).await;
     reply.assert_status(403);
     let reply = app
         .post("/conversations/delete")
@@ -274,12 +263,7 @@ async fn bulk_delete_is_for_the_caller_or_an_admin() {
     assert_eq!(reply.body, json!({ "deleted_count": 1, "complete": true }));
     assert_eq!(count(&app, "bob", "").await, json!(0));
 
-    let reply = app
-        .post("/conversations/delete")
-        .bearer(&app.token("bob"))
-        .json(&json!({ "chatbot_id": 5 }))
-        .send()
-        .await;
+    let reply = bulk(&app, "bob", &json!({ "chatbot_id": 5 })).await;
     let mut errors = reply.validation_errors();
     errors.sort();
     assert_eq!(
@@ -293,12 +277,12 @@ async fn bulk_delete_is_for_the_caller_or_an_admin() {
         ]
     );
     let ids: Vec<String> = (0..1001).map(|i| format!("id{i}")).collect();
-    let reply = app
-        .post("/conversations/delete")
-        .bearer(&app.token("bob"))
-        .json(&json!({ "user_id": "bob", "chatbot_id": "x", "conversation_ids": ids }))
-        .send()
-        .await;
+    let reply = bulk(
+        &app,
+        "bob",
+        &json!({ "user_id": "bob", "chatbot_id": "x", "conversation_ids": ids }),
+    )
+    .await;
     assert_eq!(
         reply.validation_errors(),
         vec![(
@@ -321,12 +305,7 @@ async fn a_large_bulk_delete_proceeds_over_several_calls() {
     let body = json!({ "user_id": "alice", "chatbot_id": "travel" });
     let mut replies = Vec::new();
     loop {
-        let reply = app
-            .post("/conversations/delete")
-            .bearer(&app.token("alice"))
-            .json(&body)
-            .send()
-            .await;
+        let reply = bulk(&app, "alice", &body).await;
         reply.assert_status(200);
         let complete = reply.body["complete"] == json!(true);
         replies.push(reply.body["deleted_count"].clone());
