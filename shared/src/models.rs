@@ -176,7 +176,10 @@ impl FromField for Title {
     }
 }
 
-/// Short free text (model name, source): 1 to 200 characters.
+/// A search text: at most 200 characters (a query, not a document).
+pub type SearchText = BoundedText<200>;
+
+/// Short free text (model name, source): at most 200 characters.
 pub type ShortText = BoundedText<200>;
 
 /// A JSON object of client metadata, at most 16 KB once serialized.

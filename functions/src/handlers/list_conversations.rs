@@ -7,6 +7,7 @@ use glchat_shared::error::{Loc, ok_json};
 use glchat_shared::http::Fields;
 use glchat_shared::i18n::Issue;
 use glchat_shared::ids::ChatbotId;
+use glchat_shared::models::SearchText;
 use glchat_shared::search::{fold, list_conversations};
 use glchat_shared::store::ListPosition;
 use glchat_shared::store::keys::ListIndex;
@@ -18,7 +19,7 @@ const DEFAULT_LIMIT: i64 = 20;
 const MAX_LIMIT: i64 = 100;
 
 struct Input {
-    query: Option<String>,
+    query: Option<SearchText>,
     chatbot_id: Option<ChatbotId>,
     cursor: Option<String>,
     limit: i64,
@@ -38,7 +39,7 @@ pub async fn handle(app: Arc<App>, req: Request) -> Result<Response<Body>, ApiEr
         }
     })?;
 
-    let needle = input.query.as_deref().map(fold).filter(|q| !q.trim().is_empty());
+    let needle = input.query.map(|q| fold(&q.0)).filter(|q| !q.trim().is_empty());
     let chatbot = input.chatbot_id.as_ref().map_or("", |c| c.as_str());
     // The cursor is only good for the same user, chatbot filter and search text.
     let scope = [

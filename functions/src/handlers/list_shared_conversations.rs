@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use glchat_shared::error::ok_json;
 use glchat_shared::http::Fields;
+use glchat_shared::models::SearchText;
 use glchat_shared::search::fold;
 use glchat_shared::sharing::{AGE_GROUPS, age_group, first_matching_word};
 use glchat_shared::{ApiError, App};
@@ -14,8 +15,8 @@ use serde_json::{Map, Value, json};
 
 pub async fn handle(app: Arc<App>, req: Request) -> Result<Response<Body>, ApiError> {
     let caller = app.auth.authenticate(req.headers())?;
-    let query: Option<String> = Fields::query(&req).parse(|f| f.optional("query"))?;
-    let needle = query.as_deref().map(fold).filter(|q| !q.trim().is_empty());
+    let query: Option<SearchText> = Fields::query(&req).parse(|f| f.optional("query"))?;
+    let needle = query.map(|q| fold(&q.0)).filter(|q| !q.trim().is_empty());
 
     let now = app.clock.now();
     let mut groups: Map<String, Value> = AGE_GROUPS.iter().map(|g| (g.to_string(), json!([]))).collect();

@@ -131,3 +131,23 @@ async fn search_pages_with_a_cursor_in_list_order() {
     }
     assert_eq!(seen, expected, "every match once, newest activity first");
 }
+
+#[tokio::test]
+async fn an_overlong_search_text_is_refused() {
+    let app = TestApp::spawn().await;
+    let long = "a".repeat(201);
+    for path in ["/conversations", "/conversations/shared"] {
+        let reply = app
+            .get(&format!("{path}?query={long}"))
+            .bearer(&app.token("alice"))
+            .send()
+            .await;
+        assert_eq!(
+            reply.validation_errors(),
+            vec![(
+                vec!["query".to_owned(), "query".to_owned()],
+                "string_too_long".to_owned()
+            )]
+        );
+    }
+}
