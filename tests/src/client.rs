@@ -136,6 +136,15 @@ impl Reply {
             .unwrap_or_else(|| panic!("no string detail in {}", self.text))
     }
 
+    /// A 422 whose only error is `type` at `[loc, field]`.
+    #[track_caller]
+    pub fn assert_invalid(&self, loc: &str, field: &str, kind: &str) {
+        assert_eq!(
+            self.validation_errors(),
+            vec![(vec![loc.to_owned(), field.to_owned()], kind.to_owned())]
+        );
+    }
+
     /// The `(loc, type)` pairs of a 422.
     #[track_caller]
     pub fn validation_errors(&self) -> Vec<(Vec<String>, String)> {

@@ -162,13 +162,7 @@ async fn attachment_requests_are_validated_and_owner_only() {
         .json(&json!({ "file_name": "a", "content_type": "text/plain", "size": 0 }))
         .send()
         .await;
-    assert_eq!(
-        reply.validation_errors(),
-        vec![(
-            vec!["body".to_owned(), "size".to_owned()],
-            "greater_than_equal".to_owned()
-        )]
-    );
+    reply.assert_invalid("body", "size", "greater_than_equal");
     let reply = app
         .post(&path)
         .bearer(&alice)
@@ -177,13 +171,7 @@ async fn attachment_requests_are_validated_and_owner_only() {
         )
         .send()
         .await;
-    assert_eq!(
-        reply.validation_errors(),
-        vec![(
-            vec!["body".to_owned(), "message_id".to_owned()],
-            "value_error".to_owned()
-        )]
-    );
+    reply.assert_invalid("body", "message_id", "value_error");
 
     let body = json!({ "file_name": "x.txt", "content_type": "text/plain", "size": 5 });
     let reply = app.post(&path).bearer(&app.token("mallory")).json(&body).send().await;

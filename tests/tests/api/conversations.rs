@@ -149,10 +149,7 @@ async fn rename_changes_the_title_only_for_the_owner() {
         .form(&[("title", "")])
         .send()
         .await;
-    assert_eq!(
-        reply.validation_errors(),
-        vec![(vec!["body".to_owned(), "title".to_owned()], "missing".to_owned())]
-    );
+    reply.assert_invalid("body", "title", "missing");
     let reply = app
         .patch("/conversations/01NOSUCHCONVERSATION00000")
         .bearer(&app.token("alice"))
@@ -273,8 +270,5 @@ async fn limit_and_max_date_pick_the_newest_messages_before_a_date() {
         .bearer(&token)
         .send()
         .await;
-    assert_eq!(
-        reply.validation_errors(),
-        vec![(vec!["query".to_owned(), "limit".to_owned()], "int_parsing".to_owned())]
-    );
+    reply.assert_invalid("query", "limit", "int_parsing");
 }

@@ -283,13 +283,7 @@ async fn bulk_delete_is_for_the_caller_or_an_admin() {
         &json!({ "user_id": "bob", "chatbot_id": "x", "conversation_ids": ids }),
     )
     .await;
-    assert_eq!(
-        reply.validation_errors(),
-        vec![(
-            vec!["body".to_owned(), "conversation_ids".to_owned()],
-            "too_long".to_owned()
-        )]
-    );
+    reply.assert_invalid("body", "conversation_ids", "too_long");
 }
 
 #[tokio::test]

@@ -138,10 +138,7 @@ async fn cursors_cannot_be_forged_or_reused_elsewhere() {
             .bearer(&alice)
             .send()
             .await;
-        assert_eq!(
-            reply.validation_errors(),
-            vec![(vec!["query".to_owned(), "cursor".to_owned()], "value_error".to_owned())]
-        );
+        reply.assert_invalid("query", "cursor", "value_error");
     }
     // Bob cannot replay Alice's cursor, nor can it move to another filter.
     let reply = app
@@ -186,10 +183,7 @@ async fn limit_must_be_between_1_and_100() {
             .bearer(&token)
             .send()
             .await;
-        assert_eq!(
-            reply.validation_errors(),
-            vec![(vec!["query".to_owned(), "limit".to_owned()], kind.to_owned())]
-        );
+        reply.assert_invalid("query", "limit", kind);
     }
     app.get("/conversations?limit=100")
         .bearer(&token)

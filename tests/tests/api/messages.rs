@@ -73,13 +73,7 @@ async fn explicit_parents_must_belong_to_the_conversation() {
             .json(&json!({ "role": "user", "content": "orphan", "parent_id": parent }))
             .send()
             .await;
-        assert_eq!(
-            reply.validation_errors(),
-            vec![(
-                vec!["body".to_owned(), "parent_id".to_owned()],
-                "value_error".to_owned()
-            )]
-        );
+        reply.assert_invalid("body", "parent_id", "value_error");
     }
     let read = app.get(&format!("/conversations/{a}")).bearer(&token).send().await;
     assert_eq!(
@@ -141,26 +135,14 @@ async fn invalid_messages_are_422_and_change_nothing() {
         .json(&json!({ "role": "user", "content": long }))
         .send()
         .await;
-    assert_eq!(
-        reply.validation_errors(),
-        vec![(
-            vec!["body".to_owned(), "content".to_owned()],
-            "string_too_long".to_owned()
-        )]
-    );
+    reply.assert_invalid("body", "content", "string_too_long");
     let reply = app
         .post(&path)
         .bearer(&token)
         .json(&json!({ "role": "user", "content": "x", "parent_id": "a#b" }))
         .send()
         .await;
-    assert_eq!(
-        reply.validation_errors(),
-        vec![(
-            vec!["body".to_owned(), "parent_id".to_owned()],
-            "value_error".to_owned()
-        )]
-    );
+    reply.assert_invalid("body", "parent_id", "value_error");
 
     let read = app.get(&format!("/conversations/{id}")).bearer(&token).send().await;
     assert_eq!(read.body["messages"], json!([]));

@@ -142,12 +142,6 @@ async fn an_overlong_search_text_is_refused() {
             .bearer(&app.token("alice"))
             .send()
             .await;
-        assert_eq!(
-            reply.validation_errors(),
-            vec![(
-                vec!["query".to_owned(), "query".to_owned()],
-                "string_too_long".to_owned()
-            )]
-        );
+        reply.assert_invalid("query", "query", "string_too_long");
     }
 }

@@ -205,21 +205,9 @@ async fn only_the_owner_shares_reads_details_or_revokes() {
     assert!(AGE_GROUPS.iter().all(|g| listed.body[g] == json!([])));
 
     let reply = share(&app, "alice", &id, Some("0")).await;
-    assert_eq!(
-        reply.validation_errors(),
-        vec![(
-            vec!["body".to_owned(), "expiry_days".to_owned()],
-            "greater_than_equal".to_owned()
-        )]
-    );
+    reply.assert_invalid("body", "expiry_days", "greater_than_equal");
     let reply = share(&app, "alice", &id, Some("soon")).await;
-    assert_eq!(
-        reply.validation_errors(),
-        vec![(
-            vec!["body".to_owned(), "expiry_days".to_owned()],
-            "int_parsing".to_owned()
-        )]
-    );
+    reply.assert_invalid("body", "expiry_days", "int_parsing");
 
     // Another tenant's deployment knows nothing of this link.
     let other = TestApp::spawn_with(Options {
@@ -493,13 +481,7 @@ async fn a_repeated_clone_is_the_same_clone_and_a_taken_id_is_refused() {
         .form(&[("user_id", "carol")])
         .send()
         .await;
-    assert_eq!(
-        reply.validation_errors(),
-        vec![(
-            vec!["body".to_owned(), "old_parent_id".to_owned()],
-            "missing".to_owned()
-        )]
-    );
+    reply.assert_invalid("body", "old_parent_id", "missing");
     app.post("/conversations/shared/NoSuchShareId000000000/clone")
         .bearer(&app.token("carol"))
         .form(&[("user_id", "carol"), ("old_parent_id", "x")])

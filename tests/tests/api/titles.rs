@@ -145,10 +145,7 @@ async fn nobody_titles_someone_elses_conversation_and_message_is_required() {
         .multipart(&[])
         .send()
         .await;
-    assert_eq!(
-        reply.validation_errors(),
-        vec![(vec!["body".to_owned(), "message".to_owned()], "missing".to_owned())]
-    );
+    reply.assert_invalid("body", "message", "missing");
     let reply = app
         .post(&format!("/conversations/{id}/generate-title"))
         .bearer(&app.token("alice"))
