@@ -24,9 +24,28 @@ where
     app.store.warm_up().await;
     lambda_http::run(service_fn(move |req: Request| {
         let app = Arc::clone(&app);
-        async move { Ok::<_, std::convert::Infallible>(respond(app, req, handler).await) }
+        async move {
+            let response = respond(Arc::clone(&app), req, handler).await;
+            log_invocation(&app, response.status().as_u16());
+            Ok::<_, std::convert::Infallible>(response)
+        }
     }))
     .await
+}
+
+/// One line per invocation with what it cost in DynamoDB (a sandbox serves one request
+/// at a time, so the log holds exactly this request's calls). Taking them also keeps
+/// the log from growing over the sandbox's life.
+fn log_invocation(app: &App, status: u16) {
+    let calls = app.dynamodb_calls.take().len();
+    let consumed = app.dynamodb_calls.take_consumed();
+    tracing::info!(
+        status,
+        dynamodb_calls = calls,
+        read_units = consumed.read_units,
+        write_units = consumed.write_units,
+        "invocation"
+    );
 }
 
 /// Runs a handler and turns its error into the localized FastAPI-shaped response.

@@ -5,7 +5,8 @@
 #   s3s-fs          (crates.io s3s-fs@0.14.1: an S3 server that checks SigV4)
 #   next-auth@4     (npm, only to mint real session cookies in the tests)
 #   a Python venv   (PyPI: cargo-lambda, aws-sam-cli, cfn-lint, checkov; see install_infra_tools)
-# Usage: infra/local/tools.sh [all|stack|test|infra|paths]   (default: all)
+#   a Python venv   (PyPI: boto3 only, for `make bench`'s Python baseline)
+# Usage: infra/local/tools.sh [all|stack|test|infra|bench|paths]   (default: all)
 set -euo pipefail
 
 TOOLS_DIR="${GLCHAT_TOOLS_DIR:-$HOME/.cache/glchat-tools}"
@@ -49,18 +50,30 @@ install_next_auth() {
   touch "$dir/.installed"
 }
 
-# cargo-lambda (with zig), aws-sam-cli, cfn-lint and checkov in one venv, pinned by
-# infra/requirements-tools.txt; a new pin set gets a new venv.
-install_infra_tools() {
-  local requirements="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/requirements-tools.txt"
-  local dir="$TOOLS_DIR/venv-$(sha256sum "$requirements" | cut -c1-12)"
+# A venv per pin file, named after the file's hash: a new pin set gets a new venv.
+venv_dir() { # requirements file
+  local requirements="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/$1"
+  printf '%s/venv-%s' "$TOOLS_DIR" "$(sha256sum "$requirements" | cut -c1-12)"
+}
+
+install_venv() { # requirements file, what it holds
+  local requirements="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/$1"
+  local dir
+  dir="$(venv_dir "$1")"
   if [ -f "$dir/.installed" ]; then return; fi
   need python3 "install Python 3.11 with venv"
-  log "installing cargo-lambda, aws-sam-cli, cfn-lint and checkov into $dir (a few minutes, once)"
+  log "installing $2 into $dir (once)"
   rm -rf "$dir" && python3 -m venv "$dir"
   "$dir/bin/pip" install --quiet --disable-pip-version-check --no-deps -r "$requirements" >&2
   touch "$dir/.installed"
 }
+
+# cargo-lambda (with zig), aws-sam-cli, cfn-lint and checkov, pinned by
+# infra/requirements-tools.txt (a few minutes the first time).
+install_infra_tools() { install_venv requirements-tools.txt "cargo-lambda, aws-sam-cli, cfn-lint and checkov"; }
+
+# boto3 for the cold-start baseline of `make bench`, pinned by infra/requirements-bench.txt.
+install_bench_tools() { install_venv requirements-bench.txt "boto3 (the benchmark's Python baseline)"; }
 
 # Prints the paths the other scripts use, as shell assignments.
 paths() {
@@ -69,16 +82,17 @@ paths() {
   jar_dir=$(find "$ddb" -maxdepth 2 -name DynamoDBLocal.jar -printf '%h\n' 2>/dev/null | head -n1)
   printf 'DYNAMODB_LOCAL_DIR=%q\n' "$jar_dir"
   printf 'S3S_FS_BIN=%q\n' "$TOOLS_DIR/s3s-fs-$S3S_FS_VERSION/bin/s3s-fs"
-    printf 'NEXT_AUTH_NODE_PATH=%q\n' "$TOOLS_DIR/next-auth-$NEXT_AUTH_VERSION/node_modules"
-  local requirements="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/requirements-tools.txt"
-  printf 'INFRA_VENV=%q\n' "$TOOLS_DIR/venv-$(sha256sum "$requirements" | cut -c1-12)"
+  printf 'NEXT_AUTH_NODE_PATH=%q\n' "$TOOLS_DIR/next-auth-$NEXT_AUTH_VERSION/node_modules"
+  printf 'INFRA_VENV=%q\n' "$(venv_dir requirements-tools.txt)"
+  printf 'BENCH_VENV=%q\n' "$(venv_dir requirements-bench.txt)"
 }
 
 case "${1:-all}" in
   stack) install_dynamodb_local; install_s3s_fs ;;
-    test) install_dynamodb_local; install_s3s_fs; install_next_auth; install_infra_tools ;;
+  test) install_dynamodb_local; install_s3s_fs; install_next_auth; install_infra_tools ;;
   infra) install_infra_tools ;;
+  bench) install_dynamodb_local; install_s3s_fs; install_bench_tools ;;
   all) install_dynamodb_local; install_s3s_fs; install_next_auth; install_infra_tools ;;
   paths) paths ;;
-    *) log "usage: $0 [all|stack|test|infra|paths]"; exit 2 ;;
+  *) log "usage: $0 [all|stack|test|infra|bench|paths]"; exit 2 ;;
 esac

@@ -270,7 +270,7 @@ async fn write_clone_items(
     for (copy, original) in attachments.iter().zip(&content.attachments) {
         app.blobs.copy(&original.object_key, &copy.object_key).await?;
     }
-    app.store.put_clone_items(messages, attachments).await
+    app.store.put_collection_items(messages, attachments).await
 }
 
 /// The clone's messages and attachments, with ids derived from the clone's id, its

@@ -22,6 +22,35 @@ impl HttpClient {
     }
 }
 
+impl HttpClient {
+    /// One HTTP exchange over a pooled keep-alive connection: status, headers and the
+    /// whole body, unchecked (the benchmarks' client).
+    pub async fn exchange(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(String, String)],
+        body: Bytes,
+    ) -> anyhow::Result<(u16, HeaderMap, Bytes)> {
+        use anyhow::Context;
+        let mut request = http::Request::builder().method(method).uri(url);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        let request = request.body(Full::new(body)).context("building a request")?;
+        let response = self.0.request(request).await.context("sending a request")?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .context("reading a response")?
+            .to_bytes();
+        Ok((status, headers, bytes))
+    }
+}
+
 impl Default for HttpClient {
     fn default() -> Self {
         Self::new()
@@ -198,19 +227,8 @@ async fn exchange(
     headers: &[(String, String)],
     body: Bytes,
 ) -> (u16, HeaderMap, Bytes) {
-    let mut request = http::Request::builder().method(method).uri(url);
-    for (name, value) in headers {
-        request = request.header(name, value);
-    }
-    let request = request.body(Full::new(body)).expect("building a request");
-    let response = client.0.request(request).await.expect("sending a request");
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let bytes = response
-        .into_body()
-        .collect()
+    client
+        .exchange(method, url, headers, body)
         .await
-        .expect("reading a response")
-        .to_bytes();
-    (status, headers, bytes)
+        .expect("an HTTP exchange")
 }

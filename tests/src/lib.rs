@@ -5,7 +5,9 @@
 pub mod client;
 pub mod contract;
 pub mod faults;
+pub mod fixtures;
 pub mod llm;
+pub mod scenario;
 pub mod tokens;
 
 use std::collections::HashMap;

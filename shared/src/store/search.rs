@@ -1,6 +1,6 @@
 //! Reading a conversation's messages for a content search.
 
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
+use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{Store, StoreError, keys, sdk_error};
 use crate::ids::{ConversationId, MessageId};
@@ -27,15 +27,11 @@ impl Store {
             .projection_expression("#id, #content")
             .expression_attribute_names("#id", "id")
             .expression_attribute_names("#content", "content")
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| sdk_error(e, "searching messages"))?;
-            self.calls.record_read(
-                page.consumed_capacity().and_then(|c| c.capacity_units()),
-                page.items().len(),
-            );
+            self.calls.record_items(page.items().len());
             for item in page.items() {
                 if let (Some(AttributeValue::S(id)), Some(AttributeValue::S(content))) =
                     (item.get("id"), item.get("content"))

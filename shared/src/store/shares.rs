@@ -170,9 +170,9 @@ impl Store {
         Ok(links)
     }
 
-    /// Writes a clone's messages and attachments. Their ids are derived from the clone,
-    /// so writing them again (a repeated or resumed clone) changes nothing.
-    pub async fn put_clone_items(
+    /// Writes messages and attachments of a conversation in batches (a clone's, whose
+    /// ids are derived from the clone, so writing them again changes nothing).
+    pub async fn put_collection_items(
         &self,
         messages: &[Message],
         attachments: &[AttachmentRecord],

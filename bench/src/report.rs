@@ -1,0 +1,289 @@
+//! The report: every section's numbers as JSON, and the same as Markdown tables for
+//! `docs/PERFORMANCE.md`.
+
+use std::fmt::Write;
+use std::path::Path;
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+
+use crate::capacity::EndpointCost;
+use crate::cold_start::ColdStarts;
+use crate::cost::Cost;
+use crate::load::Load;
+use crate::search::SearchCost;
+use crate::stats::Summary;
+use crate::warm::Overhead;
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub machine: Machine,
+    pub packages: Vec<Packages>,
+    pub cold_starts: Option<ColdStarts>,
+    pub capacity: Option<Vec<EndpointCost>>,
+    pub warm: Option<Vec<Overhead>>,
+    pub load: Option<Load>,
+    /// The same mix one request at a time.
+    pub load_sequential: Option<Load>,
+    pub cost: Option<Cost>,
+    pub search: Option<SearchCost>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Machine {
+    pub date: String,
+    pub commit: String,
+    pub rustc: String,
+    pub cpu: String,
+    pub cores: usize,
+    pub memory_gib: f64,
+    pub kernel: String,
+}
+
+/// Written by `infra/local/bench.sh`, per target: each function's binary and its zip.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Packages {
+    pub target: String,
+    pub functions: Vec<Package>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Package {
+    pub function: String,
+    pub bootstrap_bytes: u64,
+    pub zip_bytes: u64,
+}
+
+impl Report {
+    pub fn begin(packages: &Path) -> anyhow::Result<Self> {
+        let packages = std::fs::read(packages).with_context(|| format!("reading {}", packages.display()))?;
+        Ok(Self {
+            machine: Machine::describe(),
+            packages: serde_json::from_slice(&packages).context("reading the package sizes")?,
+            cold_starts: None,
+            capacity: None,
+            warm: None,
+            load: None,
+            load_sequential: None,
+            cost: None,
+            search: None,
+        })
+    }
+
+    pub fn markdown(&self) -> String {
+        let mut md = String::new();
+        let m = &self.machine;
+        let _ = writeln!(
+            md,
+            "Run of {} at commit `{}`: {}, {} cores, {} GiB, Linux {}, {}.\n",
+            m.date, m.commit, m.cpu, m.cores, m.memory_gib, m.kernel, m.rustc
+        );
+        if let Some(c) = &self.cold_starts {
+            cold_start_tables(&mut md, c);
+        }
+        if let Some(warm) = &self.warm {
+            let _ = writeln!(md, "### Warm overhead (ms)\n");
+            let _ = writeln!(
+                md,
+                "| endpoint | API p50 | API p99 | direct p50 | direct p99 | p50 ratio | added at p50 |"
+            );
+            let _ = writeln!(md, "|---|---|---|---|---|---|---|");
+            for w in warm {
+                let _ = writeln!(
+                    md,
+                    "| `{}` | {} | {} | {} | {} | {}x | {} |",
+                    w.endpoint,
+                    w.api.p50_ms,
+                    w.api.p99_ms,
+                    w.direct.p50_ms,
+                    w.direct.p99_ms,
+                    w.p50_ratio,
+                    w.p50_added_ms
+                );
+            }
+            md.push('\n');
+        }
+        if let Some(capacity) = &self.capacity {
+            let _ = writeln!(md, "### DynamoDB calls and capacity per endpoint\n");
+            let _ = writeln!(md, "| scenario | calls | as documented | RCU | WCU |");
+            let _ = writeln!(md, "|---|---|---|---|---|");
+            for e in capacity {
+                let _ = writeln!(
+                    md,
+                    "| `{}` | {} | {} | {} | {} |",
+                    e.scenario,
+                    e.calls.len(),
+                    if e.matches_budget { "yes" } else { "**no**" },
+                    e.read_units,
+                    e.write_units
+                );
+            }
+            md.push('\n');
+        }
+        for packages in &self.packages {
+            let _ = writeln!(md, "### Package size ({})\n", packages.target);
+            let _ = writeln!(md, "| function | bootstrap | zipped |");
+            let _ = writeln!(md, "|---|---|---|");
+            for p in &packages.functions {
+                let (binary, zipped) = (megabytes(p.bootstrap_bytes), megabytes(p.zip_bytes));
+                let _ = writeln!(md, "| {} | {binary} | {zipped} |", p.function);
+            }
+            md.push('\n');
+        }
+        for load in [&self.load, &self.load_sequential].into_iter().flatten() {
+            load_tables(&mut md, load);
+        }
+        if let Some(cost) = &self.cost {
+            let l = &cost.per_million_requests;
+            let _ = writeln!(md, "### Cost per million requests of the mix (USD)\n");
+            let _ = writeln!(
+                md,
+                "Per request: {} RCU, {} WCU, {} S3 calls, {} ms billed at {} MB.\n",
+                cost.read_units_per_request,
+                cost.write_units_per_request,
+                cost.s3_calls_per_request,
+                cost.duration_ms,
+                cost.memory_mb
+            );
+            let _ = writeln!(
+                md,
+                "| API Gateway | Lambda requests | Lambda duration | DynamoDB reads | DynamoDB writes | S3 | total |"
+            );
+            let _ = writeln!(md, "|---|---|---|---|---|---|---|");
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} | {} | {} | **{}** |\n",
+                l.api_gateway, l.lambda_requests, l.lambda_duration, l.dynamodb_reads, l.dynamodb_writes, l.s3, l.total
+            );
+        }
+        if let Some(search) = &self.search {
+            let _ = writeln!(
+                md,
+                "### Search cost ({} conversations of {} messages, seeded in {} s)\n",
+                search.conversations, search.messages_per_conversation, search.seed_seconds
+            );
+            let _ = writeln!(md, "| term | page | ms | matches | DynamoDB calls | items read | RCU |");
+            let _ = writeln!(md, "|---|---|---|---|---|---|---|");
+            for term in &search.terms {
+                for (i, r) in term.requests.iter().enumerate() {
+                    let _ = writeln!(
+                        md,
+                        "| {} `{}` | {} | {} | {} | {} | {} | {} |",
+                        term.name,
+                        term.term,
+                        i + 1,
+                        r.ms,
+                        r.matches,
+                        r.dynamodb_calls,
+                        r.items_read,
+                        r.read_units
+                    );
+                }
+            }
+            md.push('\n');
+        }
+        md
+    }
+}
+
+fn cold_start_tables(md: &mut String, c: &ColdStarts) {
+    let _ = writeln!(md, "### Cold start ({} starts each, ms)\n", c.starts_per_function);
+    let _ = writeln!(
+        md,
+        "| function | init p50 | init p90 | init max | first response p50 | p90 | max | statuses |"
+    );
+    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|");
+    let row = |md: &mut String, name: &str, s: &crate::cold_start::Starts| {
+        let statuses: Vec<String> = s.statuses.iter().map(|(code, n)| format!("{code}×{n}")).collect();
+        let _ = writeln!(
+            md,
+            "| {name} | {} | {} | {} | {} | {} | {} | {} |",
+            s.init.p50_ms,
+            s.init.p90_ms,
+            s.init.max_ms,
+            s.first_response.p50_ms,
+            s.first_response.p90_ms,
+            s.first_response.max_ms,
+            statuses.join(" ")
+        );
+    };
+    for s in &c.rust {
+        row(md, &s.function, s);
+    }
+    row(md, &format!("*{} + boto3*", c.python_version), &c.python);
+    let r = &c.python_vs_rust;
+    let _ = writeln!(
+        md,
+        "\nPython over Rust (`{}`), medians: init {}x, first response {}x.\n",
+        r.rust_function, r.init_p50_ratio, r.first_response_p50_ratio
+    );
+}
+
+fn load_tables(md: &mut String, load: &Load) {
+    let _ = writeln!(
+        md,
+        "### Load: {} s at concurrency {}\n\n{} requests, **{} requests/s**, p50 {} ms, p99 {} ms, **{} errors**; per request {} DynamoDB calls, {} RCU, {} WCU, {} S3 calls.\n",
+        load.seconds,
+        load.concurrency,
+        load.requests,
+        load.throughput_rps,
+        load.latency.p50_ms,
+        load.latency.p99_ms,
+        load.errors,
+        load.per_request.dynamodb_calls,
+        load.per_request.read_units,
+        load.per_request.write_units,
+        load.per_request.s3_calls
+    );
+    let _ = writeln!(md, "| request | count | p50 ms | p90 ms | p99 ms | max ms |");
+    let _ = writeln!(md, "|---|---|---|---|---|---|");
+    for k in &load.by_kind {
+        let Summary {
+            p50_ms,
+            p90_ms,
+            p99_ms,
+            max_ms,
+            ..
+        } = k.latency;
+        let _ = writeln!(
+            md,
+            "| `{}` | {} | {p50_ms} | {p90_ms} | {p99_ms} | {max_ms} |",
+            k.route, k.requests
+        );
+    }
+    md.push('\n');
+}
+
+fn megabytes(bytes: u64) -> String {
+    format!("{:.2} MB", bytes as f64 / 1_000_000.0)
+}
+
+impl Machine {
+    fn describe() -> Self {
+        let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
+        let cpuinfo = read("/proc/cpuinfo");
+        let cpu = cpuinfo
+            .lines()
+            .find_map(|l| l.strip_prefix("model name").and_then(|v| v.split(':').nth(1)))
+            .unwrap_or("unknown CPU")
+            .trim()
+            .to_owned();
+        let memory_kib: f64 = read("/proc/meminfo")
+            .lines()
+            .find_map(|l| l.strip_prefix("MemTotal:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0.0);
+        let now = time::OffsetDateTime::now_utc();
+        Self {
+            date: now
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+            commit: std::env::var("BENCH_COMMIT").unwrap_or_else(|_| "unknown".into()),
+            rustc: std::env::var("BENCH_RUSTC").unwrap_or_else(|_| "unknown rustc".into()),
+            cpu,
+            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            memory_gib: (memory_kib / 1024.0 / 1024.0 * 10.0).round() / 10.0,
+            kernel: read("/proc/sys/kernel/osrelease").trim().to_owned(),
+        }
+    }
+}

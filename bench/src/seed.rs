@@ -1,0 +1,84 @@
+//! Data for the benchmarks, written straight through the store: one transaction (the
+//! conversation and its counters) and one batch (its messages) per conversation.
+
+use anyhow::Context;
+use futures::{StreamExt, TryStreamExt};
+use glchat_shared::clock::{Clock, SystemClock, Timestamp};
+use glchat_shared::ids::{ChatbotId, ConversationId, MessageId, UserId, new_ulid};
+use glchat_shared::models::{ConversationRecord, Message, MessageRole};
+use glchat_shared::store::Store;
+
+/// Conversations seeded at once; DynamoDB Local is the bottleneck beyond that.
+const CONCURRENCY: usize = 8;
+
+/// Writes `count` conversations of `messages` messages for `user`, a minute apart and
+/// ending now, and returns their ids, oldest first. `text(conversation, message)` gives
+/// each message's content.
+pub async fn conversations(
+    store: &Store,
+    user: &str,
+    chatbot: &str,
+    count: usize,
+    messages: usize,
+    text: impl Fn(usize, usize) -> String,
+) -> anyhow::Result<Vec<ConversationId>> {
+    let user = UserId::parse(user).map_err(|e| anyhow::anyhow!("user id: {e:?}"))?;
+    let chatbot = ChatbotId::parse(chatbot).map_err(|e| anyhow::anyhow!("chatbot id: {e:?}"))?;
+    let now = SystemClock.now().unix_ms();
+    let first = now.saturating_sub((count as u64 + 1) * 60_000);
+    let text = &text;
+    futures::stream::iter(0..count)
+        .map(|c| {
+            let (user, chatbot) = (user.clone(), chatbot.clone());
+            async move {
+                let created = Timestamp::from_unix_ms(first + c as u64 * 60_000).context("a seed time")?;
+                let record = ConversationRecord {
+                    id: ConversationId::generate(created),
+                    user_id: user,
+                    chatbot_id: chatbot,
+                    title: Some(format!("Conversation {c}")),
+                    model_name: "openai/gpt-4o-mini".into(),
+                    created_time: created,
+                    updated_time: created,
+                    is_active: true,
+                    is_anonymized: false,
+                    deanonymized_mapping: Default::default(),
+                    metadata_: None,
+                };
+                let mut parent = record.id.to_string();
+                let mut history = Vec::with_capacity(messages);
+                for m in 0..messages {
+                    let at =
+                        Timestamp::from_unix_ms(created.unix_ms() + 1_000 * (m as u64 + 1)).context("a seed time")?;
+                    let id = MessageId::from_ulid(new_ulid(at));
+                    history.push(Message {
+                        id: id.clone(),
+                        conversation_id: record.id.clone(),
+                        role: if m % 2 == 0 {
+                            MessageRole::User
+                        } else {
+                            MessageRole::Assistant
+                        },
+                        content: text(c, m),
+                        deanonymized_content: None,
+                        created_time: at,
+                        is_active: true,
+                        parent_id: Some(std::mem::replace(&mut parent, id.to_string())),
+                        source: None,
+                        feedback: None,
+                        metadata_: None,
+                    });
+                }
+                store.create_conversation(&record).await?;
+                store.put_collection_items(&history, &[]).await?;
+                anyhow::Ok((c, record.id))
+            }
+        })
+        .buffer_unordered(CONCURRENCY)
+        .try_collect::<Vec<_>>()
+        .await
+        .map(|mut seeded| {
+            seeded.sort_by_key(|(c, _)| *c);
+            seeded.into_iter().map(|(_, id)| id).collect()
+        })
+}

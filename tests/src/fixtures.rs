@@ -1,0 +1,98 @@
+//! The fixture the committed API Gateway events (`tests/events`) name: seeded before
+//! they are replayed, by the events test and by the cold-start benchmark.
+
+use glchat_shared::ids::{ChatbotId, ConversationId, ShareId, UserId};
+use glchat_shared::models::{ConversationRecord, ShareLinkRecord, SnapshotContent};
+use glchat_shared::store::{MessageWindow, SnapshotRecord};
+
+use crate::{Options, TestApp};
+
+pub const CONVERSATION: &str = "01JEVENTC0NVERSAT10N000000";
+pub const SHARE: &str = "EventShare000000000000";
+pub const CLONE: &str = "01JEVENTC10NE0000000000000";
+
+/// Creating, reading and sharing first; revoking and deleting last.
+pub const EVENT_ORDER: [&str; 15] = [
+    "create_conversation",
+    "list_conversations",
+    "get_conversation",
+    "rename_conversation",
+    "append_message",
+    "create_attachment",
+    "generate_title",
+    "share_conversation",
+    "get_share",
+    "list_shared_conversations",
+    "get_shared_conversation",
+    "clone_shared_conversation",
+    "delete_shared_conversation",
+    "delete_conversation",
+    "delete_conversations",
+];
+
+pub fn events_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("events")
+}
+
+/// The fixture conversation (two messages, title "Bali trip") and its share link.
+pub async fn seed(app: &TestApp) {
+    let now = app.app.clock.now();
+    let record = ConversationRecord {
+        id: ConversationId::parse(CONVERSATION).unwrap(),
+        user_id: UserId::parse("dev-user").unwrap(),
+        chatbot_id: ChatbotId::parse("general").unwrap(),
+        title: Some("Bali trip".into()),
+        model_name: "openai/gpt-4o-mini".into(),
+        created_time: now,
+        updated_time: now,
+        is_active: true,
+        is_anonymized: false,
+        deanonymized_mapping: Default::default(),
+        metadata_: None,
+    };
+    assert!(app.app.store.create_conversation(&record).await.unwrap());
+    app.append("dev-user", CONVERSATION, "user", "Plan a week in Bali")
+        .await;
+    app.append("dev-user", CONVERSATION, "assistant", "Day 1: Ubud").await;
+    let view = app
+        .app
+        .store
+        .load_conversation(
+            &record.id,
+            MessageWindow {
+                limit: None,
+                up_to: None,
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let link = ShareLinkRecord {
+        share_id: ShareId::parse(SHARE).unwrap(),
+        user_id: record.user_id.clone(),
+        conversation_id: record.id.clone(),
+        conversation_title: "Bali trip".into(),
+        created_time: now,
+        last_updated_time: now,
+        expired_time: None,
+        snapshot_id: ulid::Ulid::from_parts(now.unix_ms(), 0).to_string(),
+    };
+    let snapshot = SnapshotRecord {
+        link,
+        chatbot_id: record.chatbot_id.clone(),
+        content: Some(SnapshotContent::public(view.conversation, view.messages, Vec::new())),
+        snapshot_key: None,
+    };
+    app.app.store.save_share(&snapshot).await.unwrap();
+}
+
+/// An app configured like `make run` (tenant `local` and its secrets), which the
+/// events' credentials were made for.
+pub fn event_options() -> Options {
+    Options {
+        tenant: "local".into(),
+        jwt_secret: "local-dev-secret".into(),
+        nextauth_secret: "local-nextauth-secret".into(),
+        ..Options::default()
+    }
+}
