@@ -11,13 +11,14 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 started=$SECONDS
+phase() { echo "== [$(( (SECONDS - started) / 60 ))m$(( (SECONDS - started) % 60 ))s] $*" >&2; }
 out="$root/target/bench"
 mkdir -p "$out"
 
 infra/local/tools.sh bench
 eval "$(infra/local/tools.sh paths)"
 
-echo "== release build: the functions and the benchmark" >&2
+phase "release build: the functions and the benchmark"
 cargo build --release -p glchat-functions --bins -p glchat-bench
 host="$(rustc -vV | sed -n 's/^host: //p')"
 functions="$(ls functions/src/bin | sed -n 's/\.rs$//p' | grep -v '^local_api$')"
@@ -25,12 +26,14 @@ targets=("$host=target/release/{}")
 if [ "${BENCH_ARM64:-0}" = 1 ]; then
   infra/local/tools.sh infra
   eval "$(infra/local/tools.sh paths)"
-  echo "== arm64 release build (cargo lambda)" >&2
+  rustup target list --installed | grep -qx aarch64-unknown-linux-gnu ||
+    { echo "BENCH_ARM64=1 needs: rustup target add aarch64-unknown-linux-gnu" >&2; exit 1; }
+  phase "arm64 release build (cargo lambda)"
   PATH="$INFRA_VENV/bin:$PATH" cargo lambda build --release --arm64 -p glchat-functions
   targets+=("aarch64-unknown-linux-gnu=target/lambda/{}/bootstrap")
 fi
 
-echo "== package sizes" >&2
+phase "package sizes"
 python3 - "$out/packages.json" "$functions" "${targets[@]}" <<'PY'
 import io, json, os, sys, zipfile
 out, names, targets = sys.argv[1], sys.argv[2].split(), sys.argv[3:]
@@ -52,10 +55,10 @@ for spec in targets:
 json.dump(packages, open(out, "w"), indent=2)
 PY
 
-echo "== benchmark (local stack)" >&2
+phase "benchmark (local stack)"
 # shellcheck disable=SC2086 # BENCH_ARGS is a list of flags
 infra/local/stack.sh -- env BENCH_COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
   BENCH_RUSTC="$(rustc --version)" RUST_LOG=warn \
   target/release/glchat-bench --functions target/release --python "$BENCH_VENV/bin/python" \
   --packages "$out/packages.json" --out "$out" ${BENCH_ARGS:-}
-echo "== done in $(( (SECONDS - started) / 60 )) min $(( (SECONDS - started) % 60 )) s: $out/report.json, $out/report.md" >&2
+phase "done: $out/report.json, $out/report.md"
