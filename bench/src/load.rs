@@ -6,11 +6,12 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use glchat_tests::scenario::history_text;
 use serde::Serialize;
 use serde_json::json as json_value;
 
 use crate::stats::{Summary, round};
-use crate::world::{CHATBOT, USER, World, form, json};
+use crate::world::{CHATBOT, Reply, USER, World, form, json};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -37,7 +38,8 @@ impl Kind {
 }
 
 /// The mix as a repeating schedule of 20 requests: reading a conversation 35 %, the
-/// list 20 %, appending 15 %, public share reads 15 %, search 10 %, creating 5 %.
+/// list 20 %, appending 15 %, public share reads 15 %, search 10 %, creating 5 %
+/// (each followed by the new conversation's first message, one more append).
 const SCHEDULE: [Kind; 20] = {
     use Kind::*;
     [
@@ -64,7 +66,8 @@ const SCHEDULE: [Kind; 20] = {
     ]
 };
 
-/// A word of most seeded messages: a search finds a page of matches.
+/// A word of every seeded and appended message: a search finds a page of matches
+/// among the newest conversations.
 const SEARCH_TERM: &str = "museum";
 
 #[derive(Debug, Serialize)]
@@ -103,6 +106,34 @@ struct Sample {
     error: Option<String>,
 }
 
+impl Sample {
+    fn of(kind: Kind, sent: Instant, outcome: &anyhow::Result<Reply>) -> Self {
+        let error = match outcome {
+            Ok(reply) if reply.status == 200 => None,
+            Ok(reply) => Some(format!("{}: {} {}", kind.route(), reply.status, reply.text())),
+            Err(err) => Some(format!("{}: {err:#}", kind.route())),
+        };
+        Self {
+            kind,
+            took: sent.elapsed(),
+            error,
+        }
+    }
+}
+
+fn created_id(reply: &Reply) -> Option<String> {
+    let body: serde_json::Value = serde_json::from_slice(&reply.body).ok()?;
+    Some(body["conversation"]["id"].as_str()?.to_owned())
+}
+
+/// A user message of chat-like text (the search term among its words).
+async fn append(world: &World, conversation: &str, n: usize) -> anyhow::Result<Reply> {
+    let body = json(&json_value!({ "role": "user", "content": history_text(n) }));
+    world
+        .call("POST", format!("/conversations/{conversation}/messages"), Some(body))
+        .await
+}
+
 pub async fn run(world: &World, seconds: u64, concurrency: usize) -> anyhow::Result<Load> {
     let app = world.app();
     app.dynamodb_calls.take();
@@ -118,16 +149,17 @@ pub async fn run(world: &World, seconds: u64, concurrency: usize) -> anyhow::Res
         while Instant::now() < deadline {
             let kind = SCHEDULE[n % SCHEDULE.len()];
             let sent = Instant::now();
-            let error = match request(world, kind, n).await {
-                Ok(reply) if reply.status == 200 => None,
-                Ok(reply) => Some(format!("{}: {} {}", kind.route(), reply.status, reply.text())),
-                Err(err) => Some(format!("{}: {err:#}", kind.route())),
-            };
-            samples.push(Sample {
-                kind,
-                took: sent.elapsed(),
-                error,
-            });
+            let outcome = request(world, kind, n).await;
+            samples.push(Sample::of(kind, sent, &outcome));
+            // A new chat gets its first message at once, as the front end sends it; an
+            // ever-growing pile of empty conversations would make every search slower.
+            if let (Kind::CreateConversation, Ok(reply)) = (kind, &outcome)
+                && let Some(id) = created_id(reply)
+            {
+                let sent = Instant::now();
+                let outcome = append(world, &id, n).await;
+                samples.push(Sample::of(Kind::AppendMessage, sent, &outcome));
+            }
             n += 1;
         }
         samples
@@ -175,18 +207,13 @@ pub async fn run(world: &World, seconds: u64, concurrency: usize) -> anyhow::Res
     })
 }
 
-async fn request(world: &World, kind: Kind, n: usize) -> anyhow::Result<crate::world::Reply> {
+async fn request(world: &World, kind: Kind, n: usize) -> anyhow::Result<Reply> {
     let ids = &world.conversations;
     let conversation = &ids[n % ids.len()];
     match kind {
         Kind::GetConversation => world.call("GET", format!("/conversations/{conversation}"), None).await,
         Kind::ListConversations => world.call("GET", "/conversations".to_owned(), None).await,
-        Kind::AppendMessage => {
-            let body = json(&json_value!({ "role": "user", "content": format!("Message {n} under load") }));
-            world
-                .call("POST", format!("/conversations/{conversation}/messages"), Some(body))
-                .await
-        }
+        Kind::AppendMessage => append(world, conversation.as_str(), n).await,
         Kind::Search => {
             world
                 .call("GET", format!("/conversations?query={SEARCH_TERM}"), None)

@@ -4,8 +4,9 @@
 # fresh local stack. Writes target/bench/report.json and target/bench/report.md, the
 # tables of docs/PERFORMANCE.md.
 #
-#   BENCH_ARM64=1   also cross-build the arm64 packages the template deploys
-#                   (cargo-lambda with zig; about 13 minutes more) and size them.
+#   BENCH_ARM64=0   skip the arm64 cross-build (cargo-lambda with zig, about 5 minutes)
+#                   of the packages the template deploys; by default it runs whenever
+#                   the aarch64-unknown-linux-gnu target is installed.
 #   BENCH_ARGS      extra flags for the benchmark, e.g. "--load-seconds 10 --starts 5".
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -23,11 +24,16 @@ cargo build --release -p glchat-functions --bins -p glchat-bench
 host="$(rustc -vV | sed -n 's/^host: //p')"
 functions="$(ls functions/src/bin | sed -n 's/\.rs$//p' | grep -v '^local_api$')"
 targets=("$host=target/release/{}")
-if [ "${BENCH_ARM64:-0}" = 1 ]; then
+# The arm64 packages the template deploys: built whenever the target is installed.
+arm64="${BENCH_ARM64:-auto}"
+if [ "$arm64" = auto ]; then
+  if rustup target list --installed 2>/dev/null | grep -qx aarch64-unknown-linux-gnu; then arm64=1; else
+    arm64=0
+    echo "note: arm64 packages not sized (rustup target add aarch64-unknown-linux-gnu to include them)" >&2
+  fi
+fi
+if [ "$arm64" = 1 ]; then
   infra/local/tools.sh infra
-  eval "$(infra/local/tools.sh paths)"
-  rustup target list --installed | grep -qx aarch64-unknown-linux-gnu ||
-    { echo "BENCH_ARM64=1 needs: rustup target add aarch64-unknown-linux-gnu" >&2; exit 1; }
   phase "arm64 release build (cargo lambda)"
   PATH="$INFRA_VENV/bin:$PATH" cargo lambda build --release --arm64 -p glchat-functions
   targets+=("aarch64-unknown-linux-gnu=target/lambda/{}/bootstrap")
