@@ -21,7 +21,7 @@ use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use serde::Serialize;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{Notify, oneshot};
 
 use crate::stats::{Summary, round};
 
@@ -64,6 +64,8 @@ struct Slots {
 pub struct RuntimeApi {
     addr: SocketAddr,
     slots: Arc<Mutex<Slots>>,
+    /// Wakes the polls of killed runtimes, so their connections close.
+    killed: Arc<Notify>,
 }
 
 impl RuntimeApi {
@@ -73,12 +75,15 @@ impl RuntimeApi {
             .context("binding the runtime API")?;
         let addr = listener.local_addr()?;
         let slots = Arc::new(Mutex::new(Slots::default()));
-        let shared = Arc::clone(&slots);
+        let killed = Arc::new(Notify::new());
+        let (shared, woken) = (Arc::clone(&slots), Arc::clone(&killed));
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                let slots = Arc::clone(&shared);
+                let (slots, killed) = (Arc::clone(&shared), Arc::clone(&woken));
                 tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |req| runtime_route(Arc::clone(&slots), req));
+                    let service = hyper::service::service_fn(move |req| {
+                        runtime_route(Arc::clone(&slots), Arc::clone(&killed), req)
+                    });
                     // A killed runtime drops its connection mid-poll: not an error here.
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), service)
@@ -86,7 +91,7 @@ impl RuntimeApi {
                 });
             }
         });
-        Ok(Self { addr, slots })
+        Ok(Self { addr, slots, killed })
     }
 
     /// Starts `subject` `times` times, one process after another, each killed after its
@@ -168,6 +173,7 @@ impl RuntimeApi {
             exited = child.wait() => bail!("the process exited before answering: {exited:?}"),
         };
         child.kill().await.context("stopping the function")?;
+        self.killed.notify_waiters();
         let (polled, answered, body) = outcome.context("no response in time")??;
         let status = serde_json::from_slice::<serde_json::Value>(&body)
             .ok()
@@ -205,6 +211,7 @@ fn lambda_env(name: &str, execution_env: &str, api: SocketAddr, program: &Path) 
 
 async fn runtime_route(
     slots: Arc<Mutex<Slots>>,
+    killed: Arc<Notify>,
     req: hyper::Request<Incoming>,
 ) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
     let now = Instant::now();
@@ -213,8 +220,10 @@ async fn runtime_route(
         let pending = lock(&slots).pending.take();
         let Some(pending) = pending else {
             // The runtime's second poll: it waits until the process is killed.
-            std::future::pending::<()>().await;
-            unreachable!("a pending future never completes");
+            killed.notified().await;
+            let mut gone = hyper::Response::new(Full::new(Bytes::new()));
+            *gone.status_mut() = hyper::StatusCode::GONE;
+            return Ok(gone);
         };
         let _ = pending.polled.send(now);
         lock(&slots).answered = Some(pending.answered);

@@ -67,4 +67,4 @@ infra/local/stack.sh -- env BENCH_COMMIT="$(git rev-parse --short HEAD 2>/dev/nu
   BENCH_RUSTC="$(rustc --version)" RUST_LOG=warn \
   target/release/glchat-bench --functions target/release --python "$BENCH_VENV/bin/python" \
   --packages "$out/packages.json" --out "$out" ${BENCH_ARGS:-}
-phase "done: $out/report.json, $out/report.md"
+phase "done"
