@@ -15,6 +15,13 @@ use crate::search::SearchCost;
 use crate::stats::Summary;
 use crate::warm::Overhead;
 
+/// A table row from values that display.
+macro_rules! cells {
+    ($($cell:expr),* $(,)?) => {
+        vec![$($cell.to_string()),*]
+    };
+}
+
 #[derive(Debug, Serialize)]
 pub struct Report {
     pub machine: Machine,
@@ -83,52 +90,50 @@ impl Report {
         }
         if let Some(warm) = &self.warm {
             let _ = writeln!(md, "### Warm overhead (ms)\n");
-            let _ = writeln!(
-                md,
-                "| endpoint | API p50 | API p99 | direct p50 | direct p99 | p50 ratio | added at p50 |"
-            );
-            let _ = writeln!(md, "|---|---|---|---|---|---|---|");
-            for w in warm {
-                let _ = writeln!(
-                    md,
-                    "| `{}` | {} | {} | {} | {} | {}x | {} |",
-                    w.endpoint,
-                    w.api.p50_ms,
-                    w.api.p99_ms,
-                    w.direct.p50_ms,
-                    w.direct.p99_ms,
-                    w.p50_ratio,
+            let header = [
+                "endpoint",
+                "API p50",
+                "API p99",
+                "direct p50",
+                "direct p99",
+                "p50 ratio",
+                "added at p50",
+            ];
+            let rows = warm.iter().map(|w| {
+                let (api, direct) = (&w.api, &w.direct);
+                cells!(
+                    format!("`{}`", w.endpoint),
+                    api.p50_ms,
+                    api.p99_ms,
+                    direct.p50_ms,
+                    direct.p99_ms,
+                    format!("{}x", w.p50_ratio),
                     w.p50_added_ms
-                );
-            }
-            md.push('\n');
+                )
+            });
+            table(&mut md, &header, rows);
         }
         if let Some(capacity) = &self.capacity {
             let _ = writeln!(md, "### DynamoDB calls and capacity per endpoint\n");
-            let _ = writeln!(md, "| scenario | calls | as documented | RCU | WCU |");
-            let _ = writeln!(md, "|---|---|---|---|---|");
-            for e in capacity {
-                let _ = writeln!(
-                    md,
-                    "| `{}` | {} | {} | {} | {} |",
-                    e.scenario,
+            let rows = capacity.iter().map(|e| {
+                let documented = if e.matches_budget { "yes" } else { "**no**" };
+                cells!(
+                    format!("`{}`", e.scenario),
                     e.calls.len(),
-                    if e.matches_budget { "yes" } else { "**no**" },
+                    documented,
                     e.read_units,
                     e.write_units
-                );
-            }
-            md.push('\n');
+                )
+            });
+            table(&mut md, &["scenario", "calls", "as documented", "RCU", "WCU"], rows);
         }
         for packages in &self.packages {
             let _ = writeln!(md, "### Package size ({})\n", packages.target);
-            let _ = writeln!(md, "| function | bootstrap | zipped |");
-            let _ = writeln!(md, "|---|---|---|");
-            for p in &packages.functions {
-                let (binary, zipped) = (megabytes(p.bootstrap_bytes), megabytes(p.zip_bytes));
-                let _ = writeln!(md, "| {} | {binary} | {zipped} |", p.function);
-            }
-            md.push('\n');
+            let rows = packages
+                .functions
+                .iter()
+                .map(|p| cells!(p.function, megabytes(p.bootstrap_bytes), megabytes(p.zip_bytes)));
+            table(&mut md, &["function", "bootstrap", "zipped"], rows);
         }
         for load in [&self.load, &self.load_sequential].into_iter().flatten() {
             load_tables(&mut md, load);
@@ -145,16 +150,25 @@ impl Report {
                 cost.duration_ms,
                 cost.memory_mb
             );
-            let _ = writeln!(
-                md,
-                "| API Gateway | Lambda requests | Lambda duration | DynamoDB reads | DynamoDB writes | S3 | total |"
+            let header = [
+                "API Gateway",
+                "Lambda requests",
+                "Lambda duration",
+                "DynamoDB reads",
+                "DynamoDB writes",
+                "S3",
+                "total",
+            ];
+            let row = cells!(
+                l.api_gateway,
+                l.lambda_requests,
+                l.lambda_duration,
+                l.dynamodb_reads,
+                l.dynamodb_writes,
+                l.s3,
+                format!("**{}**", l.total)
             );
-            let _ = writeln!(md, "|---|---|---|---|---|---|---|");
-            let _ = writeln!(
-                md,
-                "| {} | {} | {} | {} | {} | {} | **{}** |\n",
-                l.api_gateway, l.lambda_requests, l.lambda_duration, l.dynamodb_reads, l.dynamodb_writes, l.s3, l.total
-            );
+            table(&mut md, &header, [row]);
         }
         if let Some(search) = &self.search {
             let _ = writeln!(
@@ -162,59 +176,76 @@ impl Report {
                 "### Search cost ({} conversations of {} messages, seeded in {} s)\n",
                 search.conversations, search.messages_per_conversation, search.seed_seconds
             );
-            let _ = writeln!(md, "| term | page | ms | matches | DynamoDB calls | items read | RCU |");
-            let _ = writeln!(md, "|---|---|---|---|---|---|---|");
-            for term in &search.terms {
-                for (i, r) in term.requests.iter().enumerate() {
-                    let _ = writeln!(
-                        md,
-                        "| {} `{}` | {} | {} | {} | {} | {} | {} |",
-                        term.name,
-                        term.term,
+            let rows = search.terms.iter().flat_map(|term| {
+                term.requests.iter().enumerate().map(move |(i, r)| {
+                    cells!(
+                        format!("{} `{}`", term.name, term.term),
                         i + 1,
                         r.ms,
                         r.matches,
                         r.dynamodb_calls,
                         r.items_read,
                         r.read_units
-                    );
-                }
-            }
-            md.push('\n');
+                    )
+                })
+            });
+            table(
+                &mut md,
+                &["term", "page", "ms", "matches", "DynamoDB calls", "items read", "RCU"],
+                rows,
+            );
         }
         md
     }
 }
 
+/// A Markdown table: header, separator, one line per row, and a blank line after.
+fn table(md: &mut String, header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) {
+    let _ = writeln!(md, "| {} |", header.join(" | "));
+    let _ = writeln!(md, "|{}", "---|".repeat(header.len()));
+    for row in rows {
+        let _ = writeln!(md, "| {} |", row.join(" | "));
+    }
+    md.push('\n');
+}
+
 fn cold_start_tables(md: &mut String, c: &ColdStarts) {
     let _ = writeln!(md, "### Cold start ({} starts each, ms)\n", c.starts_per_function);
-    let _ = writeln!(
-        md,
-        "| function | init p50 | init p90 | init max | first response p50 | p90 | max | statuses |"
-    );
-    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|");
-    let row = |md: &mut String, name: &str, s: &crate::cold_start::Starts| {
+    let row = |name: &str, s: &crate::cold_start::Starts| {
         let statuses: Vec<String> = s.statuses.iter().map(|(code, n)| format!("{code}×{n}")).collect();
-        let _ = writeln!(
-            md,
-            "| {name} | {} | {} | {} | {} | {} | {} | {} |",
-            s.init.p50_ms,
-            s.init.p90_ms,
-            s.init.max_ms,
-            s.first_response.p50_ms,
-            s.first_response.p90_ms,
-            s.first_response.max_ms,
+        let (init, first) = (&s.init, &s.first_response);
+        cells!(
+            name,
+            init.p50_ms,
+            init.p90_ms,
+            init.max_ms,
+            first.p50_ms,
+            first.p90_ms,
+            first.max_ms,
             statuses.join(" ")
-        );
+        )
     };
-    for s in &c.rust {
-        row(md, &s.function, s);
-    }
-    row(md, &format!("*{} + boto3*", c.python_version), &c.python);
+    let python = format!("*{} + boto3*", c.python_version);
+    let rows = c
+        .rust
+        .iter()
+        .map(|s| row(&s.function, s))
+        .chain([row(&python, &c.python)]);
+    let header = [
+        "function",
+        "init p50",
+        "init p90",
+        "init max",
+        "first response p50",
+        "p90",
+        "max",
+        "statuses",
+    ];
+    table(md, &header, rows);
     let r = &c.python_vs_rust;
     let _ = writeln!(
         md,
-        "\nPython over Rust (`{}`), medians: init {}x, first response {}x.\n",
+        "Python over Rust (`{}`), medians: init {}x, first response {}x.\n",
         r.rust_function, r.init_p50_ratio, r.first_response_p50_ratio
     );
 }
@@ -235,9 +266,7 @@ fn load_tables(md: &mut String, load: &Load) {
         load.per_request.write_units,
         load.per_request.s3_calls
     );
-    let _ = writeln!(md, "| request | count | p50 ms | p90 ms | p99 ms | max ms |");
-    let _ = writeln!(md, "|---|---|---|---|---|---|");
-    for k in &load.by_kind {
+    let rows = load.by_kind.iter().map(|k| {
         let Summary {
             p50_ms,
             p90_ms,
@@ -245,13 +274,9 @@ fn load_tables(md: &mut String, load: &Load) {
             max_ms,
             ..
         } = k.latency;
-        let _ = writeln!(
-            md,
-            "| `{}` | {} | {p50_ms} | {p90_ms} | {p99_ms} | {max_ms} |",
-            k.route, k.requests
-        );
-    }
-    md.push('\n');
+        cells!(format!("`{}`", k.route), k.requests, p50_ms, p90_ms, p99_ms, max_ms)
+    });
+    table(md, &["request", "count", "p50 ms", "p90 ms", "p99 ms", "max ms"], rows);
 }
 
 fn megabytes(bytes: u64) -> String {
@@ -285,5 +310,17 @@ impl Machine {
             memory_gib: (memory_kib / 1024.0 / 1024.0 * 10.0).round() / 10.0,
             kernel: read("/proc/sys/kernel/osrelease").trim().to_owned(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_have_a_separator_per_column_and_a_blank_line_after() {
+        let mut md = String::new();
+        table(&mut md, &["a", "b"], [cells!("x", 1.5), cells!("`y`", 2)]);
+        assert_eq!(md, "| a | b |\n|---|---|\n| x | 1.5 |\n| `y` | 2 |\n\n");
     }
 }
