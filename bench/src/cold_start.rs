@@ -297,6 +297,7 @@ pub async fn run(functions: &Path, python: &Path, starts: usize, out: &Path) -> 
     let app = TestApp::spawn_with(event_options()).await;
     seed(&app).await;
     let config = &app.app.config;
+    let bucket = config.bucket.as_ref().map_or("", |b| b.name.as_str());
     let config_region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());
     let mut env: Vec<(String, String)> = std::env::vars()
         .filter(|(k, _)| k.starts_with("AWS_") || k == "S3_FORCE_PATH_STYLE" || k == "PATH")
@@ -305,11 +306,11 @@ pub async fn run(functions: &Path, python: &Path, starts: usize, out: &Path) -> 
         [
             ("TENANT_ID", config.tenant.as_str()),
             ("TABLE_NAME", config.table_name.as_str()),
-            ("BUCKET_NAME", config.bucket_name.as_str()),
+            ("BUCKET_NAME", bucket),
             ("JWT_ALGORITHM", "HS256"),
             ("JWT_SECRET", app.options.jwt_secret.as_str()),
             ("NEXTAUTH_SECRET", app.options.nextauth_secret.as_str()),
-            ("CURSOR_SECRET", config.cursor_secret.as_str()),
+            ("CURSOR_SECRET", config.cursor_secret.as_deref().unwrap_or_default()),
             ("MAX_ATTACHMENT_BYTES", "26214400"),
             ("AWS_EC2_METADATA_DISABLED", "true"),
             ("AWS_DEFAULT_REGION", config_region.as_str()),

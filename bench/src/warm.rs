@@ -1,17 +1,15 @@
 //! Warm overhead: an endpoint through the local API (HTTP, auth, validation, the
-//! handler, JSON) against the same store calls made directly, alternating in one run.
+//! handler, JSON) against its operation called directly, alternating in one run.
 
 use std::future::Future;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, ensure};
-use glchat_shared::clock::Timestamp;
-use glchat_shared::ids::{MessageId, ShareId, UserId, new_ulid};
-use glchat_shared::models::{Message, MessageRole};
-use glchat_shared::search::list_conversations;
-use glchat_shared::sharing::active_snapshot;
-use glchat_shared::store::keys::ListIndex;
-use glchat_shared::store::{AppendOutcome, MessageWindow, NewMessage, ParentCheck};
+use glchat_shared::auth::Caller;
+use glchat_shared::ids::{ShareId, UserId};
+use glchat_shared::models::{BoundedText, MessageRole};
+use glchat_shared::ops::{conversations, messages, shares};
+use glchat_shared::store::MessageWindow;
 use serde::Serialize;
 use serde_json::json as json_value;
 
@@ -32,17 +30,22 @@ pub struct Overhead {
     pub p50_added_ms: f64,
 }
 
+/// Each endpoint through the local API against its operation called directly (the
+/// same `glchat_shared::ops` function the handler calls): the difference is what the
+/// HTTP layer, authentication, input parsing and JSON add.
 pub async fn run(world: &World, iterations: usize) -> anyhow::Result<Vec<Overhead>> {
-    let app = world.app();
-    let store = &app.store;
-    let user = &UserId::parse(USER).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let deps = world.app().as_ref();
+    let caller = &Caller {
+        user_id: UserId::parse(USER).map_err(|e| anyhow::anyhow!("{e:?}"))?,
+        is_admin: false,
+    };
     // The API and the direct calls work on different halves of the conversations, so
     // neither finds the other's fresh write in its way.
     let ids = &world.conversations;
     let half = ids.len() / 2;
     let pick = |i: usize| &ids[i % half];
     let other = |i: usize| &ids[half + i % half];
-    let share = ShareId::parse(&world.share).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let share = &ShareId::parse(&world.share).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let mut results = Vec::new();
 
     results.push(
@@ -51,27 +54,31 @@ pub async fn run(world: &World, iterations: usize) -> anyhow::Result<Vec<Overhea
             iterations,
             |i| ok(world.call("GET", format!("/conversations/{}", pick(i)), None)),
             |i| async move {
-                let view = store
-                    .load_conversation(other(i), MessageWindow::newest_before(None, None))
-                    .await?;
-                ensure!(view.is_some_and(|v| &v.conversation.user_id == user), "not found");
+                let input = conversations::Get {
+                    id: other(i).clone(),
+                    window: MessageWindow::newest_before(None, None),
+                };
+                let view = conversations::get(deps, caller, input).await?;
+                ensure!(!view.messages.is_empty(), "no messages");
                 Ok(())
             },
         )
         .await?,
     );
 
-    let index = ListIndex::for_user(user, None);
     results.push(
         compare(
             "GET /conversations",
             iterations,
             |_| ok(world.call("GET", "/conversations".to_owned(), None)),
             |_| async {
-                let (page, _count) = tokio::try_join!(
-                    list_conversations(store, &index, None, 20, None),
-                    store.count_conversations(user, None)
-                )?;
+                let input = conversations::List {
+                    query: None,
+                    chatbot_id: None,
+                    cursor: None,
+                    limit: conversations::DEFAULT_LIMIT,
+                };
+                let page = conversations::list(deps, caller, input).await?;
                 ensure!(page.conversations.len() == 20, "a short page");
                 Ok(())
             },
@@ -87,37 +94,17 @@ pub async fn run(world: &World, iterations: usize) -> anyhow::Result<Vec<Overhea
                 let body = json(&json_value!({ "role": "user", "content": format!("Warm message {i}") }));
                 ok(world.call("POST", format!("/conversations/{}/messages", pick(i)), Some(body)))
             },
-            // What the handler does for a message without parent_id: read the head,
-            // then append under it with the head guarded.
             |i| async move {
-                let id = other(i);
-                let meta = store.conversation_head(id).await?.context("not found")?;
-                let now = app.clock.now();
-                let ulid = new_ulid(now);
-                let parent = match &meta.head_message_id {
-                    Some(head) => (head.to_string(), ParentCheck::Message(head.clone())),
-                    None => (id.to_string(), ParentCheck::Conversation),
-                };
-                let message = Message {
-                    id: MessageId::from_ulid(ulid),
-                    conversation_id: id.clone(),
+                let input = messages::Append {
+                    id: other(i).clone(),
                     role: MessageRole::User,
-                    content: format!("Direct message {i}"),
+                    content: BoundedText(format!("Direct message {i}")),
+                    parent: None,
                     deanonymized_content: None,
-                    created_time: Timestamp::from_unix_ms(ulid.timestamp_ms()).unwrap_or(now),
-                    is_active: true,
-                    parent_id: Some(parent.0),
                     source: None,
-                    feedback: None,
-                    metadata_: None,
+                    metadata: None,
                 };
-                let new = NewMessage {
-                    message,
-                    parent: parent.1,
-                    expected_head: Some(meta.head_message_id),
-                };
-                let outcome = store.append_message(user, &new).await?;
-                ensure!(outcome == AppendOutcome::Appended, "append: {outcome:?}");
+                messages::append(deps, caller, input).await?;
                 Ok(())
             },
         )
@@ -130,7 +117,8 @@ pub async fn run(world: &World, iterations: usize) -> anyhow::Result<Vec<Overhea
             iterations,
             |_| ok(world.anonymous("GET", format!("/conversations/shared/{}", world.share))),
             |_| async {
-                ensure!(active_snapshot(app, &share).await?.is_some(), "no snapshot");
+                let snapshot = shares::public_read(deps, share).await?;
+                ensure!(!snapshot.messages.is_empty(), "an empty snapshot");
                 Ok(())
             },
         )

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::{Context, ensure};
 use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
 use bytes::Bytes;
-use glchat_shared::app::ClientHooks;
+use glchat_shared::deps::ClientHooks;
 use glchat_shared::ids::ConversationId;
 use glchat_shared::store::calls::CallLog;
 use glchat_tests::client::HttpClient;
@@ -115,7 +115,7 @@ impl World {
         Ok(Reply { status, body })
     }
 
-    pub fn app(&self) -> &Arc<glchat_shared::App> {
+    pub fn app(&self) -> &Arc<glchat_shared::Deps> {
         &self.app.app
     }
 }

@@ -1,32 +1,33 @@
-//! What every Lambda binary runs: tracing, the `App` (config and SDK clients, once per
-//! cold start), then the runtime loop calling one handler.
+//! What every Lambda binary runs: tracing, its `Deps` (config and SDK clients for its
+//! needs, once per cold start), then the runtime loop calling one handler.
 
 use std::future::Future;
 use std::sync::Arc;
 
+use glchat_shared::config::Needs;
 use glchat_shared::i18n::Lang;
-use glchat_shared::{ApiError, App, telemetry};
+use glchat_shared::{ApiError, Deps, telemetry};
 use lambda_http::{Body, Request, Response, service_fn};
 
-/// Runs `handler` as this process's Lambda function.
-pub async fn serve<F, Fut>(handler: F) -> Result<(), lambda_http::Error>
+/// Runs `handler` as this process's Lambda function, with what `needs` asks for.
+pub async fn serve<F, Fut>(needs: Needs, handler: F) -> Result<(), lambda_http::Error>
 where
-    F: Fn(Arc<App>, Request) -> Fut + Copy + Send + Sync + 'static,
+    F: Fn(Arc<Deps>, Request) -> Fut + Copy + Send + Sync + 'static,
     Fut: Future<Output = Result<Response<Body>, ApiError>> + Send,
 {
     telemetry::init();
-    let app = App::from_env().await.map_err(|e| {
+    let deps = Deps::from_env(needs).await.map_err(|e| {
         tracing::error!(error = ?e, "cold start failed");
         e
     })?;
     // Open the DynamoDB connection (DNS, TCP, TLS) during init, which Lambda runs
     // before the first request is waiting, rather than inside it.
-    app.store.warm_up().await;
+    deps.store.warm_up().await;
     lambda_http::run(service_fn(move |req: Request| {
-        let app = Arc::clone(&app);
+        let deps = Arc::clone(&deps);
         async move {
-            let response = respond(Arc::clone(&app), req, handler).await;
-            log_invocation(&app, response.status().as_u16());
+            let response = respond(Arc::clone(&deps), req, handler).await;
+            log_invocation(&deps, response.status().as_u16());
             Ok::<_, std::convert::Infallible>(response)
         }
     }))
@@ -36,9 +37,9 @@ where
 /// One line per invocation with what it cost in DynamoDB (a sandbox serves one request
 /// at a time, so the log holds exactly this request's calls). Taking them also keeps
 /// the log from growing over the sandbox's life.
-fn log_invocation(app: &App, status: u16) {
-    let calls = app.dynamodb_calls.take().len();
-    let consumed = app.dynamodb_calls.take_consumed();
+fn log_invocation(deps: &Deps, status: u16) {
+    let calls = deps.dynamodb_calls.take().len();
+    let consumed = deps.dynamodb_calls.take_consumed();
     tracing::info!(
         status,
         dynamodb_calls = calls,
@@ -49,21 +50,21 @@ fn log_invocation(app: &App, status: u16) {
 }
 
 /// Runs a handler and turns its error into the localized FastAPI-shaped response.
-pub async fn respond<F, Fut>(app: Arc<App>, req: Request, handler: F) -> Response<Body>
+pub async fn respond<F, Fut>(deps: Arc<Deps>, req: Request, handler: F) -> Response<Body>
 where
-    F: FnOnce(Arc<App>, Request) -> Fut,
+    F: FnOnce(Arc<Deps>, Request) -> Fut,
     Fut: Future<Output = Result<Response<Body>, ApiError>>,
 {
     let lang = Lang::from_headers(req.headers());
-    match handler(app, req).await {
+    match handler(deps, req).await {
         Ok(response) => response,
         Err(err) => err.into_response(lang),
     }
 }
 
 /// The whole `main` of a Lambda binary: `lambda_main!(create_conversation);` runs
-/// `handlers::create_conversation::handle` on a current-thread runtime (one request
-/// at a time per Lambda sandbox needs no more).
+/// `handlers::create_conversation::handle` with its `NEEDS` on a current-thread runtime
+/// (one request at a time per Lambda sandbox needs no more).
 #[macro_export]
 macro_rules! lambda_main {
     ($handler:ident) => {
@@ -71,7 +72,10 @@ macro_rules! lambda_main {
             tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?
-                .block_on($crate::lambda::serve($crate::handlers::$handler::handle))
+                .block_on($crate::lambda::serve(
+                    $crate::handlers::$handler::NEEDS,
+                    $crate::handlers::$handler::handle,
+                ))
         }
     };
 }

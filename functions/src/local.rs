@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use glchat_shared::App;
+use glchat_shared::Deps;
 use glchat_shared::error::ApiError;
 use glchat_shared::http::fields::MAX_BODY_BYTES;
 use glchat_shared::http::response::json_status;
@@ -26,13 +26,13 @@ use crate::routes::{Route, routes};
 pub const OPENAPI: &str = include_str!("../../openapi.json");
 
 struct Server {
-    app: Arc<App>,
+    deps: Arc<Deps>,
     /// Path pattern -> the routes (one per method) on it.
     router: matchit::Router<Vec<Route>>,
 }
 
 impl Server {
-    fn new(app: Arc<App>) -> anyhow::Result<Self> {
+    fn new(deps: Arc<Deps>) -> anyhow::Result<Self> {
         let mut by_path: HashMap<&'static str, Vec<Route>> = HashMap::new();
         for route in routes() {
             by_path.entry(route.path).or_default().push(route);
@@ -41,7 +41,7 @@ impl Server {
         for (path, routes) in by_path {
             router.insert(path, routes)?;
         }
-        Ok(Self { app, router })
+        Ok(Self { deps, router })
     }
 
     async fn dispatch(&self, req: hyper::Request<Incoming>) -> http::Response<Body> {
@@ -93,7 +93,7 @@ impl Server {
         let request = http::Request::from_parts(parts, body)
             .with_path_parameters(params)
             .with_query_string_parameters(query);
-        respond(Arc::clone(&self.app), request, route.handler).await
+        respond(Arc::clone(&self.deps), request, route.handler).await
     }
 }
 
@@ -110,11 +110,11 @@ fn into_hyper(response: http::Response<Body>) -> http::Response<Full<Bytes>> {
 
 /// Serves the API on `listener` until `shutdown` completes.
 pub async fn serve(
-    app: Arc<App>,
+    deps: Arc<Deps>,
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    let server = Arc::new(Server::new(app)?);
+    let server = Arc::new(Server::new(deps)?);
     tokio::pin!(shutdown);
     loop {
         let (stream, _) = tokio::select! {
@@ -145,10 +145,11 @@ pub async fn serve(
 }
 
 /// Creates the table and bucket when missing: the local stack starts empty.
-pub async fn prepare_storage(app: &App) -> anyhow::Result<()> {
+pub async fn prepare_storage(deps: &Deps) -> anyhow::Result<()> {
     use anyhow::Context;
-    glchat_shared::store::schema::ensure_table(app.store.client(), app.store.table()).await?;
-    let (s3, bucket) = (app.blobs.client(), app.blobs.bucket());
+    glchat_shared::store::schema::ensure_table(deps.store.client(), deps.store.table()).await?;
+    let blobs = deps.blobs()?;
+    let (s3, bucket) = (blobs.client(), blobs.bucket());
     if s3.head_bucket().bucket(bucket).send().await.is_err() {
         s3.create_bucket()
             .bucket(bucket)
@@ -163,17 +164,18 @@ pub async fn prepare_storage(app: &App) -> anyhow::Result<()> {
 /// secret; `None` when tokens are verified with a public key (we cannot sign those).
 pub fn dev_token(config: &glchat_shared::config::Config, user: &str, hours: i64) -> Option<String> {
     use glchat_shared::config::JwtAlgorithm;
-    if config.jwt.algorithm != JwtAlgorithm::Hs256 {
+    let jwt = config.jwt.as_ref()?;
+    if jwt.algorithm != JwtAlgorithm::Hs256 {
         return None;
     }
     let exp = time::OffsetDateTime::now_utc().unix_timestamp() + hours * 3600;
     let mut claims = serde_json::json!({ "sub": user, "exp": exp, "tenant_id": config.tenant.as_str() });
-    if let Some(iss) = &config.jwt.issuer {
+    if let Some(iss) = &jwt.issuer {
         claims["iss"] = iss.as_str().into();
     }
-    if let Some(aud) = &config.jwt.audience {
+    if let Some(aud) = &jwt.audience {
         claims["aud"] = aud.as_str().into();
     }
-    let key = jsonwebtoken::EncodingKey::from_secret(config.jwt.key.as_bytes());
+    let key = jsonwebtoken::EncodingKey::from_secret(jwt.key.as_bytes());
     jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &key).ok()
 }

@@ -1,12 +1,13 @@
 //! The route table: every endpoint, its method and path (as in `openapi.json` and
-//! `template.yaml`), and its handler. The local server mounts these; each Lambda binary
-//! in `src/bin/` calls the one handler named here.
+//! `template.yaml`), its handler and what its Lambda needs. The local server mounts
+//! these; each Lambda binary in `src/bin/` runs the one handler named here.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use glchat_shared::{ApiError, App};
+use glchat_shared::config::Needs;
+use glchat_shared::{ApiError, Deps};
 use http::Method;
 use lambda_http::{Body, Request, Response};
 
@@ -14,7 +15,7 @@ use crate::handlers::*;
 
 pub type HandlerResult = Result<Response<Body>, ApiError>;
 pub type HandlerFuture = Pin<Box<dyn Future<Output = HandlerResult> + Send>>;
-pub type Handler = fn(Arc<App>, Request) -> HandlerFuture;
+pub type Handler = fn(Arc<Deps>, Request) -> HandlerFuture;
 
 #[derive(Debug, Clone)]
 pub struct Route {
@@ -23,6 +24,8 @@ pub struct Route {
     pub method: Method,
     pub path: &'static str,
     pub handler: Handler,
+    /// What the function builds at cold start (and gets from the template).
+    pub needs: Needs,
 }
 
 macro_rules! route {
@@ -31,7 +34,8 @@ macro_rules! route {
             name: stringify!($module),
             method: Method::$method,
             path: $path,
-            handler: |app, req| Box::pin($module::handle(app, req)),
+            handler: |deps, req| Box::pin($module::handle(deps, req)),
+            needs: $module::NEEDS,
         }
     };
 }

@@ -8,7 +8,8 @@ use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 
 use crate::ids::{AttachmentId, ConversationId, ShareId, TenantId};
-use crate::store::{StoreError, sdk_error};
+use crate::store::StoreError;
+use crate::store::error::s3_error;
 use aws_sdk_s3::error::ProvideErrorMetadata;
 
 /// How long a presigned URL works: long enough to upload or open a file, short enough
@@ -74,7 +75,7 @@ impl Blobs {
             .content_length(i64::try_from(size).context("attachment size")?)
             .presigned(config)
             .await
-            .map_err(|e| sdk_error(e, "presigning an upload"))?;
+            .map_err(|e| s3_error(e, "presigning an upload"))?;
         Ok(Presigned {
             method: request.method().to_owned(),
             url: request.uri().to_owned(),
@@ -103,7 +104,7 @@ impl Blobs {
             .response_content_disposition(content_disposition(file_name))
             .presigned(config)
             .await
-            .map_err(|e| sdk_error(e, "presigning a download"))?;
+            .map_err(|e| s3_error(e, "presigning a download"))?;
         Ok(request.uri().to_owned())
     }
 
@@ -136,7 +137,7 @@ impl Blobs {
             {
                 Ok(false)
             }
-            Err(err) => Err(sdk_error(err, "copying an object")),
+            Err(err) => Err(s3_error(err, "copying an object")),
         }
     }
 
@@ -149,7 +150,7 @@ impl Blobs {
             .body(bytes.into())
             .send()
             .await
-            .map_err(|e| sdk_error(e, "storing a snapshot"))?;
+            .map_err(|e| s3_error(e, "storing a snapshot"))?;
         Ok(())
     }
 
@@ -161,7 +162,7 @@ impl Blobs {
             .key(key)
             .send()
             .await
-            .map_err(|e| sdk_error(e, "reading a snapshot"))?;
+            .map_err(|e| s3_error(e, "reading a snapshot"))?;
         let bytes = output.body.collect().await.context("reading a snapshot body")?;
         Ok(bytes.to_vec())
     }
@@ -178,7 +179,7 @@ impl Blobs {
             .delimiter("/")
             .send()
             .await
-            .map_err(|e| sdk_error(e, "listing snapshots"))?;
+            .map_err(|e| s3_error(e, "listing snapshots"))?;
         for older in listed.common_prefixes().iter().filter_map(|p| p.prefix()) {
             let snapshot = older.trim_start_matches(&prefix).trim_end_matches('/');
             if snapshot < current {
@@ -202,7 +203,7 @@ impl Blobs {
                 .max_keys(1000)
                 .send()
                 .await
-                .map_err(|e| sdk_error(e, "listing objects to delete"))?;
+                .map_err(|e| s3_error(e, "listing objects to delete"))?;
             let objects = listed
                 .contents()
                 .iter()
@@ -227,7 +228,7 @@ impl Blobs {
                 )
                 .send()
                 .await
-                .map_err(|e| sdk_error(e, "deleting objects"))?;
+                .map_err(|e| s3_error(e, "deleting objects"))?;
             if let Some(error) = output.errors().first() {
                 return Err(StoreError::Unavailable(anyhow::anyhow!(
                     "S3 kept {} of {count} objects under {prefix}: {:?} {:?}",

@@ -1,5 +1,11 @@
 //! Configuration, read once per cold start from the environment the template sets.
+//!
+//! Each function declares what it uses beyond the table ([`Needs`]), and only those
+//! variables are read: the title function alone knows the LLM key, the list function
+//! alone the cursor secret. [`VARIABLES`] is the one list of what is read when; the
+//! template's environment per function is checked against it (`tests/tests/api/template.rs`).
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use crate::ids::TenantId;
@@ -11,6 +17,123 @@ pub enum ConfigError {
     Missing(&'static str),
     #[error("environment variable {var} is invalid: {reason}")]
     Invalid { var: &'static str, reason: String },
+}
+
+/// What a function uses besides the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Needs {
+    /// Verifies bearer tokens and session cookies (every endpoint but the public read).
+    pub auth: bool,
+    /// The tenant's S3 bucket.
+    pub bucket: bool,
+    /// Signs and verifies list cursors.
+    pub cursors: bool,
+    /// The LLM behind title generation.
+    pub llm: bool,
+    /// Presigned uploads, bounded by the attachment size limit.
+    pub uploads: bool,
+    /// Bulk deletes, bounded per request.
+    pub bulk_delete: bool,
+}
+
+impl Needs {
+    /// The table only (the public read adds the bucket).
+    pub const TABLE: Self = Self {
+        auth: false,
+        bucket: false,
+        cursors: false,
+        llm: false,
+        uploads: false,
+        bulk_delete: false,
+    };
+    /// An authenticated endpoint on the table.
+    pub const AUTH: Self = Self {
+        auth: true,
+        ..Self::TABLE
+    };
+    /// Everything: the local API server mounts every function in one process.
+    pub const ALL: Self = Self {
+        auth: true,
+        bucket: true,
+        cursors: true,
+        llm: true,
+        uploads: true,
+        bulk_delete: true,
+    };
+
+    pub const fn bucket(self) -> Self {
+        Self { bucket: true, ..self }
+    }
+
+    pub const fn cursors(self) -> Self {
+        Self { cursors: true, ..self }
+    }
+
+    pub const fn llm(self) -> Self {
+        Self { llm: true, ..self }
+    }
+
+    pub const fn uploads(self) -> Self {
+        Self { uploads: true, ..self }
+    }
+
+    pub const fn bulk_delete(self) -> Self {
+        Self {
+            bulk_delete: true,
+            ..self
+        }
+    }
+}
+
+/// An environment variable the configuration reads.
+#[derive(Debug, Clone, Copy)]
+pub struct Variable {
+    pub name: &'static str,
+    /// Read by the functions with these needs.
+    pub read_by: fn(Needs) -> bool,
+    /// Set by `template.yaml` for those functions; the others are local or tuning
+    /// settings with defaults.
+    pub deployed: bool,
+}
+
+const fn var(name: &'static str, read_by: fn(Needs) -> bool, deployed: bool) -> Variable {
+    Variable {
+        name,
+        read_by,
+        deployed,
+    }
+}
+
+/// Every variable the configuration reads, and by which functions.
+pub const VARIABLES: &[Variable] = &[
+    var("TENANT_ID", |_| true, true),
+    var("TABLE_NAME", |_| true, true),
+    var("AWS_OPERATION_TIMEOUT_MS", |_| true, false),
+    var("BUCKET_NAME", |n| n.bucket, true),
+    // Path-style S3 addressing, for the local S3 server.
+    var("S3_FORCE_PATH_STYLE", |n| n.bucket, false),
+    var("JWT_ALGORITHM", |n| n.auth, true),
+    var("JWT_SECRET", |n| n.auth, true),
+    var("JWT_PUBLIC_KEY", |n| n.auth, true),
+    var("JWT_ISSUER", |n| n.auth, true),
+    var("JWT_AUDIENCE", |n| n.auth, true),
+    var("NEXTAUTH_SECRET", |n| n.auth, true),
+    var("CURSOR_SECRET", |n| n.cursors, true),
+    var("LLM_BASE_URL", |n| n.llm, true),
+    var("LLM_API_KEY", |n| n.llm, true),
+    var("LLM_MODEL", |n| n.llm, true),
+    var("LLM_TIMEOUT_MS", |n| n.llm, false),
+    var("MAX_ATTACHMENT_BYTES", |n| n.uploads, true),
+    var("BULK_DELETE_MAX", |n| n.bulk_delete, false),
+];
+
+/// The variables the template must set for a function with `needs`.
+pub fn deployed_variables(needs: Needs) -> BTreeSet<&'static str> {
+    VARIABLES
+        .iter()
+        .filter(|v| v.deployed && (v.read_by)(needs))
+        .map(|v| v.name)
+        .collect()
 }
 
 /// How bearer tokens are signed. Fixed by configuration, never taken from a token's header.
@@ -31,59 +154,44 @@ pub struct JwtConfig {
 }
 
 #[derive(Debug, Clone)]
+pub struct BucketConfig {
+    pub name: String,
+    pub force_path_style: bool,
+}
+
+#[derive(Debug, Clone)]
 pub struct Config {
+    /// What this configuration was read for.
+    pub needs: Needs,
     pub tenant: TenantId,
     pub table_name: String,
-    pub bucket_name: String,
-    pub jwt: JwtConfig,
-    /// The NextAuth secret; without it session cookies are not accepted.
-    pub nextauth_secret: Option<String>,
-    /// Key for signing list cursors.
-    pub cursor_secret: String,
     /// Upper bound of one DynamoDB or S3 operation, retries included; far below
     /// API Gateway's 30 s so a slow dependency answers 503, not a gateway timeout.
     pub aws_operation_timeout: Duration,
+    pub bucket: Option<BucketConfig>,
+    pub jwt: Option<JwtConfig>,
+    /// The NextAuth secret; without it session cookies are not accepted.
+    pub nextauth_secret: Option<String>,
+    /// Key for signing list cursors.
+    pub cursor_secret: Option<String>,
+    /// The OpenAI-compatible endpoint titles come from; `None` uses fallback titles.
+    pub llm: Option<LlmConfig>,
     /// Largest attachment a presigned upload accepts, in bytes.
     pub max_attachment_bytes: u64,
     /// Conversations one bulk delete request deletes at most.
     pub bulk_delete_max: usize,
-    /// The OpenAI-compatible endpoint titles come from; `None` uses fallback titles.
-    pub llm: Option<LlmConfig>,
 }
 
 impl Config {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+    pub fn from_env(needs: Needs) -> Result<Self, ConfigError> {
+        Self::from_lookup(needs, |name| std::env::var(name).ok())
     }
 
-    /// Reads the configuration from any source of variables (tests pass a map).
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| get(name).filter(|v| !v.trim().is_empty());
+    /// Reads the configuration for `needs` from any source of variables (tests pass a map).
+    pub fn from_lookup(needs: Needs, lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let reader = Reader { needs, lookup };
+        let get = |name: &'static str| reader.get(name);
         let required = |name: &'static str| get(name).ok_or(ConfigError::Missing(name));
-
-        let tenant_raw = required("TENANT_ID")?;
-        let tenant = TenantId::parse(&tenant_raw).map_err(|issue| ConfigError::Invalid {
-            var: "TENANT_ID",
-            reason: format!("{issue:?}"),
-        })?;
-
-        let algorithm = match get("JWT_ALGORITHM").as_deref().unwrap_or("HS256") {
-            "HS256" => JwtAlgorithm::Hs256,
-            "RS256" => JwtAlgorithm::Rs256,
-            "ES256" => JwtAlgorithm::Es256,
-            other => {
-                return Err(ConfigError::Invalid {
-                    var: "JWT_ALGORITHM",
-                    reason: format!("{other:?} is not one of HS256, RS256, ES256"),
-                });
-            }
-        };
-        let key = match algorithm {
-            JwtAlgorithm::Hs256 => required("JWT_SECRET")?,
-            // PEM often arrives with its newlines escaped when passed through env files.
-            JwtAlgorithm::Rs256 | JwtAlgorithm::Es256 => required("JWT_PUBLIC_KEY")?.replace("\\n", "\n"),
-        };
-
         let positive = |var: &'static str, default: u64| -> Result<u64, ConfigError> {
             match get(var) {
                 None => Ok(default),
@@ -98,44 +206,108 @@ impl Config {
                     }),
             }
         };
-        let timeout_ms = positive("AWS_OPERATION_TIMEOUT_MS", 8_000)?;
-        let max_attachment_bytes = positive("MAX_ATTACHMENT_BYTES", 25 * 1024 * 1024)?;
-        let bulk_delete_max = usize::try_from(positive("BULK_DELETE_MAX", 1_000)?).unwrap_or(usize::MAX);
 
-        let llm = get("LLM_BASE_URL")
-            .map(|base_url| -> Result<LlmConfig, ConfigError> {
-                if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
-                    return Err(ConfigError::Invalid {
-                        var: "LLM_BASE_URL",
-                        reason: format!("{base_url:?} is not an http(s) URL"),
-                    });
-                }
-                Ok(LlmConfig {
-                    base_url,
-                    api_key: get("LLM_API_KEY"),
-                    timeout: Duration::from_millis(positive("LLM_TIMEOUT_MS", 8_000)?),
-                    model: get("LLM_MODEL"),
+        let tenant_raw = required("TENANT_ID")?;
+        let tenant = TenantId::parse(&tenant_raw).map_err(|issue| ConfigError::Invalid {
+            var: "TENANT_ID",
+            reason: format!("{issue:?}"),
+        })?;
+        let bucket = needs
+            .bucket
+            .then(|| -> Result<BucketConfig, ConfigError> {
+                Ok(BucketConfig {
+                    name: required("BUCKET_NAME")?,
+                    force_path_style: get("S3_FORCE_PATH_STYLE").is_some_and(|v| v == "true"),
                 })
             })
             .transpose()?;
+        let jwt = needs.auth.then(|| jwt_config(&get)).transpose()?;
+        let llm = match needs.llm {
+            false => None,
+            true => get("LLM_BASE_URL")
+                .map(|base_url| -> Result<LlmConfig, ConfigError> {
+                    if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
+                        return Err(ConfigError::Invalid {
+                            var: "LLM_BASE_URL",
+                            reason: format!("{base_url:?} is not an http(s) URL"),
+                        });
+                    }
+                    Ok(LlmConfig {
+                        base_url,
+                        api_key: get("LLM_API_KEY"),
+                        timeout: Duration::from_millis(positive("LLM_TIMEOUT_MS", 8_000)?),
+                        model: get("LLM_MODEL"),
+                    })
+                })
+                .transpose()?,
+        };
 
         Ok(Config {
-            tenant,
+            needs,
             table_name: required("TABLE_NAME")?,
-            bucket_name: required("BUCKET_NAME")?,
-            jwt: JwtConfig {
-                algorithm,
-                key,
-                issuer: get("JWT_ISSUER"),
-                audience: get("JWT_AUDIENCE"),
-            },
-            nextauth_secret: get("NEXTAUTH_SECRET"),
-            cursor_secret: required("CURSOR_SECRET")?,
-            aws_operation_timeout: Duration::from_millis(timeout_ms),
-            max_attachment_bytes,
-            bulk_delete_max,
+            aws_operation_timeout: Duration::from_millis(positive("AWS_OPERATION_TIMEOUT_MS", 8_000)?),
+            bucket,
+            jwt,
+            nextauth_secret: needs.auth.then(|| get("NEXTAUTH_SECRET")).flatten(),
+            cursor_secret: needs.cursors.then(|| required("CURSOR_SECRET")).transpose()?,
             llm,
+            max_attachment_bytes: match needs.uploads {
+                true => positive("MAX_ATTACHMENT_BYTES", DEFAULT_MAX_ATTACHMENT_BYTES)?,
+                false => DEFAULT_MAX_ATTACHMENT_BYTES,
+            },
+            bulk_delete_max: match needs.bulk_delete {
+                true => usize::try_from(positive("BULK_DELETE_MAX", 1_000)?).unwrap_or(usize::MAX),
+                false => 1_000,
+            },
+            tenant,
         })
+    }
+}
+
+const DEFAULT_MAX_ATTACHMENT_BYTES: u64 = 25 * 1024 * 1024;
+
+fn jwt_config(get: &impl Fn(&'static str) -> Option<String>) -> Result<JwtConfig, ConfigError> {
+    let algorithm = match get("JWT_ALGORITHM").as_deref().unwrap_or("HS256") {
+        "HS256" => JwtAlgorithm::Hs256,
+        "RS256" => JwtAlgorithm::Rs256,
+        "ES256" => JwtAlgorithm::Es256,
+        other => {
+            return Err(ConfigError::Invalid {
+                var: "JWT_ALGORITHM",
+                reason: format!("{other:?} is not one of HS256, RS256, ES256"),
+            });
+        }
+    };
+    let key = match algorithm {
+        JwtAlgorithm::Hs256 => get("JWT_SECRET").ok_or(ConfigError::Missing("JWT_SECRET"))?,
+        // PEM often arrives with its newlines escaped when passed through env files.
+        JwtAlgorithm::Rs256 | JwtAlgorithm::Es256 => get("JWT_PUBLIC_KEY")
+            .ok_or(ConfigError::Missing("JWT_PUBLIC_KEY"))?
+            .replace("\\n", "\n"),
+    };
+    Ok(JwtConfig {
+        algorithm,
+        key,
+        issuer: get("JWT_ISSUER"),
+        audience: get("JWT_AUDIENCE"),
+    })
+}
+
+/// Reads variables, only those [`VARIABLES`] lists for the needs (so the list, and the
+/// template checked against it, cannot fall behind the code). Blank counts as unset.
+struct Reader<F> {
+    needs: Needs,
+    lookup: F,
+}
+
+impl<F: Fn(&str) -> Option<String>> Reader<F> {
+    fn get(&self, name: &'static str) -> Option<String> {
+        assert!(
+            VARIABLES.iter().any(|v| v.name == name && (v.read_by)(self.needs)),
+            "{name} is read but not listed in config::VARIABLES for {:?}",
+            self.needs
+        );
+        (self.lookup)(name).filter(|v| !v.trim().is_empty())
     }
 }
 
@@ -144,9 +316,9 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    fn config(needs: Needs, vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        Config::from_lookup(|k| map.get(k).cloned())
+        Config::from_lookup(needs, |k| map.get(k).cloned())
     }
 
     const BASE: &[(&str, &str)] = &[
@@ -155,33 +327,65 @@ mod tests {
         ("BUCKET_NAME", "b"),
         ("JWT_SECRET", "s"),
         ("CURSOR_SECRET", "c"),
+        ("LLM_BASE_URL", "https://llm.example"),
     ];
 
     #[test]
     fn reads_a_minimal_hs256_configuration() {
-        let c = config(BASE).unwrap();
+        let c = config(Needs::ALL, BASE).unwrap();
         assert_eq!(c.tenant.as_str(), "acme");
-        assert_eq!(c.jwt.algorithm, JwtAlgorithm::Hs256);
+        assert_eq!(c.jwt.unwrap().algorithm, JwtAlgorithm::Hs256);
         assert!(c.nextauth_secret.is_none());
         assert_eq!(c.aws_operation_timeout, Duration::from_secs(8));
-        assert!(c.llm.is_none());
+        assert_eq!(c.llm.unwrap().base_url, "https://llm.example");
         assert_eq!(c.max_attachment_bytes, 25 * 1024 * 1024);
+    }
+
+    #[test]
+    fn reads_only_what_the_function_needs() {
+        let c = config(Needs::AUTH, BASE).unwrap();
+        assert!(c.bucket.is_none() && c.cursor_secret.is_none() && c.llm.is_none());
+        assert!(c.jwt.is_some());
+        // The public read verifies no token: no JWT variable is needed, or read.
+        let public = config(
+            Needs::TABLE.bucket(),
+            &[("TENANT_ID", "acme"), ("TABLE_NAME", "t"), ("BUCKET_NAME", "b")],
+        );
+        assert!(public.unwrap().jwt.is_none());
+        assert_eq!(
+            deployed_variables(Needs::TABLE.bucket()),
+            BTreeSet::from(["TENANT_ID", "TABLE_NAME", "BUCKET_NAME"])
+        );
+        assert!(deployed_variables(Needs::AUTH.llm()).contains("LLM_API_KEY"));
+        assert!(!deployed_variables(Needs::AUTH.cursors()).contains("LLM_API_KEY"));
     }
 
     #[test]
     fn names_the_variable_that_is_missing_or_wrong() {
         let without_tenant: Vec<_> = BASE.iter().copied().filter(|(k, _)| *k != "TENANT_ID").collect();
         assert!(matches!(
-            config(&without_tenant),
+            config(Needs::ALL, &without_tenant),
             Err(ConfigError::Missing("TENANT_ID"))
         ));
+        let without_cursor: Vec<_> = BASE.iter().copied().filter(|(k, _)| *k != "CURSOR_SECRET").collect();
+        assert!(matches!(
+            config(Needs::AUTH.cursors(), &without_cursor),
+            Err(ConfigError::Missing("CURSOR_SECRET"))
+        ));
+        assert!(
+            config(Needs::AUTH, &without_cursor).is_ok(),
+            "only list functions need it"
+        );
         let mut rs = BASE.to_vec();
         rs.push(("JWT_ALGORITHM", "RS256"));
-        assert!(matches!(config(&rs), Err(ConfigError::Missing("JWT_PUBLIC_KEY"))));
+        assert!(matches!(
+            config(Needs::ALL, &rs),
+            Err(ConfigError::Missing("JWT_PUBLIC_KEY"))
+        ));
         let mut none = BASE.to_vec();
         none.push(("JWT_ALGORITHM", "none"));
         assert!(matches!(
-            config(&none),
+            config(Needs::ALL, &none),
             Err(ConfigError::Invalid {
                 var: "JWT_ALGORITHM",
                 ..

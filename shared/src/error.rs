@@ -13,8 +13,6 @@ use crate::i18n::{Issue, Lang, Text};
 pub enum Loc {
     Body,
     Query,
-    Path,
-    Header,
 }
 
 impl Loc {
@@ -22,8 +20,6 @@ impl Loc {
         match self {
             Loc::Body => "body",
             Loc::Query => "query",
-            Loc::Path => "path",
-            Loc::Header => "header",
         }
     }
 }
@@ -76,8 +72,6 @@ pub enum ApiError {
     Conflict(Text),
     #[error("request body too large")]
     PayloadTooLarge,
-    #[error("unsupported media type")]
-    UnsupportedMediaType,
     #[error("dependency unavailable")]
     Unavailable(#[source] anyhow::Error),
     #[error("internal error")]
@@ -98,7 +92,6 @@ impl ApiError {
             ApiError::MethodNotAllowed => 405,
             ApiError::Conflict(_) => 409,
             ApiError::PayloadTooLarge => 413,
-            ApiError::UnsupportedMediaType => 415,
             ApiError::Unavailable(_) => 503,
             ApiError::Internal(_) => 500,
         }
@@ -117,7 +110,6 @@ impl ApiError {
             ApiError::Forbidden(text) | ApiError::NotFound(text) | ApiError::Conflict(text) => detail(*text),
             ApiError::MethodNotAllowed => detail(Text::MethodNotAllowed),
             ApiError::PayloadTooLarge => detail(Text::PayloadTooLarge),
-            ApiError::UnsupportedMediaType => detail(Text::UnsupportedMediaType),
             ApiError::Unavailable(cause) => {
                 tracing::warn!(error = ?cause, "dependency unavailable after retries");
                 detail(Text::ServiceUnavailable)
@@ -133,7 +125,8 @@ impl ApiError {
                 .headers_mut()
                 .insert(http::header::WWW_AUTHENTICATE, http::HeaderValue::from_static("Bearer"));
         }
-        if matches!(self, ApiError::Unavailable(_)) {
+        // Both a dependency's hiccup and a lost race pass if the client tries again soon.
+        if matches!(self, ApiError::Unavailable(_) | ApiError::Conflict(Text::Busy)) {
             response
                 .headers_mut()
                 .insert(http::header::RETRY_AFTER, http::HeaderValue::from_static("1"));
@@ -142,14 +135,7 @@ impl ApiError {
     }
 }
 
-/// Lets `?` turn any unexpected failure (already given `.context(...)`) into a 500.
-impl From<anyhow::Error> for ApiError {
-    fn from(err: anyhow::Error) -> Self {
-        ApiError::Internal(err)
-    }
-}
-
-/// A JSON body that is not an error, for handlers' `Ok` path.
-pub fn ok_json<T: Serialize>(body: &T) -> Result<Response<Body>, ApiError> {
-    Ok(response::json_status(200, body))
+/// A 200 with `body`: what every handler answers when its operation succeeds.
+pub fn ok<T: Serialize>(body: T) -> Result<Response<Body>, ApiError> {
+    Ok(response::json_status(200, &body))
 }

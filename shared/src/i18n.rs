@@ -52,7 +52,6 @@ pub enum Text {
     NotFound,
     MethodNotAllowed,
     PayloadTooLarge,
-    UnsupportedMediaType,
     ServiceUnavailable,
     InternalError,
     Busy,
@@ -81,8 +80,6 @@ impl Text {
             (MethodNotAllowed, Id) => "Metode tidak diizinkan",
             (PayloadTooLarge, En) => "Request body too large",
             (PayloadTooLarge, Id) => "Isi permintaan terlalu besar",
-            (UnsupportedMediaType, En) => "Unsupported content type",
-            (UnsupportedMediaType, Id) => "Jenis konten tidak didukung",
             (ServiceUnavailable, En) => "Service temporarily unavailable, please retry",
             (ServiceUnavailable, Id) => "Layanan sementara tidak tersedia, silakan coba lagi",
             (InternalError, En) => "Internal Server Error",
@@ -100,7 +97,6 @@ pub enum Issue {
     StringType,
     IntParsing,
     IntType,
-    BoolParsing,
     GreaterThanEqual(i64),
     LessThanEqual(i64),
     TooShort(usize),
@@ -133,7 +129,6 @@ impl Issue {
             Issue::StringType => "string_type",
             Issue::IntParsing => "int_parsing",
             Issue::IntType => "int_type",
-            Issue::BoolParsing => "bool_parsing",
             Issue::GreaterThanEqual(_) => "greater_than_equal",
             Issue::LessThanEqual(_) => "less_than_equal",
             Issue::TooShort(_) => "string_too_short",
@@ -167,8 +162,6 @@ impl Issue {
             }
             (Issue::IntType, Lang::En) => "Input should be a valid integer".into(),
             (Issue::IntType, Lang::Id) => "Masukan harus berupa bilangan bulat yang valid".into(),
-            (Issue::BoolParsing, Lang::En) => "Input should be a valid boolean, unable to interpret input".into(),
-            (Issue::BoolParsing, Lang::Id) => "Masukan harus berupa boolean yang valid".into(),
             (Issue::GreaterThanEqual(n), Lang::En) => {
                 format!("Input should be greater than or equal to {n}")
             }

@@ -56,7 +56,7 @@ fn parse_tenant(raw: &str) -> Result<String, Issue> {
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident, $parse:expr) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(transparent)]
         pub struct $name(String);
 
@@ -117,13 +117,20 @@ id_type!(
 );
 id_type!(
     /// The tenant this deployment serves.
-        TenantId,
+    TenantId,
     parse_tenant
 );
 
 /// A fresh ULID stamped with `now` (the app's clock, so tests control it).
 pub fn new_ulid(now: crate::clock::Timestamp) -> ulid::Ulid {
     ulid::Ulid::from_parts(now.unix_ms(), rand::random())
+}
+
+impl UserId {
+    /// No user: what a public snapshot shows as its conversation's owner.
+    pub fn anonymous() -> Self {
+        Self(String::new())
+    }
 }
 
 impl ConversationId {

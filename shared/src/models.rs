@@ -49,10 +49,9 @@ impl From<ConversationRecord> for Conversation {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MessageRole {
-    #[default]
     User,
     Assistant,
 }
@@ -132,7 +131,7 @@ impl Attachment {
 
 /// Text a client writes into a stored field, bounded so that an item stays far below
 /// DynamoDB's 400 KB: two message texts and metadata fit with room to spare.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BoundedText<const MAX: usize>(pub String);
 
 impl<const MAX: usize> FromField for BoundedText<MAX> {
@@ -148,7 +147,7 @@ impl<const MAX: usize> FromField for BoundedText<MAX> {
 pub type MessageText = BoundedText<40_000>;
 
 /// A conversation title: trimmed, 1 to 255 characters.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Title(String);
 
 impl Title {
@@ -183,7 +182,7 @@ pub type SearchText = BoundedText<200>;
 pub type ShortText = BoundedText<200>;
 
 /// A JSON object of client metadata, at most 16 KB once serialized.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Metadata(pub Map<String, Value>);
 
 impl Metadata {
@@ -205,6 +204,104 @@ impl FromField for Metadata {
 
     fn from_json(value: &Value) -> Result<Self, Issue> {
         Self::bounded(Map::from_json(value)?)
+    }
+}
+
+/// A share link as its owner sees it (stored on the conversation's collection and on
+/// the snapshot).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShareLinkRecord {
+    pub share_id: ShareId,
+    pub user_id: UserId,
+    pub conversation_id: ConversationId,
+    /// The title when the snapshot was taken.
+    pub conversation_title: String,
+    pub created_time: Timestamp,
+    pub last_updated_time: Timestamp,
+    /// `None`: never expires.
+    #[serde(default)]
+    pub expired_time: Option<Timestamp>,
+    /// The ULID of the current snapshot; newer snapshots have larger ids.
+    pub snapshot_id: String,
+}
+
+impl ShareLinkRecord {
+    pub fn is_active(&self, now: Timestamp) -> bool {
+        self.expired_time.is_none_or(|expiry| now < expiry)
+    }
+}
+
+/// What a share link shows: the conversation as it was, without anything de-anonymized.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotContent {
+    pub conversation: ConversationRecord,
+    pub messages: Vec<Message>,
+    /// Their `object_key`s point at the snapshot's own copies.
+    pub attachments: Vec<AttachmentRecord>,
+}
+
+impl SnapshotContent {
+    /// Takes a conversation as it may be shown to anyone with the link: `content` only
+    /// (`deanonymized_content` dropped, `deanonymized_mapping` emptied), and neither the
+    /// owner's id nor the conversation's private metadata.
+    pub fn public(
+        mut conversation: ConversationRecord,
+        messages: Vec<Message>,
+        attachments: Vec<AttachmentRecord>,
+    ) -> Self {
+        conversation.deanonymized_mapping = Map::new();
+        conversation.metadata_ = None;
+        conversation.user_id = UserId::anonymous();
+        let messages = messages
+            .into_iter()
+            .map(|mut m| {
+                m.deanonymized_content = None;
+                m
+            })
+            .collect();
+        Self {
+            conversation,
+            messages,
+            attachments,
+        }
+    }
+}
+
+/// Where a cloned conversation came from: the link and the snapshot it copied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CloneSource {
+    pub share_id: ShareId,
+    pub snapshot_id: String,
+}
+
+impl ShareLinkRecord {
+    /// The link as its owner sees it.
+    pub fn details(&self) -> crate::responses::SharedConversationResponse {
+        crate::responses::SharedConversationResponse {
+            shared_conversation_id: self.share_id.clone(),
+            last_updated_time: self.last_updated_time,
+            expired_time: self.expired_time,
+        }
+    }
+}
+
+/// A MIME type such as `image/png` or `application/vnd.ms-excel`, lower-cased.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentType(String);
+
+impl ContentType {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromField for ContentType {
+    fn from_text(raw: &str) -> Result<Self, Issue> {
+        let token = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "!#$&^_.+-".contains(c));
+        match raw.split_once('/') {
+            Some((kind, sub)) if raw.len() <= 127 && token(kind) && token(sub) => Ok(Self(raw.to_ascii_lowercase())),
+            _ => Err(Issue::ContentType),
+        }
     }
 }
 
@@ -262,83 +359,5 @@ mod tests {
             MessageRole::from_text("system"),
             Err(Issue::Enum(&["user", "assistant"]))
         );
-    }
-}
-
-/// A share link as its owner sees it (stored on the conversation's collection and on
-/// the snapshot).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ShareLinkRecord {
-    pub share_id: ShareId,
-    pub user_id: UserId,
-    pub conversation_id: ConversationId,
-    /// The title when the snapshot was taken.
-    pub conversation_title: String,
-    pub created_time: Timestamp,
-    pub last_updated_time: Timestamp,
-    /// `None`: never expires.
-    #[serde(default)]
-    pub expired_time: Option<Timestamp>,
-    /// The ULID of the current snapshot; newer snapshots have larger ids.
-    pub snapshot_id: String,
-}
-
-impl ShareLinkRecord {
-    pub fn is_active(&self, now: Timestamp) -> bool {
-        self.expired_time.is_none_or(|expiry| now < expiry)
-    }
-}
-
-/// What a share link shows: the conversation as it was, without anything de-anonymized.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SnapshotContent {
-    pub conversation: ConversationRecord,
-    pub messages: Vec<Message>,
-    /// Their `object_key`s point at the snapshot's own copies.
-    pub attachments: Vec<AttachmentRecord>,
-}
-
-impl SnapshotContent {
-    /// Takes a conversation as it may be shown to anyone with the link: `content` only
-    /// (`deanonymized_content` dropped, `deanonymized_mapping` emptied), and neither the
-    /// owner's id nor the conversation's private metadata.
-    pub fn public(
-        mut conversation: ConversationRecord,
-        messages: Vec<Message>,
-        attachments: Vec<AttachmentRecord>,
-    ) -> Self {
-        conversation.deanonymized_mapping = Map::new();
-        conversation.metadata_ = None;
-        conversation.user_id = UserId::default();
-        let messages = messages
-            .into_iter()
-            .map(|mut m| {
-                m.deanonymized_content = None;
-                m
-            })
-            .collect();
-        Self {
-            conversation,
-            messages,
-            attachments,
-        }
-    }
-}
-
-/// Where a cloned conversation came from: the link and the snapshot it copied.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CloneSource {
-    pub share_id: ShareId,
-    pub snapshot_id: String,
-}
-
-impl ShareLinkRecord {
-    /// `SharedConversationResponse` of the spec.
-    pub fn details(&self) -> serde_json::Value {
-        serde_json::json!({
-            "shared_conversation_id": self.share_id,
-            "last_updated_time": self.last_updated_time,
-            "expired_time": self.expired_time,
-        })
     }
 }

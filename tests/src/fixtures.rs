@@ -57,16 +57,11 @@ pub async fn seed(app: &TestApp) {
     let view = app
         .app
         .store
-        .load_conversation(
-            &record.id,
-            MessageWindow {
-                limit: None,
-                up_to: None,
-            },
-        )
+        .owned_view(&record.id, &record.user_id, MessageWindow::ALL)
         .await
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .into_inner();
     let link = ShareLinkRecord {
         share_id: ShareId::parse(SHARE).unwrap(),
         user_id: record.user_id.clone(),

@@ -13,10 +13,10 @@ pub mod tokens;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use glchat_shared::App;
-use glchat_shared::app::ClientHooks;
+use glchat_shared::Deps;
 use glchat_shared::clock::{Clock, SystemClock};
-use glchat_shared::config::Config;
+use glchat_shared::config::{Config, Needs};
+use glchat_shared::deps::ClientHooks;
 
 pub use client::{Call, Reply};
 pub use contract::Contract;
@@ -50,8 +50,11 @@ impl Default for Options {
 /// A running app with its own table and bucket.
 pub struct TestApp {
     pub base: String,
-    pub app: Arc<App>,
+    /// The local server's dependencies: everything, as it mounts every route.
+    pub app: Arc<Deps>,
     pub options: Options,
+    /// The environment the app was configured from.
+    vars: HashMap<String, String>,
     client: client::HttpClient,
     contract: Arc<Contract>,
 }
@@ -76,11 +79,7 @@ impl TestApp {
             ("CURSOR_SECRET".into(), "test-cursor-secret".into()),
         ]);
         vars.extend(options.extra.iter().cloned());
-        let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("test configuration");
-        let sdk = glchat_shared::app::load_sdk_config(&config).await;
-        let app = Arc::new(
-            App::with_hooks(config, &sdk, Arc::clone(&options.clock), options.hooks.clone()).expect("building the app"),
-        );
+        let app = build_deps(&vars, &options, Needs::ALL).await;
         glchat_functions::local::prepare_storage(&app)
             .await
             .expect("creating the table and bucket");
@@ -99,9 +98,16 @@ impl TestApp {
             base,
             app,
             options,
+            vars,
             client: client::HttpClient::new(),
             contract: Arc::new(Contract::load()),
         }
+    }
+
+    /// Dependencies over the same table and bucket built for `needs` only, as the
+    /// Lambda of a route with those needs builds them.
+    pub async fn deps_for(&self, needs: Needs) -> Arc<Deps> {
+        build_deps(&self.vars, &self.options, needs).await
     }
 
     pub fn call(&self, method: http::Method, path: &str) -> Call {
@@ -182,6 +188,14 @@ impl TestApp {
     }
 }
 
+async fn build_deps(vars: &HashMap<String, String>, options: &Options, needs: Needs) -> Arc<Deps> {
+    let config = Config::from_lookup(needs, |k| vars.get(k).cloned()).expect("test configuration");
+    let sdk = glchat_shared::deps::load_sdk_config(&config).await;
+    Arc::new(
+        Deps::with_hooks(config, &sdk, Arc::clone(&options.clock), options.hooks.clone()).expect("building the app"),
+    )
+}
+
 impl TestApp {
     /// How many items the table holds in the conversation's collection (read directly).
     pub async fn items_of(&self, conversation: &str) -> usize {
@@ -205,12 +219,11 @@ impl TestApp {
 
     /// The object keys under `prefix` in the app's bucket (read directly).
     pub async fn objects_under(&self, prefix: &str) -> Vec<String> {
-        let output = self
-            .app
-            .blobs
+        let blobs = self.app.blobs().expect("the test app has a bucket");
+        let output = blobs
             .client()
             .list_objects_v2()
-            .bucket(self.app.blobs.bucket())
+            .bucket(blobs.bucket())
             .prefix(prefix)
             .send()
             .await

@@ -1,12 +1,14 @@
 //! `make run`'s API server: every route on 127.0.0.1:$PORT against the local stack.
 
 use glchat_functions::local;
-use glchat_shared::{App, telemetry};
+use glchat_shared::config::Needs;
+use glchat_shared::{Deps, telemetry};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     telemetry::init();
-    let app = App::from_env().await?;
+    // One process serves every route, so it needs what all of them need.
+    let app = Deps::from_env(Needs::ALL).await?;
     local::prepare_storage(&app).await?;
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;

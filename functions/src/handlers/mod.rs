@@ -1,4 +1,6 @@
-//! One module per endpoint, each with `handle(app, request)`.
+//! One module per endpoint, each `extract -> operation -> respond`: `NEEDS` (what its
+//! Lambda builds at cold start) and `handle(deps, request)`. The rules are in
+//! `glchat_shared::ops`, the data access in `glchat_shared::store`.
 
 pub mod append_message;
 pub mod clone_shared_conversation;
@@ -15,3 +17,16 @@ pub mod list_conversations;
 pub mod list_shared_conversations;
 pub mod rename_conversation;
 pub mod share_conversation;
+
+/// What every handler uses.
+mod prelude {
+    pub use std::sync::Arc;
+
+    pub use glchat_shared::Deps;
+    pub use glchat_shared::config::Needs;
+    pub use glchat_shared::error::ok;
+    pub use glchat_shared::http::{BodyKind, Fields, path_id};
+    pub use lambda_http::Request;
+
+    pub use crate::routes::HandlerResult;
+}

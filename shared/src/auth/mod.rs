@@ -7,7 +7,7 @@ mod nextauth;
 
 use http::HeaderMap;
 
-use crate::config::{Config, ConfigError};
+use crate::config::{ConfigError, JwtConfig};
 use crate::error::ApiError;
 use crate::i18n::Text;
 use crate::ids::{TenantId, UserId};
@@ -27,12 +27,8 @@ pub struct Caller {
 
 impl Caller {
     /// A `user_id` named in a body must be the caller's own, unless the caller is an admin.
-    pub fn may_act_for(&self, user: &UserId) -> Result<(), ApiError> {
-        if self.is_admin || &self.user_id == user {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden(Text::ForeignUser))
-        }
+    pub fn may_act_for(&self, user: &UserId) -> bool {
+        self.is_admin || &self.user_id == user
     }
 }
 
@@ -52,11 +48,11 @@ impl std::fmt::Debug for Authenticator {
 }
 
 impl Authenticator {
-    pub fn new(config: &Config) -> Result<Self, ConfigError> {
+    pub fn new(tenant: &TenantId, jwt: &JwtConfig, nextauth_secret: Option<&str>) -> Result<Self, ConfigError> {
         Ok(Self {
-            tenant: config.tenant.clone(),
-            jwt: jwt::JwtVerifier::new(&config.jwt)?,
-            nextauth: config.nextauth_secret.as_deref().map(nextauth::NextAuthDecoder::new),
+            tenant: tenant.clone(),
+            jwt: jwt::JwtVerifier::new(jwt)?,
+            nextauth: nextauth_secret.map(nextauth::NextAuthDecoder::new),
         })
     }
 
@@ -76,21 +72,21 @@ impl Authenticator {
         if claimed_tenant.is_some_and(|t| t != self.tenant.as_str()) {
             return Err(ApiError::Forbidden(Text::TenantMismatch));
         }
-        self.check_tenant_header(headers)?;
+        check_tenant_header(&self.tenant, headers)?;
         Ok(Caller {
             is_admin: claims.is_admin(),
             user_id,
         })
     }
+}
 
-    /// `X-Tenant-ID`, when sent, must name this deployment's tenant. Public endpoints
-    /// check it too, so a client pointed at the wrong stack learns so.
-    pub fn check_tenant_header(&self, headers: &HeaderMap) -> Result<(), ApiError> {
-        match headers.get(TENANT_HEADER) {
-            None => Ok(()),
-            Some(value) if value.as_bytes() == self.tenant.as_str().as_bytes() => Ok(()),
-            Some(_) => Err(ApiError::Forbidden(Text::TenantMismatch)),
-        }
+/// `X-Tenant-ID`, when sent, must name this deployment's tenant. Public endpoints
+/// check it too, so a client pointed at the wrong stack learns so.
+pub fn check_tenant_header(tenant: &TenantId, headers: &HeaderMap) -> Result<(), ApiError> {
+    match headers.get(TENANT_HEADER) {
+        None => Ok(()),
+        Some(value) if value.as_bytes() == tenant.as_str().as_bytes() => Ok(()),
+        Some(_) => Err(ApiError::Forbidden(Text::TenantMismatch)),
     }
 }
 

@@ -1,31 +1,32 @@
 //! Request fields from the query string, a form (urlencoded or multipart) or a JSON
 //! body, read into typed values with every problem collected into one FastAPI 422.
 //!
-//! A handler describes its input once:
+//! A handler describes its input once, reading every field before it gives up so that
+//! the 422 lists all that is wrong (as FastAPI does):
 //!
 //! ```text
-//! let input = Fields::body(&req, BodyKind::Form).await?.parse(|f| Rename {
-//!     title: f.required("title"),
+//! let input = Fields::body(&req, BodyKind::Form).await?.parse(|f| {
+//!     let (user_id, chatbot_id) = (f.required("user_id"), f.required("chatbot_id"));
+//!     Some(Create { user_id: user_id?, chatbot_id: chatbot_id?, title: f.optional("title") })
 //! })?;
 //! ```
 //!
-//! `required` hands back a placeholder (`Default`) when a field is missing or bad and
-//! records the error; `parse` returns the 422 if anything was recorded, so a
-//! placeholder never escapes.
+//! `required` and `optional` record what is missing or malformed and give `None` for
+//! it; `parse` answers the 422 if anything was recorded.
 
 use bytes::Bytes;
 use lambda_http::Request;
 use serde_json::{Map, Value};
 
 use crate::error::{ApiError, FieldError, Loc};
-use crate::i18n::Issue;
+use crate::i18n::{Issue, Text};
 use crate::ids::{ChatbotId, ConversationId, MessageId, ShareId, UserId};
 
 /// Largest body we read, a little under API Gateway's and Lambda's 6 MB payload limit.
 pub const MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
 
 /// A value that can be read from one field.
-pub trait FromField: Sized + Default {
+pub trait FromField: Sized {
     /// From form or query text.
     fn from_text(raw: &str) -> Result<Self, Issue>;
 
@@ -184,27 +185,24 @@ impl Fields {
 
     /// Reads the fields with `read` and returns its result, or the 422 listing
     /// every missing or malformed field.
-    pub fn parse<T>(mut self, read: impl FnOnce(&mut Self) -> T) -> Result<T, ApiError> {
-        let value = read(&mut self);
-        if self.errors.is_empty() {
-            Ok(value)
-        } else {
-            Err(ApiError::Validation(self.errors))
+    pub fn parse<T>(mut self, read: impl FnOnce(&mut Self) -> Option<T>) -> Result<T, ApiError> {
+        match (read(&mut self), self.errors.is_empty()) {
+            (Some(value), true) => Ok(value),
+            (_, false) => Err(ApiError::Validation(self.errors)),
+            (None, true) => Err(ApiError::Internal(anyhow::anyhow!(
+                "an input reader gave up without naming a field"
+            ))),
         }
     }
 
-    /// A field that must be present and valid.
-    pub fn required<T: FromField>(&mut self, name: &str) -> T {
-        match self.optional(name) {
-            Some(value) => value,
-            None => {
-                if !self.errors.iter().any(|e| e.field.as_deref() == Some(name)) {
-                    self.errors
-                        .push(FieldError::new(self.loc, name, Issue::Missing, self.raw(name)));
-                }
-                T::default()
-            }
+    /// A field that must be present and valid; `None` (and the error recorded) when not.
+    pub fn required<T: FromField>(&mut self, name: &str) -> Option<T> {
+        let value = self.optional(name);
+        if value.is_none() && !self.errors.iter().any(|e| e.field.as_deref() == Some(name)) {
+            self.errors
+                .push(FieldError::new(self.loc, name, Issue::Missing, self.raw(name)));
         }
+        value
     }
 
     /// A field that may be absent (or JSON `null`); present ones must be valid.
@@ -290,13 +288,30 @@ async fn multipart_pairs(content_type: &str, bytes: Bytes) -> Result<Vec<(String
     Ok(pairs)
 }
 
-/// Path parameters are ids; one that cannot be an id names nothing, so it is a 404.
-pub fn path_param<T: FromField>(req: &Request, name: &str, not_found: ApiError) -> Result<T, ApiError> {
+/// An id in the path: its parameter name and what a bad or unknown one answers.
+pub trait PathId: FromField {
+    const PARAM: &'static str;
+    const NOT_FOUND: Text;
+}
+
+impl PathId for ConversationId {
+    const PARAM: &'static str = "conversation_id";
+    const NOT_FOUND: Text = Text::ConversationNotFound;
+}
+
+impl PathId for ShareId {
+    const PARAM: &'static str = "shared_conversation_id";
+    const NOT_FOUND: Text = Text::ShareNotFound;
+}
+
+/// The id in the path. One that cannot be an id names nothing, so it is a 404, the
+/// same 404 as an id that exists but is not the caller's.
+pub fn path_id<T: PathId>(req: &Request) -> Result<T, ApiError> {
     use lambda_http::RequestExt;
     req.path_parameters()
-        .first(name)
+        .first(T::PARAM)
         .and_then(|raw| T::from_text(raw).ok())
-        .ok_or(not_found)
+        .ok_or(ApiError::NotFound(T::NOT_FOUND))
 }
 
 #[cfg(test)]
@@ -312,19 +327,20 @@ mod tests {
             .unwrap()
     }
 
-    #[derive(Debug, PartialEq, Default)]
+    #[derive(Debug, PartialEq)]
     struct Input {
         user_id: UserId,
         title: Option<String>,
         chatbot_id: ChatbotId,
     }
 
-    fn read(f: &mut Fields) -> Input {
-        Input {
-            user_id: f.required("user_id"),
-            title: f.optional("title"),
-            chatbot_id: f.required("chatbot_id"),
-        }
+    fn read(f: &mut Fields) -> Option<Input> {
+        let (user_id, title, chatbot_id) = (f.required("user_id"), f.optional("title"), f.required("chatbot_id"));
+        Some(Input {
+            user_id: user_id?,
+            title,
+            chatbot_id: chatbot_id?,
+        })
     }
 
     #[tokio::test]
@@ -391,9 +407,9 @@ mod tests {
     #[test]
     fn query_keeps_the_last_repeated_value_and_drops_empty_ones() {
         let req = request("text/plain", "");
-        let limit: Option<i64> = Fields::query(&req).parse(|f| f.optional("limit")).unwrap();
+        let limit: Option<i64> = Fields::query(&req).parse(|f| Some(f.optional("limit"))).unwrap();
         assert_eq!(limit, Some(7));
-        let q: Option<String> = Fields::query(&req).parse(|f| f.optional("q")).unwrap();
+        let q: Option<String> = Fields::query(&req).parse(|f| Some(f.optional("q"))).unwrap();
         assert_eq!(q, None, "an empty value is absent");
     }
 }

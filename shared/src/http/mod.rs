@@ -3,4 +3,4 @@
 pub mod fields;
 pub mod response;
 
-pub use fields::{BodyKind, Fields, FromField, path_param};
+pub use fields::{BodyKind, Fields, FromField, PathId, path_id};

@@ -108,13 +108,14 @@ async fn the_bucket_refuses_wrong_sizes_and_bad_or_expired_signatures() {
     let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
     let expired = app
         .app
-        .blobs
+        .blobs()
+        .unwrap()
         .presign_get_at(&key, "a.txt", an_hour_ago, Duration::from_secs(60))
         .await
         .unwrap();
     let (status, _) = raw_request("GET", &expired, &[], Vec::new()).await;
     assert_eq!(status, 403, "an expired URL");
-    let fresh = app.app.blobs.presign_get(&key, "a.txt").await.unwrap();
+    let fresh = app.app.blobs().unwrap().presign_get(&key, "a.txt").await.unwrap();
     assert_eq!(raw_request("GET", &fresh, &[], Vec::new()).await.1, b"0123456789");
 }
 

@@ -1,9 +1,7 @@
 //! The committed API Gateway HTTP API (v2) events, one per route: each is decoded the
-//! way the Lambda runtime decodes it and handled by its route's handler against the
-//! local stack, in an order that lets every one of them succeed.
-
-use std::collections::BTreeSet;
-use std::sync::Arc;
+//! way the Lambda runtime decodes it and handled by its route's handler, with the
+//! dependencies its Lambda builds (its `NEEDS`, nothing more), against the local stack,
+//! in an order that lets every one of them succeed.
 
 use glchat_functions::lambda::respond;
 use glchat_functions::routes::routes;
@@ -11,6 +9,7 @@ use glchat_tests::TestApp;
 use glchat_tests::fixtures::{CLONE, CONVERSATION, EVENT_ORDER, SHARE, event_options, events_dir, seed};
 use lambda_http::request::LambdaRequest;
 use serde_json::{Value, json};
+use std::collections::BTreeSet;
 
 #[tokio::test]
 async fn every_committed_event_runs_through_its_handler() {
@@ -42,7 +41,8 @@ async fn every_committed_event_runs_through_its_handler() {
             serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: not a Lambda event: {e}"));
         let request: lambda_http::Request = event.into();
         let path = request.uri().path().to_owned();
-        let response = respond(Arc::clone(&app.app), request, route.handler).await;
+        let deps = app.deps_for(route.needs).await;
+        let response = respond(deps, request, route.handler).await;
         let status = response.status().as_u16();
         let body: Value = serde_json::from_slice(response.body().as_ref()).unwrap();
         assert_eq!(status, 200, "{name}: {body}");

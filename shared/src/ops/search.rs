@@ -34,7 +34,7 @@ pub struct ListResult {
 }
 
 /// A page of the list, or of the search for `needle` (already folded) when given.
-pub async fn list_conversations(
+pub async fn walk(
     store: &Store,
     index: &ListIndex,
     after: Option<ListPosition>,

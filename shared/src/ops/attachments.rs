@@ -1,0 +1,79 @@
+//! Attachments: recording one with a presigned upload, and the download URLs every
+//! read of attachments hands out.
+
+use super::OpError;
+use crate::Deps;
+use crate::auth::Caller;
+use crate::blobs::{Blobs, URL_LIFETIME};
+use crate::error::Loc;
+use crate::i18n::Issue;
+use crate::ids::{AttachmentId, ConversationId, MessageId};
+use crate::models::{Attachment, AttachmentRecord, BoundedText, ContentType};
+use crate::responses::CreateAttachmentResponse;
+use crate::store::AttachOutcome;
+
+pub struct Create {
+    pub id: ConversationId,
+    pub file_name: BoundedText<255>,
+    pub content_type: ContentType,
+    /// At least 1 and at most `MAX_ATTACHMENT_BYTES` (the handler checks both).
+    pub size: u64,
+    pub message_id: Option<MessageId>,
+}
+
+/// Records an attachment of the caller's conversation and presigns a PUT that accepts
+/// exactly `size` bytes of `content_type`, for 15 minutes.
+pub async fn create(deps: &Deps, caller: &Caller, input: Create) -> Result<CreateAttachmentResponse, OpError> {
+    let blobs = deps.blobs()?;
+    let now = deps.clock.now();
+    let attachment = AttachmentId::generate(now);
+    let record = AttachmentRecord {
+        object_key: blobs.attachment_key(&input.id, &attachment),
+        id: attachment,
+        conversation_id: input.id,
+        file_name: input.file_name.0.trim().to_owned(),
+        content_type: input.content_type.as_str().to_owned(),
+        size: input.size,
+        message_id: input.message_id,
+        created_time: now,
+    };
+    match deps.store.create_attachment(&caller.user_id, &record).await? {
+        AttachOutcome::Created => {}
+        AttachOutcome::ConversationNotFound => return Err(OpError::ConversationNotFound),
+        AttachOutcome::MessageNotFound => {
+            return Err(OpError::InvalidField {
+                loc: Loc::Body,
+                field: "message_id",
+                issue: Issue::UnknownMessage,
+                input: record
+                    .message_id
+                    .as_ref()
+                    .map(|m| m.to_string())
+                    .unwrap_or_default()
+                    .into(),
+            });
+        }
+    }
+    let upload = blobs
+        .presign_put(&record.object_key, &record.content_type, record.size)
+        .await?;
+    let download = blobs.presign_get(&record.object_key, &record.file_name).await?;
+    Ok(CreateAttachmentResponse {
+        attachment: Attachment::new(record, download),
+        upload_url: upload.url,
+        upload_method: upload.method,
+        upload_headers: upload.headers.into_iter().collect(),
+        expires_in: URL_LIFETIME.as_secs(),
+    })
+}
+
+/// Attachments as the API shows them, each with a short-lived download URL.
+/// Presigning is local computation: no S3 call per attachment.
+pub async fn with_download_urls(blobs: &Blobs, records: Vec<AttachmentRecord>) -> Result<Vec<Attachment>, OpError> {
+    let mut attachments = Vec::with_capacity(records.len());
+    for record in records {
+        let url = blobs.presign_get(&record.object_key, &record.file_name).await?;
+        attachments.push(Attachment::new(record, url));
+    }
+    Ok(attachments)
+}

@@ -1,0 +1,463 @@
+//! Share links: taking a snapshot (with its own copies of the attachments), the
+//! owner's view and list of links, the public read of a snapshot, cloning a snapshot
+//! into a new conversation, and revoking a link.
+
+use std::collections::HashMap;
+
+use sha2::{Digest, Sha256};
+use time::Date;
+
+use super::OpError;
+use super::attachments::with_download_urls;
+use super::search::fold;
+use crate::Deps;
+use crate::auth::Caller;
+use crate::blobs::Blobs;
+use crate::clock::Timestamp;
+use crate::ids::{AttachmentId, ChatbotId, ConversationId, MessageId, ShareId, UserId, new_ulid};
+use crate::models::{AttachmentRecord, CloneSource, ConversationRecord, Message, ShareLinkRecord, SnapshotContent};
+use crate::responses::{
+    ChatbotRef, CloneSharedConversationResponse, DeleteSharedConversationResponse, GetSharedConversationResponse,
+    SharedConversation, SharedConversationGroups, SharedConversationResponse,
+};
+use crate::store::{MessageWindow, SaveOutcome, SnapshotRecord};
+
+/// Snapshots larger than this go to S3; the item keeps a pointer (items cap at 400 KB).
+pub const INLINE_SNAPSHOT_BYTES: usize = 300 * 1024;
+
+/// The longest `expiry_days` accepted (ten years).
+pub const MAX_EXPIRY_DAYS: i64 = 3650;
+
+pub struct Share {
+    pub id: ConversationId,
+    /// Days until the link expires; never when `None`.
+    pub expiry_days: Option<u32>,
+}
+
+/// Creates the conversation's share link or refreshes it with a new snapshot of the
+/// messages, attachments and title (same share id, new `last_updated_time`, expiry
+/// counted from now).
+pub async fn share(deps: &Deps, caller: &Caller, input: Share) -> Result<SharedConversationResponse, OpError> {
+    let blobs = deps.blobs()?;
+    let (owner, id) = (&caller.user_id, &input.id);
+    // Two tries: a concurrent first share may win the link with another share id,
+    // and then this call refreshes that link instead.
+    for _ in 0..2 {
+        let (view, existing) = tokio::try_join!(
+            deps.store.owned_view(id, owner, MessageWindow::ALL),
+            deps.store.share_link(id)
+        )?;
+        let view = view.ok_or(OpError::ConversationNotFound)?.into_inner();
+        let now = deps.clock.now();
+        let share_id = existing.as_ref().map_or_else(ShareId::generate, |l| l.share_id.clone());
+        let snapshot_id = new_ulid(now).to_string();
+        let link = ShareLinkRecord {
+            share_id: share_id.clone(),
+            user_id: owner.clone(),
+            conversation_id: id.clone(),
+            conversation_title: view.conversation.title.clone().unwrap_or_default(),
+            created_time: existing.as_ref().map_or(now, |l| l.created_time),
+            last_updated_time: now,
+            expired_time: input.expiry_days.map(|days| now.plus_days(days)),
+            snapshot_id: snapshot_id.clone(),
+        };
+
+        let copies = blobs.snapshot_prefix(&share_id, &snapshot_id);
+        let mut attachments = Vec::with_capacity(view.attachments.len());
+        for mut attachment in view.attachments {
+            let copy = format!("{copies}{}", attachment.id);
+            // Attachments never uploaded have nothing to copy and are left out.
+            if blobs.copy(&attachment.object_key, &copy).await? {
+                attachment.object_key = copy;
+                attachments.push(attachment);
+            }
+        }
+        let chatbot_id = view.conversation.chatbot_id.clone();
+        let content = SnapshotContent::public(view.conversation, view.messages, attachments);
+        let json = serde_json::to_vec(&content).map_err(anyhow::Error::from)?;
+        let (content, snapshot_key) = if json.len() > INLINE_SNAPSHOT_BYTES {
+            let key = format!("{copies}snapshot.json");
+            blobs.put_json(&key, json).await?;
+            (None, Some(key))
+        } else {
+            (Some(content), None)
+        };
+        let snapshot = SnapshotRecord {
+            link: link.clone(),
+            chatbot_id,
+            content,
+            snapshot_key,
+        };
+
+        match deps.store.save_share(&snapshot).await? {
+            SaveOutcome::Saved => {
+                blobs.delete_older_snapshots(&share_id, &snapshot_id).await?;
+                return Ok(link.details());
+            }
+            SaveOutcome::Superseded => {
+                // A newer snapshot of the same link landed first: it stands, ours goes.
+                blobs.delete_prefix(&copies).await?;
+                let link = deps.store.share_link(id).await?.ok_or(OpError::ConversationNotFound)?;
+                return Ok(link.details());
+            }
+            SaveOutcome::ConversationGone => {
+                blobs.delete_prefix(&copies).await?;
+                return Err(OpError::ConversationNotFound);
+            }
+            SaveOutcome::LinkTaken => {
+                blobs.delete_prefix(&blobs.share_prefix(&share_id)).await?;
+            }
+        }
+    }
+    Err(OpError::Busy)
+}
+
+pub struct Details {
+    pub id: ConversationId,
+}
+
+/// The active share link of the caller's conversation.
+pub async fn details(deps: &Deps, caller: &Caller, input: Details) -> Result<SharedConversationResponse, OpError> {
+    let now = deps.clock.now();
+    let link = deps
+        .store
+        .owned_share_link(&input.id, &caller.user_id)
+        .await?
+        .filter(|link| link.is_active(now))
+        .ok_or(OpError::ShareNotFound)?;
+    Ok(link.details())
+}
+
+pub struct List {
+    /// Keeps only links whose title contains it (case-insensitively).
+    pub query: Option<crate::models::SearchText>,
+}
+
+/// The caller's links grouped by the age of their last refresh (UTC days), newest
+/// first in each group.
+pub async fn list(deps: &Deps, caller: &Caller, input: List) -> Result<SharedConversationGroups, OpError> {
+    let needle = input.query.map(|q| fold(&q.0)).filter(|q| !q.trim().is_empty());
+    let now = deps.clock.now();
+    let mut groups = SharedConversationGroups::default();
+    for link in deps.store.shares_of(&caller.user_id).await? {
+        let first_matching_word = match &needle {
+            None => None,
+            Some(needle) => match first_matching_word(&link.conversation_title, needle) {
+                Some(word) => Some(word),
+                None => continue,
+            },
+        };
+        let group = match age_group(now, link.last_updated_time) {
+            AgeGroup::Today => &mut groups.today,
+            AgeGroup::Yesterday => &mut groups.yesterday,
+            AgeGroup::Previous7Days => &mut groups.previous_7_days,
+            AgeGroup::Previous30Days => &mut groups.previous_30_days,
+            AgeGroup::Older => &mut groups.older,
+        };
+        group.push(SharedConversation {
+            is_active: link.is_active(now),
+            id: link.share_id,
+            user_id: link.user_id,
+            conversation_id: link.conversation_id,
+            conversation_title: link.conversation_title,
+            created_time: link.created_time,
+            last_updated_time: link.last_updated_time,
+            expired_time: link.expired_time,
+            first_matching_word,
+            mind_map: None,
+        });
+    }
+    Ok(groups)
+}
+
+/// The public read: the snapshot taken when the link was created or last refreshed,
+/// never the live conversation, with `content` only and attachments as presigned
+/// downloads. Expired, revoked or unknown: not found.
+pub async fn public_read(deps: &Deps, share: &ShareId) -> Result<GetSharedConversationResponse, OpError> {
+    let (link, chatbot_id, content) = active_snapshot(deps, share).await?.ok_or(OpError::ShareNotFound)?;
+    Ok(GetSharedConversationResponse {
+        conversation: content.conversation.into(),
+        conversation_title: link.conversation_title,
+        messages: content.messages,
+        attachments: with_download_urls(deps.blobs()?, content.attachments).await?,
+        last_updated_time: link.last_updated_time,
+        expired_time: link.expired_time,
+        chatbot: ChatbotRef { id: chatbot_id },
+    })
+}
+
+/// An active snapshot with its content, as the public read and clones see it.
+pub async fn active_snapshot(
+    deps: &Deps,
+    share: &ShareId,
+) -> Result<Option<(ShareLinkRecord, ChatbotId, SnapshotContent)>, OpError> {
+    let Some(snapshot) = deps.store.snapshot(share).await? else {
+        return Ok(None);
+    };
+    // Expiry is decided here, at read time: DynamoDB's TTL only purges later.
+    if !snapshot.link.is_active(deps.clock.now()) {
+        return Ok(None);
+    }
+    let content = match (snapshot.content, snapshot.snapshot_key) {
+        (Some(content), _) => content,
+        (None, Some(key)) => {
+            let bytes = deps.blobs()?.get_bytes(&key).await?;
+            serde_json::from_slice(&bytes).map_err(anyhow::Error::from)?
+        }
+        (None, None) => return Err(anyhow::anyhow!("snapshot of {share} has no content").into()),
+    };
+    Ok(Some((snapshot.link, snapshot.chatbot_id, content)))
+}
+
+pub struct Revoke {
+    pub share: ShareId,
+}
+
+/// Revokes the caller's link: the copies first, then the items (a retry after a
+/// failure finds the items and finishes).
+pub async fn revoke(deps: &Deps, caller: &Caller, input: Revoke) -> Result<DeleteSharedConversationResponse, OpError> {
+    let snapshot = deps
+        .store
+        .owned_snapshot(&input.share, &caller.user_id)
+        .await?
+        .ok_or(OpError::ShareNotFound)?;
+    let blobs = deps.blobs()?;
+    blobs.delete_prefix(&blobs.share_prefix(&input.share)).await?;
+    deps.store.revoke_share(&snapshot.link).await?;
+    Ok(DeleteSharedConversationResponse {
+        shared_conversation_id: input.share,
+        status: "deleted",
+    })
+}
+
+pub struct CloneSnapshot {
+    pub share: ShareId,
+    pub user_id: UserId,
+    /// The clone's id; a new ULID when `None`.
+    pub new_conversation_id: Option<ConversationId>,
+    /// The id the snapshot's first messages name as their parent.
+    pub old_parent_id: String,
+}
+
+/// Copies an active snapshot into a conversation of the user: new message ids with
+/// parents remapped (messages whose parent was `old_parent_id` hang off the new
+/// conversation), attachments copied. Calling it again with the same id returns the
+/// same clone; ids are derived from the clone so a repeat rewrites the same items. An
+/// id that is another conversation's answers `ConversationIdTaken`.
+pub async fn clone_snapshot(
+    deps: &Deps,
+    caller: &Caller,
+    input: CloneSnapshot,
+) -> Result<CloneSharedConversationResponse, OpError> {
+    if !caller.may_act_for(&input.user_id) {
+        return Err(OpError::ForeignUser);
+    }
+    let (share, owner) = (&input.share, &input.user_id);
+    let blobs = deps.blobs()?;
+    let (link, chatbot_id, content) = active_snapshot(deps, share).await?.ok_or(OpError::ShareNotFound)?;
+    let source = CloneSource {
+        share_id: share.clone(),
+        snapshot_id: link.snapshot_id,
+    };
+    let now = deps.clock.now();
+    let id = input
+        .new_conversation_id
+        .unwrap_or_else(|| ConversationId::generate(now));
+    let record = ConversationRecord {
+        id: id.clone(),
+        user_id: owner.clone(),
+        chatbot_id,
+        title: content.conversation.title.clone(),
+        model_name: content.conversation.model_name.clone(),
+        created_time: now,
+        updated_time: now,
+        is_active: true,
+        is_anonymized: content.conversation.is_anonymized,
+        deanonymized_mapping: Default::default(),
+        metadata_: None,
+    };
+    let (messages, attachments) = clone_items(blobs, &record, &content, &input.old_parent_id);
+    let head = messages.last().map(|m| m.id.clone());
+    if deps.store.create_clone(&record, &source, head).await? {
+        write_clone_items(deps, blobs, &content, &messages, &attachments).await?;
+        return Ok(CloneSharedConversationResponse {
+            conversation: record.into(),
+            messages,
+        });
+    }
+
+    // The id exists: this user's clone of this link is returned as it is (finished
+    // first if an earlier attempt stopped midway); anything else is refused untouched.
+    let existing = deps
+        .store
+        .owned_conversation(&id, owner)
+        .await?
+        .ok_or(OpError::ConversationIdTaken)?;
+    if existing.cloned_from.as_ref().is_none_or(|s| &s.share_id != share) {
+        return Err(OpError::ConversationIdTaken);
+    }
+    if existing.cloned_from.as_ref() == Some(&source) {
+        let (messages, attachments) = clone_items(blobs, &existing.record, &content, &input.old_parent_id);
+        write_clone_items(deps, blobs, &content, &messages, &attachments).await?;
+    }
+    let view = deps
+        .store
+        .owned_view(&id, owner, MessageWindow::ALL)
+        .await?
+        .ok_or(OpError::ConversationIdTaken)?
+        .into_inner();
+    Ok(CloneSharedConversationResponse {
+        conversation: view.conversation.into(),
+        messages: view.messages,
+    })
+}
+
+async fn write_clone_items(
+    deps: &Deps,
+    blobs: &Blobs,
+    content: &SnapshotContent,
+    messages: &[Message],
+    attachments: &[AttachmentRecord],
+) -> Result<(), OpError> {
+    for (copy, original) in attachments.iter().zip(&content.attachments) {
+        blobs.copy(&original.object_key, &copy.object_key).await?;
+    }
+    Ok(deps.store.put_collection_items(messages, attachments).await?)
+}
+
+/// The groups of `GET /conversations/shared`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgeGroup {
+    Today,
+    Yesterday,
+    Previous7Days,
+    Previous30Days,
+    Older,
+}
+
+/// Which group a link refreshed at `at` falls in, by UTC calendar days before `now`.
+pub fn age_group(now: Timestamp, at: Timestamp) -> AgeGroup {
+    let days = (date_of(now) - date_of(at)).whole_days();
+    match days {
+        ..=0 => AgeGroup::Today,
+        1 => AgeGroup::Yesterday,
+        2..=7 => AgeGroup::Previous7Days,
+        8..=30 => AgeGroup::Previous30Days,
+        _ => AgeGroup::Older,
+    }
+}
+
+fn date_of(t: Timestamp) -> Date {
+    t.offset().date()
+}
+
+/// The word of `title` where `needle` (folded) first occurs; the whole matching
+/// stretch when the needle spans words.
+pub fn first_matching_word(title: &str, needle: &str) -> Option<String> {
+    if let Some(word) = title.split_whitespace().find(|w| fold(w).contains(needle)) {
+        return Some(word.to_owned());
+    }
+    fold(title).contains(needle).then(|| needle.to_owned())
+}
+
+/// The clone's messages and attachments, with ids derived from the clone's id, its
+/// creation time and each item's position: the same clone always gets the same ids.
+fn clone_items(
+    blobs: &Blobs,
+    clone: &ConversationRecord,
+    content: &SnapshotContent,
+    old_parent_id: &str,
+) -> (Vec<Message>, Vec<AttachmentRecord>) {
+    let ms = clone.created_time.unix_ms();
+    let derived = |kind: u8, index: usize| {
+        // Position in the top bits keeps the order; a hash of the clone keeps ids of
+        // different clones made in the same millisecond apart.
+        // SHA-256, not std's hasher, so ids stay the same across compiler releases.
+        let digest = Sha256::new()
+            .chain_update(clone.id.as_str())
+            .chain_update([kind])
+            .chain_update((index as u64).to_be_bytes())
+            .finalize();
+        let mut low = [0u8; 16];
+        low[10..].copy_from_slice(&digest[..6]);
+        let low = u128::from_be_bytes(low);
+        ulid::Ulid::from_parts(ms, ((index as u128) << 48) | low)
+    };
+    let mut renamed: HashMap<&str, MessageId> = HashMap::new();
+    for (i, message) in content.messages.iter().enumerate() {
+        renamed.insert(message.id.as_str(), MessageId::from_ulid(derived(b'm', i)));
+    }
+    let messages = content
+        .messages
+        .iter()
+        .map(|m| {
+            let parent = match m.parent_id.as_deref() {
+                Some(p) if p == old_parent_id => clone.id.to_string(),
+                Some(p) => renamed.get(p).map_or_else(|| clone.id.to_string(), |id| id.to_string()),
+                None => clone.id.to_string(),
+            };
+            Message {
+                id: renamed[m.id.as_str()].clone(),
+                conversation_id: clone.id.clone(),
+                parent_id: Some(parent),
+                created_time: clone.created_time,
+                deanonymized_content: None,
+                feedback: None,
+                ..m.clone()
+            }
+        })
+        .collect();
+    let attachments = content
+        .attachments
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let id = AttachmentId::from_ulid(derived(b'a', i));
+            AttachmentRecord {
+                object_key: blobs.attachment_key(&clone.id, &id),
+                id,
+                conversation_id: clone.id.clone(),
+                message_id: a.message_id.as_ref().and_then(|m| renamed.get(m.as_str()).cloned()),
+                created_time: clone.created_time,
+                ..a.clone()
+            }
+        })
+        .collect();
+    (messages, attachments)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(iso: &str) -> Timestamp {
+        Timestamp::from_offset(
+            time::OffsetDateTime::parse(iso, &time::format_description::well_known::Rfc3339).unwrap(),
+        )
+    }
+
+    #[test]
+    fn links_group_by_calendar_days() {
+        let now = at("2026-11-26T08:00:00Z");
+        assert_eq!(age_group(now, at("2026-11-26T00:00:01Z")), AgeGroup::Today);
+        assert_eq!(age_group(now, at("2026-11-25T23:59:59Z")), AgeGroup::Yesterday);
+        assert_eq!(age_group(now, at("2026-11-24T12:00:00Z")), AgeGroup::Previous7Days);
+        assert_eq!(age_group(now, at("2026-11-19T12:00:00Z")), AgeGroup::Previous7Days);
+        assert_eq!(age_group(now, at("2026-11-18T12:00:00Z")), AgeGroup::Previous30Days);
+        assert_eq!(age_group(now, at("2026-10-27T12:00:00Z")), AgeGroup::Previous30Days);
+        assert_eq!(age_group(now, at("2026-10-26T12:00:00Z")), AgeGroup::Older);
+    }
+
+    #[test]
+    fn first_matching_word_is_the_word_holding_the_match() {
+        assert_eq!(
+            first_matching_word("Trip to BALI island", "bal").as_deref(),
+            Some("BALI")
+        );
+        assert_eq!(
+            first_matching_word("Trip to Bali", "to bali").as_deref(),
+            Some("to bali")
+        );
+        assert_eq!(first_matching_word("Trip", "x"), None);
+    }
+}

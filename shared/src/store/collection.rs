@@ -1,0 +1,217 @@
+//! A conversation's item collection (`CONV#<id>`) as one aggregate: read as a view
+//! (conversation, attachments, a window of messages), written in bulk (a clone), and
+//! deleted item by item (the delete cascade).
+
+use anyhow::Context;
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+
+use super::error::dynamodb_error;
+use super::expr::{Expr, with_placeholders};
+use super::items::{AttachmentItem, Attributes, CollectionItem, MessageItem};
+use super::keys::{self, Key, PK, SK};
+use super::owned::Owned;
+use super::{Store, StoreError};
+use crate::clock::ClientInstant;
+use crate::ids::{ConversationId, MessageId, UserId};
+use crate::models::{AttachmentRecord, ConversationRecord, Message};
+
+/// Which messages a conversation view carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MessageWindow {
+    /// The newest `limit` (all when `None`).
+    pub limit: Option<usize>,
+    /// Only messages up to and including this id (the sort key bound of `max_date`).
+    pub up_to: Option<ulid::Ulid>,
+}
+
+const MAX_ULID_MS: u64 = (1 << 48) - 1;
+
+impl MessageWindow {
+    /// Every message.
+    pub const ALL: Self = Self {
+        limit: None,
+        up_to: None,
+    };
+
+    /// The newest `limit` messages created strictly before `max_date`.
+    pub fn newest_before(limit: Option<usize>, max_date: Option<ClientInstant>) -> Self {
+        let Some(max_date) = max_date else {
+            return Self { limit, up_to: None };
+        };
+        // Message ids are ULIDs whose time part is the creation millisecond: every id
+        // created before `max_date` is at most the largest ULID of the millisecond before.
+        match max_date.ceil_unix_ms().min(MAX_ULID_MS + 1).checked_sub(1) {
+            Some(ms) => Self {
+                limit,
+                up_to: Some(ulid::Ulid::from_parts(ms, u128::MAX)),
+            },
+            None => Self {
+                limit: Some(0),
+                up_to: None,
+            },
+        }
+    }
+}
+
+/// A conversation read as one aggregate from its item collection.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConversationView {
+    pub conversation: ConversationRecord,
+    /// Oldest first.
+    pub messages: Vec<Message>,
+    /// Oldest first.
+    pub attachments: Vec<AttachmentRecord>,
+}
+
+impl Store {
+    /// The owner's conversation with its attachments and a window of its messages.
+    /// The conversation and attachments come first (one Query, which decides
+    /// ownership), the messages only then: someone else's conversation costs one small
+    /// read, never its history.
+    pub async fn owned_view(
+        &self,
+        id: &ConversationId,
+        owner: &UserId,
+        window: MessageWindow,
+    ) -> Result<Option<Owned<ConversationView>>, StoreError> {
+        let pk = keys::conversation_pk(id);
+        let mut e = Expr::default();
+        let key = format!(
+            "{} AND {}",
+            e.eq(PK, pk.as_str()),
+            e.less_than(SK, keys::before_messages())
+        );
+        let head = with_placeholders!(self.client.query(), e)
+            .table_name(&self.table)
+            .key_condition_expression(key)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| dynamodb_error(e, "reading a conversation"))?;
+        let mut conversation = None;
+        let mut attachments = Vec::new();
+        for item in head.items() {
+            match CollectionItem::from_attributes(item.clone())? {
+                CollectionItem::Conversation(found) if found.is_live() => conversation = Some(found.record),
+                CollectionItem::Attachment(found) => attachments.push(found.attachment),
+                _ => {}
+            }
+        }
+        let Some(conversation) = conversation else {
+            return Ok(None);
+        };
+        let its_owner = conversation.user_id.clone();
+        let Some(owned) = Owned::admit(conversation, &its_owner, owner) else {
+            return Ok(None);
+        };
+        let messages = self.newest_messages(&pk, window).await?;
+        Ok(Some(owned.map(|conversation| ConversationView {
+            conversation,
+            messages,
+            attachments,
+        })))
+    }
+
+    /// Writes messages and attachments of a conversation in batches (a clone's, whose
+    /// ids are derived from the clone, so writing them again changes nothing).
+    pub async fn put_collection_items(
+        &self,
+        messages: &[Message],
+        attachments: &[AttachmentRecord],
+    ) -> Result<(), StoreError> {
+        let items = messages
+            .iter()
+            .map(|m| CollectionItem::Message(MessageItem::new(m.clone())))
+            .chain(
+                attachments
+                    .iter()
+                    .map(|a| CollectionItem::Attachment(AttachmentItem::new(a.clone()))),
+            );
+        let mut requests = Vec::new();
+        for item in items {
+            let put = PutRequest::builder()
+                .set_item(Some(item.to_attributes()?))
+                .build()
+                .context("building a put")?;
+            requests.push(WriteRequest::builder().put_request(put).build());
+        }
+        self.write_batches(requests).await
+    }
+
+    /// Deletes every item of the conversation's collection but the conversation item,
+    /// one page of keys at a time (memory stays bounded however long the conversation).
+    pub async fn delete_collection(&self, id: &ConversationId) -> Result<usize, StoreError> {
+        let conversation_key = keys::conversation(id);
+        let mut e = Expr::default();
+        let key = e.eq(PK, conversation_key.pk.as_str());
+        let projection = e.projection(&[PK, SK]);
+        let mut deleted = 0;
+        let mut pages = with_placeholders!(self.client.query(), e)
+            .table_name(&self.table)
+            .key_condition_expression(key)
+            .projection_expression(projection)
+            .consistent_read(true)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| dynamodb_error(e, "listing a conversation's items"))?;
+            let keys: Vec<Key> = page
+                .items()
+                .iter()
+                .filter_map(key_of)
+                .filter(|k| k != &conversation_key)
+                .collect();
+            deleted += keys.len();
+            self.delete_keys(&keys).await?;
+        }
+        Ok(deleted)
+    }
+
+    /// The newest messages of a window, returned oldest first.
+    async fn newest_messages(&self, pk: &str, window: MessageWindow) -> Result<Vec<Message>, StoreError> {
+        if window.limit == Some(0) {
+            return Ok(Vec::new());
+        }
+        let last = window.up_to.map(MessageId::from_ulid);
+        let (start, end) = keys::message_range(last.as_ref());
+        let mut messages = Vec::new();
+        let mut resume: Option<Attributes> = None;
+        loop {
+            let remaining = window.limit.map(|l| l - messages.len());
+            let mut e = Expr::default();
+            let key = format!("{} AND {}", e.eq(PK, pk), e.between(SK, start.as_str(), end.as_str()));
+            let output = with_placeholders!(self.client.query(), e)
+                .table_name(&self.table)
+                .key_condition_expression(key)
+                .scan_index_forward(false)
+                .consistent_read(true)
+                .set_limit(remaining.map(|r| i32::try_from(r).unwrap_or(i32::MAX)))
+                .set_exclusive_start_key(resume.take())
+                .send()
+                .await
+                .map_err(|e| dynamodb_error(e, "reading messages"))?;
+            for item in output.items() {
+                if let CollectionItem::Message(found) = CollectionItem::from_attributes(item.clone())? {
+                    messages.push(found.message);
+                }
+            }
+            let done = window.limit.is_some_and(|l| messages.len() >= l);
+            match output.last_evaluated_key {
+                Some(key) if !done => resume = Some(key),
+                _ => break,
+            }
+        }
+        messages.reverse();
+        Ok(messages)
+    }
+}
+
+fn key_of(item: &Attributes) -> Option<Key> {
+    match (item.get(PK), item.get(SK)) {
+        (Some(AttributeValue::S(pk)), Some(AttributeValue::S(sk))) => Some(Key {
+            pk: pk.clone(),
+            sk: sk.clone(),
+        }),
+        _ => None,
+    }
+}

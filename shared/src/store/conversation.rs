@@ -1,0 +1,338 @@
+//! The conversation item (`CONV#<id>` / `CONV`): create (with the counters), the owned
+//! read, list pages, rename, and the steps of a delete (tombstone, removal).
+
+use anyhow::Context;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, Update};
+use serde::{Deserialize, Serialize};
+
+use super::error::dynamodb_error;
+use super::expr::{Expr, with_placeholders};
+use super::items::{Attributes, CollectionItem, ConversationItem};
+use super::keys::{self, GSI2, GSI2PK, ListIndex, PK};
+use super::owned::{Owned, owned_and_live};
+use super::transaction::Transaction;
+use super::{Store, StoreError};
+use crate::ids::{ChatbotId, ConversationId, MessageId, UserId};
+use crate::models::{CloneSource, ConversationRecord};
+
+/// A live conversation's item: the record and what the store keeps beside it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConversationMeta {
+    pub record: ConversationRecord,
+    /// The newest message, the default parent of the next one.
+    pub head_message_id: Option<MessageId>,
+    /// The snapshot the conversation was cloned from.
+    pub cloned_from: Option<CloneSource>,
+}
+
+/// Where a conversation list resumes: just after this conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListPosition {
+    /// The activity sort key (`<updated_time>#<id>`).
+    pub a: String,
+    pub id: ConversationId,
+}
+
+impl ListPosition {
+    pub fn of(record: &ConversationRecord) -> Self {
+        Self {
+            a: keys::activity(record.updated_time, &record.id),
+            id: record.id.clone(),
+        }
+    }
+}
+
+/// Conversations in list order, and whether more follow.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConversationPage {
+    pub items: Vec<ConversationRecord>,
+    pub has_more: bool,
+}
+
+/// Whose conversations a delete may touch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeleteScope {
+    pub owner: UserId,
+    /// Only conversations of this chatbot (bulk deletes).
+    pub chatbot: Option<ChatbotId>,
+}
+
+impl Store {
+    /// Writes a new conversation and bumps the user's counters in one transaction.
+    /// Returns `false` when a conversation with this id already exists (nothing written).
+    pub async fn create_conversation(&self, record: &ConversationRecord) -> Result<bool, StoreError> {
+        self.create_conversation_item(ConversationItem::new(record.clone()))
+            .await
+    }
+
+    /// Creates a clone of a share link's snapshot: a conversation that remembers its
+    /// source (so a repeated clone finds it) and whose head is its last message.
+    pub async fn create_clone(
+        &self,
+        record: &ConversationRecord,
+        source: &CloneSource,
+        head: Option<MessageId>,
+    ) -> Result<bool, StoreError> {
+        let mut item = ConversationItem::new(record.clone());
+        item.cloned_from = Some(source.clone());
+        item.head_message_id = head;
+        self.create_conversation_item(item).await
+    }
+
+    async fn create_conversation_item(&self, item: ConversationItem) -> Result<bool, StoreError> {
+        let (user, chatbot) = (item.record.user_id.clone(), item.record.chatbot_id.clone());
+        let mut e = Expr::default();
+        let condition = e.not_exists(PK);
+        let put = with_placeholders!(Put::builder(), e)
+            .table_name(&self.table)
+            .set_item(Some(CollectionItem::Conversation(item).to_attributes()?))
+            .condition_expression(condition)
+            .build()
+            .context("building the conversation put")?;
+        let committed = Transaction::new(self)
+            .put("conversation", put)
+            .count(&self.table, &user, &chatbot, 1)?
+            .commit("creating a conversation")
+            .await?;
+        match committed {
+            Ok(()) => Ok(true),
+            Err(refused) if refused.failed("conversation") => Ok(false),
+            Err(refused) => Err(anyhow::anyhow!("creating a conversation refused: {refused:?}").into()),
+        }
+    }
+
+    /// The conversation when it is `owner`'s and alive (one GetItem); `None` for a
+    /// missing, deleted or someone else's conversation alike.
+    pub async fn owned_conversation(
+        &self,
+        id: &ConversationId,
+        owner: &UserId,
+    ) -> Result<Option<Owned<ConversationMeta>>, StoreError> {
+        let item = self.get_item(keys::conversation(id), "reading a conversation").await?;
+        let Some(meta) = item.map(live_meta).transpose()?.flatten() else {
+            return Ok(None);
+        };
+        let its_owner = meta.record.user_id.clone();
+        Ok(Owned::admit(meta, &its_owner, owner))
+    }
+
+    /// One page of a user's conversations, newest activity first, after `after`.
+    pub async fn conversation_page(
+        &self,
+        index: &ListIndex,
+        after: Option<&ListPosition>,
+        limit: usize,
+    ) -> Result<ConversationPage, StoreError> {
+        // One extra item tells whether another page exists, so the last page has no cursor.
+        let fetch = i32::try_from(limit + 1).unwrap_or(i32::MAX);
+        let mut e = Expr::default();
+        let key = e.eq(index.pk_attr, index.pk.as_str());
+        let output = with_placeholders!(self.client.query(), e)
+            .table_name(&self.table)
+            .index_name(index.name)
+            .key_condition_expression(key)
+            .scan_index_forward(false)
+            .limit(fetch)
+            .set_exclusive_start_key(after.map(|p| index.start_after(&p.a, &p.id)))
+            .send()
+            .await
+            .map_err(|e| dynamodb_error(e, "querying a conversation list"))?;
+        self.calls.record_items(output.items().len());
+        let mut items = output
+            .items()
+            .iter()
+            .map(|item| conversation_record(item.clone()))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let has_more = items.len() > limit || (items.len() == limit && output.last_evaluated_key().is_some());
+        items.truncate(limit);
+        Ok(ConversationPage { items, has_more })
+    }
+
+    /// Sets the title of the owner's conversation. `None` when there is no such
+    /// conversation of this owner (both answer 404, so neither is revealed).
+    pub async fn rename_conversation(
+        &self,
+        id: &ConversationId,
+        owner: &UserId,
+        title: &str,
+    ) -> Result<Option<ConversationRecord>, StoreError> {
+        let mut e = Expr::default();
+        let update = format!("SET {}", e.eq("title", title));
+        let condition = owned_and_live(&mut e, owner);
+        let result = with_placeholders!(self.client.update_item(), e)
+            .table_name(&self.table)
+            .set_key(Some(keys::conversation(id).to_attributes()))
+            .update_expression(update)
+            .condition_expression(condition)
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(output) => {
+                let item = output.attributes.context("UpdateItem returned no attributes")?;
+                Ok(Some(conversation_record(item)?))
+            }
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(err) => Err(dynamodb_error(err, "renaming a conversation")),
+        }
+    }
+
+    /// Tombstones the conversation if it is in `scope`: out of every list, closed to
+    /// writes and counted out, in one transaction. Returns it when the delete has begun
+    /// now or had begun before (a retry), `None` when there is nothing to delete.
+    pub async fn begin_delete(
+        &self,
+        id: &ConversationId,
+        scope: &DeleteScope,
+    ) -> Result<Option<ConversationRecord>, StoreError> {
+        for _ in 0..2 {
+            let Some(item) = self
+                .get_item(keys::conversation(id), "reading a conversation to delete")
+                .await?
+            else {
+                return Ok(None);
+            };
+            let CollectionItem::Conversation(found) = CollectionItem::from_attributes(item)? else {
+                return Ok(None);
+            };
+            let its_owner = found.record.user_id.clone();
+            let Some(found) = Owned::admit(found, &its_owner, &scope.owner) else {
+                return Ok(None);
+            };
+            if scope
+                .chatbot
+                .as_ref()
+                .is_some_and(|bot| &found.record.chatbot_id != bot)
+            {
+                return Ok(None);
+            }
+            let found = found.into_inner();
+            if !found.is_live() {
+                return Ok(Some(found.record));
+            }
+            let record = found.record;
+            let committed = Transaction::new(self)
+                .update("conversation", self.tombstone(&record)?)
+                .count(&self.table, &record.user_id, &record.chatbot_id, -1)?
+                .commit("tombstoning a conversation")
+                .await?;
+            match committed {
+                Ok(()) => return Ok(Some(record)),
+                // Another delete got there first: read again and follow it.
+                Err(refused) if refused.failed("conversation") => {}
+                Err(refused) => return Err(anyhow::anyhow!("tombstone refused: {refused:?}").into()),
+            }
+        }
+        Err(StoreError::Unavailable(anyhow::anyhow!(
+            "conversation {id} kept changing during its delete"
+        )))
+    }
+
+    /// The tombstone: `deleting` set and the list keys moved to the `DELETING#` partitions.
+    fn tombstone(&self, record: &ConversationRecord) -> anyhow::Result<Update> {
+        let mut e = Expr::default();
+        let update = format!(
+            "SET {}, {}, {}",
+            e.eq("deleting", true),
+            e.eq(keys::GSI1PK, keys::deleting_user_conversations(&record.user_id)),
+            e.eq(
+                GSI2PK,
+                keys::deleting_user_chatbot_conversations(&record.user_id, &record.chatbot_id)
+            ),
+        );
+        let condition = owned_and_live(&mut e, &record.user_id);
+        with_placeholders!(Update::builder(), e)
+            .table_name(&self.table)
+            .set_key(Some(keys::conversation(&record.id).to_attributes()))
+            .update_expression(update)
+            .condition_expression(condition)
+            .build()
+            .context("building the tombstone")
+    }
+
+    /// Removes the tombstoned conversation item: the last step of a delete.
+    pub async fn finish_delete(&self, id: &ConversationId) -> Result<(), StoreError> {
+        let mut e = Expr::default();
+        let condition = e.eq("deleting", true);
+        let result = with_placeholders!(self.client.delete_item(), e)
+            .table_name(&self.table)
+            .set_key(Some(keys::conversation(id).to_attributes()))
+            .condition_expression(condition)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // Already gone: another attempt finished first.
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(err) => Err(dynamodb_error(err, "removing a deleted conversation")),
+        }
+    }
+
+    /// Conversations of `owner` (with one chatbot) whose delete began but did not
+    /// finish, then live ones: the next `limit` a bulk delete should take.
+    pub async fn conversations_to_delete(
+        &self,
+        owner: &UserId,
+        chatbot: &ChatbotId,
+        limit: usize,
+    ) -> Result<Vec<ConversationId>, StoreError> {
+        let mut ids = Vec::new();
+        for partition in [
+            keys::deleting_user_chatbot_conversations(owner, chatbot),
+            keys::user_chatbot_conversations(owner, chatbot),
+        ] {
+            let mut e = Expr::default();
+            let key = e.eq(GSI2PK, partition);
+            let projection = e.projection(&["id"]);
+            let output = with_placeholders!(self.client.query(), e)
+                .table_name(&self.table)
+                .index_name(GSI2)
+                .key_condition_expression(key)
+                .projection_expression(projection)
+                .limit(i32::try_from(limit - ids.len()).unwrap_or(i32::MAX))
+                .send()
+                .await
+                .map_err(|e| dynamodb_error(e, "finding conversations to delete"))?;
+            ids.extend(output.items().iter().filter_map(|item| match item.get("id") {
+                Some(AttributeValue::S(raw)) => ConversationId::parse(raw).ok(),
+                _ => None,
+            }));
+            if ids.len() >= limit {
+                break;
+            }
+        }
+        Ok(ids)
+    }
+}
+
+/// A live conversation item's meta; `None` for a tombstone.
+fn live_meta(item: Attributes) -> anyhow::Result<Option<ConversationMeta>> {
+    match CollectionItem::from_attributes(item)? {
+        CollectionItem::Conversation(found) if found.is_live() => Ok(Some(ConversationMeta {
+            record: found.record,
+            head_message_id: found.head_message_id,
+            cloned_from: found.cloned_from,
+        })),
+        CollectionItem::Conversation(_) => Ok(None),
+        other => anyhow::bail!("expected a conversation item, found {other:?}"),
+    }
+}
+
+pub(super) fn conversation_record(item: Attributes) -> anyhow::Result<ConversationRecord> {
+    match CollectionItem::from_attributes(item)? {
+        CollectionItem::Conversation(found) => Ok(found.record),
+        other => anyhow::bail!("expected a conversation item, found {other:?}"),
+    }
+}
