@@ -9,6 +9,7 @@ use anyhow::Context;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
 use http::HeaderMap;
 
@@ -60,6 +61,9 @@ impl Deps {
         for interceptor in hooks.dynamodb {
             dynamodb.push_interceptor(interceptor);
         }
+        if let Some(client) = &hooks.http_client {
+            dynamodb.set_http_client(Some(client.clone()));
+        }
         let store = Store::new(
             aws_sdk_dynamodb::Client::from_conf(dynamodb.build()),
             config.table_name.clone(),
@@ -70,6 +74,9 @@ impl Deps {
             let mut s3 = aws_sdk_s3::config::Builder::from(sdk).force_path_style(bucket.force_path_style);
             for interceptor in &hooks.s3 {
                 s3.push_interceptor(interceptor.clone());
+            }
+            if let Some(client) = &hooks.http_client {
+                s3.set_http_client(Some(client.clone()));
             }
             Blobs::new(
                 aws_sdk_s3::Client::from_conf(s3.build()),
@@ -135,11 +142,13 @@ fn missing(what: &str) -> anyhow::Error {
     anyhow::anyhow!("this function was built without {what}")
 }
 
-/// Extra interceptors for the SDK clients.
+/// Extra interceptors for the SDK clients, and the HTTP client they send through.
 #[derive(Debug, Clone, Default)]
 pub struct ClientHooks {
     pub dynamodb: Vec<SharedInterceptor>,
     pub s3: Vec<SharedInterceptor>,
+    /// Instead of the SDK's own (tests answer some requests as AWS would refuse them).
+    pub http_client: Option<SharedHttpClient>,
 }
 
 /// The shared AWS SDK configuration: region and credentials from the environment

@@ -1,14 +1,21 @@
 //! Failure injection on the real SDK clients: the named operation fails the next `n`
-//! times, as if the service were unreachable, and works again afterwards.
+//! times, as if the service were unreachable ([`Fault`]) or as the service itself
+//! refuses when it throttles or two writers meet ([`Refusal`]), and works again
+//! afterwards.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
+};
 use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
 use aws_smithy_runtime_api::client::interceptors::{Intercept, SharedInterceptor};
-use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse, Metadata};
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_runtime_api::http::StatusCode;
+use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::config_bag::ConfigBag;
 
 #[derive(Debug, Clone)]
@@ -57,6 +64,177 @@ impl Intercept for Fault {
             Err(format!("injected failure of {}", self.operation).into())
         } else {
             Ok(())
+        }
+    }
+}
+
+/// A service's own refusal, answered before the request reaches the server (so nothing
+/// of it is applied), the next `times` times a matching request is sent: what AWS
+/// answers when it throttles or when two writers meet. Everything else goes through to
+/// the real DynamoDB Local and S3 server.
+#[derive(Clone)]
+pub struct Refusal {
+    matches: Arc<dyn Fn(&HttpRequest) -> bool + Send + Sync>,
+    remaining: Arc<AtomicUsize>,
+    status: u16,
+    headers: Vec<(&'static str, &'static str)>,
+    body: &'static str,
+}
+
+impl std::fmt::Debug for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Refusal")
+            .field("status", &self.status)
+            .field("remaining", &self.remaining())
+            .finish()
+    }
+}
+
+const DYNAMODB_JSON: &str = "application/x-amz-json-1.0";
+
+impl Refusal {
+    /// DynamoDB throttles `operation` (e.g. `TransactWriteItems`): HTTP 400
+    /// `ThrottlingException`, which the SDK retries with backoff.
+    pub fn dynamodb_throttling(operation: &'static str, times: usize) -> Self {
+        Self::new(
+            dynamodb_operation(operation),
+            times,
+            400,
+            &[
+                ("content-type", DYNAMODB_JSON),
+                ("x-amzn-errortype", "ThrottlingException"),
+            ],
+            r#"{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate of requests exceeds the allowed throughput."}"#,
+        )
+    }
+
+    /// A transaction meets another writer on one of its items: `TransactionCanceledException`
+    /// with a `TransactionConflict` reason, which the SDK does not retry.
+    pub fn dynamodb_transaction_conflict(times: usize) -> Self {
+        Self::new(
+            dynamodb_operation("TransactWriteItems"),
+            times,
+            400,
+            &[
+                ("content-type", DYNAMODB_JSON),
+                ("x-amzn-errortype", "TransactionCanceledException"),
+            ],
+            r#"{"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException","Message":"Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict, None]","CancellationReasons":[{"Code":"TransactionConflict","Message":"Transaction is ongoing for the item"},{"Code":"None"}]}"#,
+        )
+    }
+
+    /// S3 slows a request down: HTTP 503 `SlowDown`, which the SDK retries with backoff.
+    /// `matches` picks the requests (see [`s3_copy`], [`s3_bulk_delete`]).
+    pub fn s3_slow_down(matches: impl Fn(&HttpRequest) -> bool + Send + Sync + 'static, times: usize) -> Self {
+        Self::new(
+            matches,
+            times,
+            503,
+            &[("content-type", "application/xml")],
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><RequestId>R1</RequestId></Error>",
+        )
+    }
+
+    fn new(
+        matches: impl Fn(&HttpRequest) -> bool + Send + Sync + 'static,
+        times: usize,
+        status: u16,
+        headers: &[(&'static str, &'static str)],
+        body: &'static str,
+    ) -> Self {
+        Self {
+            matches: Arc::new(matches),
+            remaining: Arc::new(AtomicUsize::new(times)),
+            status,
+            headers: headers.to_vec(),
+            body,
+        }
+    }
+
+    /// Refusals still to come.
+    pub fn remaining(&self) -> usize {
+        self.remaining.load(Ordering::SeqCst)
+    }
+
+    /// Refuses the next `times` matching requests (from now on).
+    pub fn arm(&self, times: usize) {
+        self.remaining.store(times, Ordering::SeqCst);
+    }
+
+    /// Whether this request is refused (and one refusal spent).
+    fn fires(&self, request: &HttpRequest) -> bool {
+        (self.matches)(request)
+            && self
+                .remaining
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok()
+    }
+
+    fn response(&self) -> HttpResponse {
+        let status = StatusCode::try_from(self.status).expect("a valid status");
+        let mut response = HttpResponse::new(status, SdkBody::from(self.body));
+        for (name, value) in &self.headers {
+            response.headers_mut().insert(*name, *value);
+        }
+        response
+    }
+
+    /// An HTTP client that answers with these refusals and sends everything else
+    /// through `inner` (the SDK's own client).
+    pub fn http_client(refusals: Vec<Refusal>, inner: SharedHttpClient) -> SharedHttpClient {
+        SharedHttpClient::new(Refusing {
+            inner,
+            refusals: Arc::new(refusals),
+        })
+    }
+}
+
+/// A DynamoDB request for `operation`, told by its `X-Amz-Target` header.
+pub fn dynamodb_operation(operation: &'static str) -> impl Fn(&HttpRequest) -> bool + Send + Sync {
+    move |request| {
+        request
+            .headers()
+            .get("x-amz-target")
+            .is_some_and(|target| target.strip_prefix("DynamoDB_20120810.") == Some(operation))
+    }
+}
+
+/// An S3 CopyObject: a PUT carrying `x-amz-copy-source`.
+pub fn s3_copy(request: &HttpRequest) -> bool {
+    request.method() == "PUT" && request.headers().get("x-amz-copy-source").is_some()
+}
+
+/// An S3 DeleteObjects: a POST to `?delete`.
+pub fn s3_bulk_delete(request: &HttpRequest) -> bool {
+    request.method() == "POST" && request.uri().contains("delete")
+}
+
+#[derive(Debug)]
+struct Refusing {
+    inner: SharedHttpClient,
+    refusals: Arc<Vec<Refusal>>,
+}
+
+impl HttpClient for Refusing {
+    fn http_connector(&self, settings: &HttpConnectorSettings, components: &RuntimeComponents) -> SharedHttpConnector {
+        SharedHttpConnector::new(RefusingConnector {
+            inner: self.inner.http_connector(settings, components),
+            refusals: Arc::clone(&self.refusals),
+        })
+    }
+}
+
+#[derive(Debug)]
+struct RefusingConnector {
+    inner: SharedHttpConnector,
+    refusals: Arc<Vec<Refusal>>,
+}
+
+impl HttpConnector for RefusingConnector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        match self.refusals.iter().find(|r| r.fires(&request)) {
+            Some(refusal) => HttpConnectorFuture::ready(Ok(refusal.response())),
+            None => self.inner.call(request),
         }
     }
 }

@@ -32,6 +32,8 @@ pub struct Options {
     pub extra: Vec<(String, String)>,
     /// Interceptors on the app's SDK clients (failure injection).
     pub hooks: ClientHooks,
+    /// Requests the services refuse, as AWS does when it throttles or writers meet.
+    pub refusals: Vec<faults::Refusal>,
 }
 
 impl Default for Options {
@@ -43,6 +45,7 @@ impl Default for Options {
             clock: Arc::new(SystemClock),
             extra: Vec::new(),
             hooks: ClientHooks::default(),
+            refusals: Vec::new(),
         }
     }
 }
@@ -175,6 +178,17 @@ impl TestApp {
         reply.body["conversation"].clone()
     }
 
+    /// `conversations_count` of `GET /conversations{query}` as `user`.
+    pub async fn count(&self, user: &str, query: &str) -> serde_json::Value {
+        let reply = self
+            .get(&format!("/conversations{query}"))
+            .bearer(&self.token(user))
+            .send()
+            .await;
+        reply.assert_status(200);
+        reply.body["conversations_count"].clone()
+    }
+
     /// Appends a message to a conversation as `user` and returns the message JSON.
     pub async fn append(&self, user: &str, conversation: &str, role: &str, content: &str) -> serde_json::Value {
         let reply = self
@@ -191,9 +205,17 @@ impl TestApp {
 async fn build_deps(vars: &HashMap<String, String>, options: &Options, needs: Needs) -> Arc<Deps> {
     let config = Config::from_lookup(needs, |k| vars.get(k).cloned()).expect("test configuration");
     let sdk = glchat_shared::deps::load_sdk_config(&config).await;
-    Arc::new(
-        Deps::with_hooks(config, &sdk, Arc::clone(&options.clock), options.hooks.clone()).expect("building the app"),
-    )
+    let mut hooks = options.hooks.clone();
+    if !options.refusals.is_empty() {
+        // The HTTP client the SDK builds by default (rustls with aws-lc).
+        let inner = aws_smithy_http_client::Builder::new()
+            .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+                aws_smithy_http_client::tls::rustls_provider::CryptoMode::AwsLc,
+            ))
+            .build_https();
+        hooks.http_client = Some(faults::Refusal::http_client(options.refusals.clone(), inner));
+    }
+    Arc::new(Deps::with_hooks(config, &sdk, Arc::clone(&options.clock), hooks).expect("building the app"))
 }
 
 impl TestApp {

@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 
-use super::OpError;
 use super::attachments::with_download_urls;
 use super::search::{fold, walk};
+use super::{OpError, act_for};
 use crate::Deps;
 use crate::auth::Caller;
 use crate::error::Loc;
@@ -44,9 +44,7 @@ pub struct Create {
 
 /// A new, empty conversation (and the user's counters, in one transaction).
 pub async fn create(deps: &Deps, caller: &Caller, input: Create) -> Result<CreateConversationResponse, OpError> {
-    if !caller.may_act_for(&input.user_id) {
-        return Err(OpError::ForeignUser);
-    }
+    act_for(caller, &input.user_id)?;
     let now = deps.clock.now();
     let record = ConversationRecord {
         id: ConversationId::generate(now),
@@ -217,9 +215,7 @@ pub async fn delete_many(
     caller: &Caller,
     input: DeleteMany,
 ) -> Result<DeleteConversationsResponse, OpError> {
-    if !caller.may_act_for(&input.user_id) {
-        return Err(OpError::ForeignUser);
-    }
+    act_for(caller, &input.user_id)?;
     let (owner, chatbot) = (&input.user_id, &input.chatbot_id);
     let max = deps.config.bulk_delete_max;
     let scope = DeleteScope {

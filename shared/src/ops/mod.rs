@@ -12,6 +12,7 @@ pub mod shares;
 
 use serde_json::Value;
 
+use crate::auth::Caller;
 use crate::error::{ApiError, Loc};
 use crate::i18n::{Issue, Text};
 use crate::store::StoreError;
@@ -50,6 +51,14 @@ pub enum OpError {
 impl From<anyhow::Error> for OpError {
     fn from(err: anyhow::Error) -> Self {
         OpError::Store(StoreError::Other(err))
+    }
+}
+
+/// A `user_id` named in a body must be the caller's own, unless the caller is an admin.
+fn act_for(caller: &Caller, user: &crate::ids::UserId) -> Result<(), OpError> {
+    match caller.may_act_for(user) {
+        true => Ok(()),
+        false => Err(OpError::ForeignUser),
     }
 }
 

@@ -7,9 +7,9 @@ use std::collections::HashMap;
 use sha2::{Digest, Sha256};
 use time::Date;
 
-use super::OpError;
 use super::attachments::with_download_urls;
 use super::search::fold;
+use super::{OpError, act_for};
 use crate::Deps;
 use crate::auth::Caller;
 use crate::blobs::Blobs;
@@ -249,9 +249,7 @@ pub async fn clone_snapshot(
     caller: &Caller,
     input: CloneSnapshot,
 ) -> Result<CloneSharedConversationResponse, OpError> {
-    if !caller.may_act_for(&input.user_id) {
-        return Err(OpError::ForeignUser);
-    }
+    act_for(caller, &input.user_id)?;
     let (share, owner) = (&input.share, &input.user_id);
     let blobs = deps.blobs()?;
     let (link, chatbot_id, content) = active_snapshot(deps, share).await?.ok_or(OpError::ShareNotFound)?;

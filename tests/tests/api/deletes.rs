@@ -6,15 +6,6 @@ use glchat_tests::tokens::{bearer, claims};
 use glchat_tests::{Options, TestApp};
 use serde_json::{Value, json};
 
-async fn count(app: &TestApp, user: &str, query: &str) -> Value {
-    app.get(&format!("/conversations{query}"))
-        .bearer(&app.token(user))
-        .send()
-        .await
-        .body["conversations_count"]
-        .clone()
-}
-
 /// `POST /conversations/delete` as `caller`.
 async fn bulk(app: &TestApp, caller: &str, body: &Value) -> glchat_tests::Reply {
     app.post("/conversations/delete")
@@ -70,8 +61,8 @@ async fn delete_removes_everything_once_and_only_for_the_owner() {
     assert_eq!(reply.body, json!({ "conversation_id": id, "deleted": true }));
     assert_eq!(app.items_of(&id).await, 0);
     assert!(app.objects_under(&prefix).await.is_empty());
-    assert_eq!(count(&app, "alice", "").await, json!(1));
-    assert_eq!(count(&app, "alice", "?chatbot_id=bot").await, json!(1));
+    assert_eq!(app.count("alice", "").await, json!(1));
+    assert_eq!(app.count("alice", "?chatbot_id=bot").await, json!(1));
     app.get(&format!("/conversations/{id}"))
         .bearer(&app.token("alice"))
         .send()
@@ -134,7 +125,7 @@ async fn a_delete_that_fails_midway_is_finished_by_a_retry() {
             .send()
             .await
             .assert_status(404);
-        assert_eq!(count(&app, "alice", "").await, json!(0), "{service}");
+        assert_eq!(app.count("alice", "").await, json!(0), "{service}");
         assert!(app.items_of(&id).await > 0, "{service}: the failure left items behind");
         let reply = app
             .post(&format!("{path}/messages"))
@@ -153,8 +144,8 @@ async fn a_delete_that_fails_midway_is_finished_by_a_retry() {
                 .is_empty(),
             "{service}: no orphan objects"
         );
-        assert_eq!(count(&app, "alice", "").await, json!(0), "{service}: counted once");
-        assert_eq!(count(&app, "alice", "?chatbot_id=bot").await, json!(0), "{service}");
+        assert_eq!(app.count("alice", "").await, json!(0), "{service}: counted once");
+        assert_eq!(app.count("alice", "?chatbot_id=bot").await, json!(0), "{service}");
         app.delete(&path)
             .bearer(&app.token("alice"))
             .send()
@@ -179,10 +170,10 @@ async fn bulk_delete_by_chatbot_leaves_other_chatbots_and_users_alone() {
     let reply = bulk(&app, "alice", &body).await;
     reply.assert_status(200);
     assert_eq!(reply.body, json!({ "deleted_count": 8, "complete": true }));
-    assert_eq!(count(&app, "alice", "?chatbot_id=travel").await, json!(0));
-    assert_eq!(count(&app, "alice", "?chatbot_id=work").await, json!(3));
-    assert_eq!(count(&app, "alice", "").await, json!(3));
-    assert_eq!(count(&app, "bob", "").await, json!(1));
+    assert_eq!(app.count("alice", "?chatbot_id=travel").await, json!(0));
+    assert_eq!(app.count("alice", "?chatbot_id=work").await, json!(3));
+    assert_eq!(app.count("alice", "").await, json!(3));
+    assert_eq!(app.count("bob", "").await, json!(1));
     assert_eq!(app.items_of(&furnished_id).await, 0);
     assert!(
         app.objects_under(&format!("tenants/acme/conversations/{furnished_id}/"))
@@ -230,8 +221,8 @@ async fn bulk_delete_by_ids_takes_only_the_callers_conversations_of_that_chatbot
             .collect();
     assert_eq!(remaining.len(), 2);
     assert!(remaining.contains(&a3) && remaining.contains(&work));
-    assert_eq!(count(&app, "alice", "?chatbot_id=travel").await, json!(1));
-    assert_eq!(count(&app, "bob", "").await, json!(1));
+    assert_eq!(app.count("alice", "?chatbot_id=travel").await, json!(1));
+    assert_eq!(app.count("bob", "").await, json!(1));
     assert_eq!(app.items_of(&bobs).await, 1);
 }
 
@@ -250,7 +241,7 @@ async fn bulk_delete_is_for_the_caller_or_an_admin() {
         .send()
         .await;
     assert_eq!(reply.detail(), "Anda hanya dapat bertindak untuk pengguna Anda sendiri");
-    assert_eq!(count(&app, "bob", "").await, json!(1));
+    assert_eq!(app.count("bob", "").await, json!(1));
 
     let mut admin = claims("carol");
     admin["roles"] = json!(["admin"]);
@@ -261,7 +252,7 @@ async fn bulk_delete_is_for_the_caller_or_an_admin() {
         .send()
         .await;
     assert_eq!(reply.body, json!({ "deleted_count": 1, "complete": true }));
-    assert_eq!(count(&app, "bob", "").await, json!(0));
+    assert_eq!(app.count("bob", "").await, json!(0));
 
     let reply = bulk(&app, "bob", &json!({ "chatbot_id": 5 })).await;
     let mut errors = reply.validation_errors();
@@ -309,5 +300,5 @@ async fn a_large_bulk_delete_proceeds_over_several_calls() {
         assert!(replies.len() < 10, "the bulk delete does not finish");
     }
     assert_eq!(replies, vec![json!(4), json!(4), json!(2)]);
-    assert_eq!(count(&app, "alice", "").await, json!(0));
+    assert_eq!(app.count("alice", "").await, json!(0));
 }

@@ -9,6 +9,7 @@ mod deletes;
 mod events;
 mod listing;
 mod messages;
+mod outages;
 mod search;
 mod server;
 mod shares;

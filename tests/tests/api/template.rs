@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use glchat_shared::config::deployed_variables;
 use glchat_shared::store::schema::SCHEMA;
 use yaml_rust2::{Yaml, YamlLoader};
 
@@ -98,4 +99,47 @@ fn template_has_one_function_per_route() {
         let main = format!("{}/../functions/src/bin/{binary}.rs", env!("CARGO_MANIFEST_DIR"));
         assert!(std::path::Path::new(&main).exists(), "no Lambda binary {main}");
     }
+}
+
+/// Each function gets exactly the environment its handler's `NEEDS` read
+/// (`config::VARIABLES`): no secret reaches a function that does not use it.
+#[test]
+fn each_function_gets_only_the_environment_it_reads() {
+    let template = template();
+    let names = |vars: &Yaml| -> BTreeSet<String> {
+        vars.as_hash()
+            .map(|h| h.keys().map(str_of).collect())
+            .unwrap_or_default()
+    };
+    let global = names(&template["Globals"]["Function"]["Environment"]["Variables"]);
+    // Settings of the runtime, not of the configuration.
+    let runtime = BTreeSet::from(["AWS_EC2_METADATA_DISABLED".to_owned(), "RUST_LOG".to_owned()]);
+    assert!(global.is_superset(&runtime), "{global:?}");
+    let resources = template["Resources"].as_hash().expect("Resources");
+    for route in glchat_functions::routes::routes() {
+        let function = resources
+            .values()
+            .find(|r| r["Metadata"]["BuildProperties"]["Binary"].as_str() == Some(route.name))
+            .unwrap_or_else(|| panic!("no function for {}", route.name));
+        let mut environment = names(&function["Properties"]["Environment"]["Variables"]);
+        environment.extend(global.iter().cloned());
+        let mut expected: BTreeSet<String> = deployed_variables(route.needs).into_iter().map(str::to_owned).collect();
+        expected.extend(runtime.iter().cloned());
+        assert_eq!(environment, expected, "{}", route.name);
+    }
+    // The public read holds no token key, and only the title function the LLM key.
+    let env_of = |name: &str| {
+        let route = glchat_functions::routes::routes()
+            .into_iter()
+            .find(|r| r.name == name)
+            .unwrap();
+        deployed_variables(route.needs)
+    };
+    assert!(!env_of("get_shared_conversation").contains("JWT_SECRET"));
+    let with_llm_key: Vec<_> = glchat_functions::routes::routes()
+        .into_iter()
+        .filter(|r| deployed_variables(r.needs).contains("LLM_API_KEY"))
+        .map(|r| r.name)
+        .collect();
+    assert_eq!(with_llm_key, ["generate_title"]);
 }

@@ -1,0 +1,178 @@
+//! When AWS refuses: throttling (DynamoDB `ThrottlingException`, S3 `SlowDown`) that
+//! outlasts the SDK's retries answers 503 with `Retry-After` and writes nothing; a
+//! `TransactionConflict` is a race, answered 409 with `Retry-After`, never a 500.
+//! The refusals are the services' own answers, given in front of the real servers.
+
+use glchat_tests::faults::{Refusal, s3_bulk_delete, s3_copy};
+use glchat_tests::{Options, Reply, TestApp};
+use serde_json::json;
+
+/// The SDK tries an operation this often before giving up (`RetryConfig::standard()`
+/// with 3 attempts in `deps::load_sdk_config`).
+const ATTEMPTS: usize = 3;
+
+async fn app_refusing(refusals: &[Refusal]) -> TestApp {
+    TestApp::spawn_with(Options {
+        refusals: refusals.to_vec(),
+        ..Options::default()
+    })
+    .await
+}
+
+fn assert_retry_later(reply: &Reply, status: u16, detail: &str) {
+    reply.assert_status(status);
+    assert_eq!(reply.detail(), detail);
+    assert_eq!(
+        reply.headers.get("retry-after").and_then(|v| v.to_str().ok()),
+        Some("1"),
+        "{status} says when to retry"
+    );
+    for internal in ["Throttling", "SlowDown", "TransactionConflict", "DynamoDB", "S3"] {
+        assert!(!reply.text.contains(internal), "{} leaks {internal}", reply.text);
+    }
+}
+
+#[tokio::test]
+async fn dynamodb_throttling_on_a_write_answers_503_and_writes_nothing() {
+    let throttled = Refusal::dynamodb_throttling("TransactWriteItems", ATTEMPTS);
+    let app = app_refusing(std::slice::from_ref(&throttled)).await;
+    let form = [("user_id", "alice"), ("chatbot_id", "bot")];
+
+    let reply = app
+        .post("/conversations")
+        .bearer(&app.token("alice"))
+        .form(&form)
+        .send()
+        .await;
+    assert_retry_later(&reply, 503, "Service temporarily unavailable, please retry");
+    assert_eq!(throttled.remaining(), 0, "every attempt of the SDK was throttled");
+    assert_eq!(app.count("alice", "").await, json!(0), "nothing was written");
+
+    // Once DynamoDB takes requests again, the same request succeeds, once.
+    let again = app
+        .post("/conversations")
+        .bearer(&app.token("alice"))
+        .form(&form)
+        .send()
+        .await;
+    again.assert_status(200);
+    assert_eq!(app.count("alice", "").await, json!(1));
+}
+
+#[tokio::test]
+async fn throttling_the_sdk_rides_out_answers_as_usual() {
+    let throttled = Refusal::dynamodb_throttling("TransactWriteItems", ATTEMPTS - 1);
+    let app = app_refusing(std::slice::from_ref(&throttled)).await;
+    let reply = app
+        .post("/conversations")
+        .bearer(&app.token("alice"))
+        .form(&[("user_id", "alice"), ("chatbot_id", "bot")])
+        .send()
+        .await;
+    reply.assert_status(200);
+    assert_eq!(throttled.remaining(), 0);
+    assert_eq!(app.count("alice", "").await, json!(1), "written exactly once");
+}
+
+#[tokio::test]
+async fn s3_slow_down_on_a_copy_answers_503_and_the_retry_shares() {
+    let slow = Refusal::s3_slow_down(s3_copy, ATTEMPTS);
+    let app = app_refusing(std::slice::from_ref(&slow)).await;
+    let id = app.create_conversation("alice", "bot", Some("Trip")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.append("alice", &id, "user", "hello").await;
+    app.upload("alice", &id, "notes.txt", b"notes").await;
+    let share = |app: &TestApp| {
+        app.post(&format!("/conversations/{id}/share"))
+            .bearer(&app.token("alice"))
+            .form(&[])
+            .send()
+    };
+
+    let reply = share(&app).await;
+    assert_retry_later(&reply, 503, "Service temporarily unavailable, please retry");
+    assert_eq!(slow.remaining(), 0);
+    app.get(&format!("/conversations/{id}/share"))
+        .bearer(&app.token("alice"))
+        .send()
+        .await
+        .assert_status(404);
+
+    let shared = share(&app).await;
+    shared.assert_status(200);
+    let public = app
+        .get(&format!(
+            "/conversations/shared/{}",
+            shared.body["shared_conversation_id"].as_str().unwrap()
+        ))
+        .send()
+        .await;
+    public.assert_status(200);
+    assert_eq!(
+        public.body["attachments"][0]["file_name"], "notes.txt",
+        "the copy is there"
+    );
+}
+
+#[tokio::test]
+async fn s3_slow_down_on_a_delete_answers_503_and_the_retry_finishes() {
+    let slow = Refusal::s3_slow_down(s3_bulk_delete, ATTEMPTS);
+    let app = app_refusing(std::slice::from_ref(&slow)).await;
+    let id = app.create_conversation("alice", "bot", None).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.upload("alice", &id, "notes.txt", b"notes").await;
+    let path = format!("/conversations/{id}");
+
+    let reply = app.delete(&path).bearer(&app.token("alice")).send().await;
+    assert_retry_later(&reply, 503, "Service temporarily unavailable, please retry");
+    assert_eq!(slow.remaining(), 0);
+    assert_eq!(
+        app.objects_under(&format!("tenants/acme/conversations/{id}/"))
+            .await
+            .len(),
+        1
+    );
+
+    app.delete(&path)
+        .bearer(&app.token("alice"))
+        .send()
+        .await
+        .assert_status(200);
+    assert!(
+        app.objects_under(&format!("tenants/acme/conversations/{id}/"))
+            .await
+            .is_empty()
+    );
+    assert_eq!(app.items_of(&id).await, 0);
+}
+
+#[tokio::test]
+async fn a_transaction_conflict_is_a_race_not_an_outage() {
+    let conflict = Refusal::dynamodb_transaction_conflict(0);
+    let app = app_refusing(std::slice::from_ref(&conflict)).await;
+    let id = app.create_conversation("alice", "bot", None).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The append's transaction meets another writer.
+    conflict.arm(1);
+
+    let reply = app
+        .post(&format!("/conversations/{id}/messages"))
+        .bearer(&app.token("alice"))
+        .json(&json!({ "role": "user", "content": "hello" }))
+        .send()
+        .await;
+    assert_retry_later(&reply, 409, "The conversation changed at the same time, please retry");
+    assert_eq!(conflict.remaining(), 0);
+    let view = app
+        .get(&format!("/conversations/{id}"))
+        .bearer(&app.token("alice"))
+        .send()
+        .await;
+    assert_eq!(view.body["messages"], json!([]), "nothing was appended");
+}
