@@ -3,6 +3,7 @@
 //! accepts exactly that many bytes of that type, for 15 minutes.
 
 use glchat_shared::i18n::Issue;
+use glchat_shared::models::BoundedText;
 use glchat_shared::ops::attachments::{self, Create};
 
 use super::prelude::*;
@@ -15,7 +16,7 @@ pub async fn handle(deps: Arc<Deps>, req: Request) -> HandlerResult {
     let max = deps.config.max_attachment_bytes;
     let input = Fields::body(&req, BodyKind::Json).await?.parse(|f| {
         let (file_name, content_type, size) = (
-            f.required::<glchat_shared::models::BoundedText<255>>("file_name"),
+            f.required::<BoundedText<255>>("file_name"),
             f.required("content_type"),
             f.required::<i64>("size"),
         );
