@@ -52,7 +52,7 @@ impl Store {
             Ok(()) => Ok(AttachOutcome::Created),
             Err(refused) if refused.failed("conversation") => Ok(AttachOutcome::ConversationNotFound),
             Err(refused) if refused.failed("message") => Ok(AttachOutcome::MessageNotFound),
-            Err(refused) => Err(anyhow::anyhow!("attachment refused: {refused:?}").into()),
+            Err(refused) => Err(anyhow::anyhow!("attachment refused on {refused:?}").into()),
         }
     }
 }

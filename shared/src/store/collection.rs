@@ -100,8 +100,7 @@ impl Store {
         let Some(conversation) = conversation else {
             return Ok(None);
         };
-        let its_owner = conversation.user_id.clone();
-        let Some(owned) = Owned::admit(conversation, &its_owner, owner) else {
+        let Some(owned) = Owned::admit(conversation, |c| &c.user_id, owner) else {
             return Ok(None);
         };
         let messages = self.newest_messages(&pk, window).await?;

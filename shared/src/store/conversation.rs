@@ -97,7 +97,7 @@ impl Store {
         match committed {
             Ok(()) => Ok(true),
             Err(refused) if refused.failed("conversation") => Ok(false),
-            Err(refused) => Err(anyhow::anyhow!("creating a conversation refused: {refused:?}").into()),
+            Err(refused) => Err(anyhow::anyhow!("creating a conversation refused on {refused:?}").into()),
         }
     }
 
@@ -112,8 +112,7 @@ impl Store {
         let Some(meta) = item.map(live_meta).transpose()?.flatten() else {
             return Ok(None);
         };
-        let its_owner = meta.record.user_id.clone();
-        Ok(Owned::admit(meta, &its_owner, owner))
+        Ok(Owned::admit(meta, |m| &m.record.user_id, owner))
     }
 
     /// One page of a user's conversations, newest activity first, after `after`.
@@ -201,8 +200,7 @@ impl Store {
             let CollectionItem::Conversation(found) = CollectionItem::from_attributes(item)? else {
                 return Ok(None);
             };
-            let its_owner = found.record.user_id.clone();
-            let Some(found) = Owned::admit(found, &its_owner, &scope.owner) else {
+            let Some(found) = Owned::admit(found, |f| &f.record.user_id, &scope.owner) else {
                 return Ok(None);
             };
             if scope
@@ -226,7 +224,7 @@ impl Store {
                 Ok(()) => return Ok(Some(record)),
                 // Another delete got there first: read again and follow it.
                 Err(refused) if refused.failed("conversation") => {}
-                Err(refused) => return Err(anyhow::anyhow!("tombstone refused: {refused:?}").into()),
+                Err(refused) => return Err(anyhow::anyhow!("tombstone refused on {refused:?}").into()),
             }
         }
         Err(StoreError::Unavailable(anyhow::anyhow!(

@@ -94,7 +94,7 @@ impl Store {
         if refused.failed("message") {
             return Ok(AppendOutcome::Raced);
         }
-        Err(anyhow::anyhow!("append refused: {refused:?}").into())
+        Err(anyhow::anyhow!("append refused on {refused:?}").into())
     }
 
     /// The conversation's new activity time and head, while it is the owner's and

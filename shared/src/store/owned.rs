@@ -16,9 +16,9 @@ use crate::ids::{ConversationId, UserId};
 pub struct Owned<T>(T);
 
 impl<T> Owned<T> {
-    /// `value` when `its_owner` is `caller`.
-    pub(crate) fn admit(value: T, its_owner: &UserId, caller: &UserId) -> Option<Self> {
-        (its_owner == caller).then_some(Self(value))
+    /// `value` when its owner (as `owner_of` reads it) is `caller`.
+    pub(crate) fn admit(value: T, owner_of: impl FnOnce(&T) -> &UserId, caller: &UserId) -> Option<Self> {
+        (owner_of(&value) == caller).then_some(Self(value))
     }
 
     pub fn into_inner(self) -> T {

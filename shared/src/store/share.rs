@@ -58,7 +58,7 @@ impl Store {
         Ok(self
             .share_link(conversation)
             .await?
-            .and_then(|link| Owned::admit(link.clone(), &link.user_id, owner)))
+            .and_then(|link| Owned::admit(link, |l| &l.user_id, owner)))
     }
 
     /// The snapshot of a share id, expired or not: what the public read serves.
@@ -83,10 +83,10 @@ impl Store {
         share: &ShareId,
         owner: &UserId,
     ) -> Result<Option<Owned<SnapshotRecord>>, StoreError> {
-        Ok(self.snapshot(share).await?.and_then(|snapshot| {
-            let its_owner = snapshot.link.user_id.clone();
-            Owned::admit(snapshot, &its_owner, owner)
-        }))
+        Ok(self
+            .snapshot(share)
+            .await?
+            .and_then(|snapshot| Owned::admit(snapshot, |s| &s.link.user_id, owner)))
     }
 
     /// Writes the link and its snapshot in one transaction, provided the conversation is
@@ -137,7 +137,7 @@ impl Store {
             Err(refused) if refused.failed("conversation") => SaveOutcome::ConversationGone,
             Err(refused) if refused.failed("link") => SaveOutcome::LinkTaken,
             Err(refused) if refused.failed("snapshot") => SaveOutcome::Superseded,
-            Err(refused) => return Err(anyhow::anyhow!("share refused: {refused:?}").into()),
+            Err(refused) => return Err(anyhow::anyhow!("share refused on {refused:?}").into()),
         })
     }
 
@@ -162,7 +162,7 @@ impl Store {
             .commit("revoking a share link")
             .await?;
         // Refused only when the conversation was shared anew under another id meanwhile.
-        committed.map_err(|refused| anyhow::anyhow!("revoke refused: {refused:?}").into())
+        committed.map_err(|refused| anyhow::anyhow!("revoke refused on {refused:?}").into())
     }
 
     /// Removes a share's snapshot item (the delete cascade; the link goes with the

@@ -19,9 +19,18 @@ pub(crate) struct Transaction<'a> {
 
 /// Why a committed transaction was refused: the items whose condition failed, with
 /// the item as it was when `ReturnValuesOnConditionCheckFailure` asked for it.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct Refused {
     failed: Vec<(&'static str, Option<Attributes>)>,
+}
+
+/// Names only: the old items hold user content, which never goes to a log.
+impl std::fmt::Debug for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.failed.iter().map(|(name, _)| name))
+            .finish()
+    }
 }
 
 impl Refused {
