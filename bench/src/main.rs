@@ -9,7 +9,6 @@ mod cost;
 mod load;
 mod report;
 mod search;
-mod seed;
 mod stats;
 mod warm;
 mod world;

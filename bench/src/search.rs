@@ -8,9 +8,9 @@ use anyhow::{Context, ensure};
 use glchat_tests::scenario::history_text;
 use serde::Serialize;
 
-use crate::seed;
 use crate::stats::round;
 use crate::world::World;
+use glchat_tests::seed;
 
 const USER: &str = "search-user";
 const CONVERSATIONS: usize = 1_000;

@@ -13,7 +13,7 @@ use glchat_tests::client::HttpClient;
 use glchat_tests::scenario::history_text;
 use glchat_tests::{Options, TestApp};
 
-use crate::seed;
+use glchat_tests::seed;
 
 pub const USER: &str = "bench-user";
 pub const CHATBOT: &str = "general";

@@ -1,16 +1,17 @@
 //! The local API server: one process mounting every handler of the route table on
 //! 127.0.0.1, converting each HTTP request into the same `lambda_http::Request` the
-//! Lambda runtime hands a function, and back. Serves `/openapi.json` and `/health` too.
+//! Lambda runtime hands a function, and back, under the limits API Gateway and Lambda
+//! set (`gateway`: payload sizes, each function's timeout). Serves `/openapi.json` and
+//! `/health` too.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use glchat_shared::Deps;
 use glchat_shared::error::ApiError;
-use glchat_shared::http::fields::MAX_BODY_BYTES;
 use glchat_shared::http::response::json_status;
 use glchat_shared::i18n::{Lang, Text};
 use http_body_util::{BodyExt, Full, Limited};
@@ -19,20 +20,30 @@ use hyper_util::rt::TokioIo;
 use lambda_http::{Body, RequestExt};
 use tokio::net::TcpListener;
 
+use crate::gateway::{self, Refusal};
 use crate::lambda::respond;
 use crate::routes::{Route, routes};
 
 /// The API contract, served as `GET /openapi.json`.
 pub const OPENAPI: &str = include_str!("../../openapi.json");
 
+/// Each function's timeout: the template's, or one for all (tests of the limit itself).
+#[derive(Debug, Clone, Copy, Default)]
+pub enum Timeouts {
+    #[default]
+    Template,
+    All(Duration),
+}
+
 struct Server {
     deps: Arc<Deps>,
     /// Path pattern -> the routes (one per method) on it.
     router: matchit::Router<Vec<Route>>,
+    timeouts: Timeouts,
 }
 
 impl Server {
-    fn new(deps: Arc<Deps>) -> anyhow::Result<Self> {
+    fn new(deps: Arc<Deps>, timeouts: Timeouts) -> anyhow::Result<Self> {
         let mut by_path: HashMap<&'static str, Vec<Route>> = HashMap::new();
         for route in routes() {
             by_path.entry(route.path).or_default().push(route);
@@ -41,7 +52,7 @@ impl Server {
         for (path, routes) in by_path {
             router.insert(path, routes)?;
         }
-        Ok(Self { deps, router })
+        Ok(Self { deps, router, timeouts })
     }
 
     async fn dispatch(&self, req: hyper::Request<Incoming>) -> http::Response<Body> {
@@ -72,10 +83,19 @@ impl Server {
             .collect();
 
         let (parts, body) = req.into_parts();
-        let bytes = match Limited::new(body, MAX_BODY_BYTES).collect().await {
+        let bytes = match Limited::new(body, gateway::MAX_REQUEST_BODY_BYTES).collect().await {
             Ok(collected) => collected.to_bytes(),
-            Err(_) => return ApiError::PayloadTooLarge.into_response(lang),
+            Err(_) => return Refusal::RequestTooLarge.response(),
         };
+        let event = gateway::event_bytes(&parts, &bytes);
+        if event > gateway::MAX_PAYLOAD_BYTES {
+            tracing::error!(
+                event,
+                route = route.name,
+                "the invocation event is over Lambda's 6 MB limit"
+            );
+            return Refusal::InvocationFailed.response();
+        }
         let query: HashMap<String, Vec<String>> = {
             let pairs: Vec<(String, String)> =
                 serde_urlencoded::from_str(parts.uri.query().unwrap_or("")).unwrap_or_default();
@@ -93,7 +113,27 @@ impl Server {
         let request = http::Request::from_parts(parts, body)
             .with_path_parameters(params)
             .with_query_string_parameters(query);
-        respond(Arc::clone(&self.deps), request, route.handler).await
+        let timeout = match self.timeouts {
+            Timeouts::Template => route.timeout,
+            Timeouts::All(timeout) => timeout,
+        };
+        // Past its timeout Lambda stops the function wherever it is: the handler's
+        // future is dropped mid-flight, as a killed sandbox would leave it.
+        let Ok(response) = tokio::time::timeout(timeout, respond(Arc::clone(&self.deps), request, route.handler)).await
+        else {
+            tracing::error!(
+                route = route.name,
+                timeout_ms = timeout.as_millis() as u64,
+                "the function timed out"
+            );
+            return Refusal::InvocationFailed.response();
+        };
+        let size = gateway::response_bytes(&response);
+        if size > gateway::MAX_PAYLOAD_BYTES {
+            tracing::error!(size, route = route.name, "the response is over Lambda's 6 MB limit");
+            return Refusal::InvocationFailed.response();
+        }
+        response
     }
 }
 
@@ -114,7 +154,17 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    let server = Arc::new(Server::new(deps)?);
+    serve_with(deps, listener, shutdown, Timeouts::Template).await
+}
+
+/// `serve`, with the functions' timeouts chosen.
+pub async fn serve_with(
+    deps: Arc<Deps>,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()>,
+    timeouts: Timeouts,
+) -> anyhow::Result<()> {
+    let server = Arc::new(Server::new(deps, timeouts)?);
     tokio::pin!(shutdown);
     loop {
         let (stream, _) = tokio::select! {

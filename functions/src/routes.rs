@@ -5,6 +5,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use glchat_shared::config::Needs;
 use glchat_shared::{ApiError, Deps};
@@ -26,16 +27,22 @@ pub struct Route {
     pub handler: Handler,
     /// What the function builds at cold start (and gets from the template).
     pub needs: Needs,
+    /// The function's `Timeout` in `template.yaml`.
+    pub timeout: Duration,
 }
 
 macro_rules! route {
     ($method:ident $path:literal => $module:ident) => {
+        route!($method $path => $module, timeout = crate::gateway::DEFAULT_TIMEOUT)
+    };
+    ($method:ident $path:literal => $module:ident, timeout = $timeout:expr) => {
         Route {
             name: stringify!($module),
             method: Method::$method,
             path: $path,
             handler: |deps, req| Box::pin($module::handle(deps, req)),
             needs: $module::NEEDS,
+            timeout: $timeout,
         }
     };
 }
@@ -47,7 +54,8 @@ pub fn routes() -> Vec<Route> {
         route!(GET "/conversations/{conversation_id}" => get_conversation),
         route!(PATCH "/conversations/{conversation_id}" => rename_conversation),
         route!(DELETE "/conversations/{conversation_id}" => delete_conversation),
-        route!(POST "/conversations/delete" => delete_conversations),
+        // Stops starting deletes after 20 s; room to finish those under way.
+        route!(POST "/conversations/delete" => delete_conversations, timeout = Duration::from_secs(28)),
         route!(POST "/conversations/{conversation_id}/messages" => append_message),
         route!(POST "/conversations/{conversation_id}/attachments" => create_attachment),
         route!(POST "/conversations/{conversation_id}/generate-title" => generate_title),

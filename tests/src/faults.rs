@@ -79,6 +79,8 @@ pub struct Refusal {
     status: u16,
     headers: Vec<(&'static str, &'static str)>,
     body: &'static str,
+    /// Instead of answering: hold the request this long, then send it on.
+    stall: Option<std::time::Duration>,
 }
 
 impl std::fmt::Debug for Refusal {
@@ -148,6 +150,19 @@ impl Refusal {
             status,
             headers: headers.to_vec(),
             body,
+            stall: None,
+        }
+    }
+
+    /// The service is slow: matching requests reach it only after `delay`.
+    pub fn stall(
+        matches: impl Fn(&HttpRequest) -> bool + Send + Sync + 'static,
+        times: usize,
+        delay: std::time::Duration,
+    ) -> Self {
+        Self {
+            stall: Some(delay),
+            ..Self::new(matches, times, 200, &[], "")
         }
     }
 
@@ -233,6 +248,13 @@ struct RefusingConnector {
 impl HttpConnector for RefusingConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
         match self.refusals.iter().find(|r| r.fires(&request)) {
+            Some(Refusal { stall: Some(delay), .. }) => {
+                let (inner, delay) = (self.inner.clone(), *delay);
+                HttpConnectorFuture::new(async move {
+                    tokio::time::sleep(delay).await;
+                    inner.call(request).await
+                })
+            }
             Some(refusal) => HttpConnectorFuture::ready(Ok(refusal.response())),
             None => self.inner.call(request),
         }

@@ -8,6 +8,7 @@ pub mod faults;
 pub mod fixtures;
 pub mod llm;
 pub mod scenario;
+pub mod seed;
 pub mod tokens;
 
 use std::collections::HashMap;
@@ -34,6 +35,8 @@ pub struct Options {
     pub hooks: ClientHooks,
     /// Requests the services refuse, as AWS does when it throttles or writers meet.
     pub refusals: Vec<faults::Refusal>,
+    /// Every function's timeout, instead of the template's (tests of the limit).
+    pub function_timeout: Option<std::time::Duration>,
 }
 
 impl Default for Options {
@@ -46,6 +49,7 @@ impl Default for Options {
             extra: Vec::new(),
             hooks: ClientHooks::default(),
             refusals: Vec::new(),
+            function_timeout: None,
         }
     }
 }
@@ -92,10 +96,15 @@ impl TestApp {
             .await
             .expect("binding a free port");
         let base = format!("http://{}", listener.local_addr().expect("local address"));
-        tokio::spawn(glchat_functions::local::serve(
+        let timeouts = options.function_timeout.map_or(
+            glchat_functions::local::Timeouts::Template,
+            glchat_functions::local::Timeouts::All,
+        );
+        tokio::spawn(glchat_functions::local::serve_with(
             Arc::clone(&app),
             listener,
             std::future::pending(),
+            timeouts,
         ));
         Self {
             base,

@@ -7,6 +7,7 @@ mod budget;
 mod conversations;
 mod deletes;
 mod events;
+mod gateway;
 mod listing;
 mod messages;
 mod outages;

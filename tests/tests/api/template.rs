@@ -143,3 +143,28 @@ fn each_function_gets_only_the_environment_it_reads() {
         .collect();
     assert_eq!(with_llm_key, ["generate_title"]);
 }
+
+/// Each function's `Timeout` is its route's, which the local API enforces, and under
+/// HTTP API's 30 s integration timeout.
+#[test]
+fn function_timeouts_match_the_routes() {
+    let template = template();
+    let global = template["Globals"]["Function"]["Timeout"]
+        .as_i64()
+        .expect("Globals Timeout");
+    let resources = template["Resources"].as_hash().expect("Resources");
+    for route in glchat_functions::routes::routes() {
+        let function = resources
+            .values()
+            .find(|r| r["Metadata"]["BuildProperties"]["Binary"].as_str() == Some(route.name))
+            .unwrap_or_else(|| panic!("no function for {}", route.name));
+        let seconds = function["Properties"]["Timeout"].as_i64().unwrap_or(global);
+        assert_eq!(
+            std::time::Duration::from_secs(seconds as u64),
+            route.timeout,
+            "{}",
+            route.name
+        );
+        assert!(route.timeout < glchat_functions::gateway::INTEGRATION_TIMEOUT);
+    }
+}

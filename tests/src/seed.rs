@@ -1,4 +1,4 @@
-//! Data for the benchmarks, written straight through the store: one transaction (the
+//! Data at real size for the tests and the benchmarks, written straight through the store: one transaction (the
 //! conversation and its counters) and one batch (its messages) per conversation.
 
 use anyhow::Context;
