@@ -124,6 +124,7 @@ pub const VARIABLES: &[Variable] = &[
     var("LLM_MODEL", |n| n.llm, true),
     var("LLM_TIMEOUT_MS", |n| n.llm, false),
     var("MAX_ATTACHMENT_BYTES", |n| n.uploads, true),
+    var("MAX_ATTACHMENTS_PER_CONVERSATION", |n| n.uploads, false),
     var("BULK_DELETE_MAX", |n| n.bulk_delete, false),
 ];
 
@@ -178,6 +179,8 @@ pub struct Config {
     pub llm: Option<LlmConfig>,
     /// Largest attachment a presigned upload accepts, in bytes.
     pub max_attachment_bytes: u64,
+    /// Attachments one conversation may hold (its reads and snapshots stay bounded).
+    pub max_attachments: u64,
     /// Conversations one bulk delete request deletes at most.
     pub bulk_delete_max: usize,
 }
@@ -255,6 +258,10 @@ impl Config {
                 true => positive("MAX_ATTACHMENT_BYTES", DEFAULT_MAX_ATTACHMENT_BYTES)?,
                 false => DEFAULT_MAX_ATTACHMENT_BYTES,
             },
+            max_attachments: match needs.uploads {
+                true => positive("MAX_ATTACHMENTS_PER_CONVERSATION", DEFAULT_MAX_ATTACHMENTS)?,
+                false => DEFAULT_MAX_ATTACHMENTS,
+            },
             bulk_delete_max: match needs.bulk_delete {
                 true => usize::try_from(positive("BULK_DELETE_MAX", 1_000)?).unwrap_or(usize::MAX),
                 false => 1_000,
@@ -265,6 +272,9 @@ impl Config {
 }
 
 const DEFAULT_MAX_ATTACHMENT_BYTES: u64 = 25 * 1024 * 1024;
+/// At most about 0.8 MB of attachment items, and 2.5 MB of them in a response with
+/// their download URLs (at the longest file names): well inside one response.
+const DEFAULT_MAX_ATTACHMENTS: u64 = 1_000;
 
 fn jwt_config(get: &impl Fn(&'static str) -> Option<String>) -> Result<JwtConfig, ConfigError> {
     let algorithm = match get("JWT_ALGORITHM").as_deref().unwrap_or("HS256") {

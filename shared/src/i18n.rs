@@ -119,6 +119,8 @@ pub enum Issue {
     ContentType,
     /// A list longer than allowed.
     TooLongList(usize),
+    /// The conversation holds as many attachments as it may.
+    TooManyAttachments(u64),
 }
 
 impl Issue {
@@ -144,6 +146,7 @@ impl Issue {
             | Issue::InvalidCursor
             | Issue::UnknownParent
             | Issue::UnknownMessage
+            | Issue::TooManyAttachments(_)
             | Issue::ContentType => "value_error",
         }
     }
@@ -234,6 +237,12 @@ impl Issue {
                 format!("List should have at most {n} items after validation")
             }
             (Issue::TooLongList(n), Lang::Id) => format!("Daftar harus memiliki paling banyak {n} item"),
+            (Issue::TooManyAttachments(n), Lang::En) => {
+                format!("Value error, a conversation holds at most {n} attachments")
+            }
+            (Issue::TooManyAttachments(n), Lang::Id) => {
+                format!("Nilai tidak valid, satu percakapan memuat paling banyak {n} lampiran")
+            }
             (Issue::InvalidCursor, Lang::En) => "Value error, cursor is invalid or was issued for another query".into(),
             (Issue::InvalidCursor, Lang::Id) => {
                 "Nilai tidak valid, kursor tidak sah atau dibuat untuk kueri lain".into()

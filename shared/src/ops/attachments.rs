@@ -37,9 +37,15 @@ pub async fn create(deps: &Deps, caller: &Caller, input: Create) -> Result<Creat
         message_id: input.message_id,
         created_time: now,
     };
-    match deps.store.create_attachment(&caller.user_id, &record).await? {
+    let max = deps.config.max_attachments;
+    match deps.store.create_attachment(&caller.user_id, &record, max).await? {
         AttachOutcome::Created => {}
         AttachOutcome::ConversationNotFound => return Err(OpError::ConversationNotFound),
+        AttachOutcome::Full => {
+            return Err(OpError::InvalidBody {
+                issue: Issue::TooManyAttachments(max),
+            });
+        }
         AttachOutcome::MessageNotFound => {
             return Err(OpError::InvalidField {
                 loc: Loc::Body,

@@ -13,7 +13,7 @@ pub mod shares;
 use serde_json::Value;
 
 use crate::auth::Caller;
-use crate::error::{ApiError, Loc};
+use crate::error::{ApiError, FieldError, Loc};
 use crate::i18n::{Issue, Text};
 use crate::store::StoreError;
 
@@ -43,6 +43,9 @@ pub enum OpError {
         issue: Issue,
         input: Value,
     },
+    /// A well-formed request the conversation cannot take as a whole.
+    #[error("invalid request")]
+    InvalidBody { issue: Issue },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -76,6 +79,12 @@ impl From<OpError> for ApiError {
                 issue,
                 input,
             } => ApiError::invalid(loc, field, issue, input),
+            OpError::InvalidBody { issue } => ApiError::Validation(vec![FieldError {
+                loc: Loc::Body,
+                field: None,
+                issue,
+                input: Value::Null,
+            }]),
             OpError::Store(err) => err.into(),
         }
     }

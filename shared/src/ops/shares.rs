@@ -276,7 +276,11 @@ pub async fn clone_snapshot(
     };
     let (messages, attachments) = clone_items(blobs, &record, &content, &input.old_parent_id);
     let head = messages.last().map(|m| m.id.clone());
-    if deps.store.create_clone(&record, &source, head).await? {
+    if deps
+        .store
+        .create_clone(&record, &source, head, attachments.len())
+        .await?
+    {
         write_clone_items(deps, blobs, &content, &messages, &attachments).await?;
         return Ok(CloneSharedConversationResponse {
             conversation: record.into(),

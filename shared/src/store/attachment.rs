@@ -1,13 +1,14 @@
 //! Attachments (`CONV#<id>` / `ATT#<ulid>`): an item per file, written only while the
-//! conversation is the owner's and alive.
+//! conversation is the owner's and alive and holds fewer than its limit of
+//! attachments (counted on the conversation item in the same transaction).
 
 use anyhow::Context;
-use aws_sdk_dynamodb::types::Put;
+use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure, Update};
 
-use super::expr::{Expr, with_placeholders};
-use super::items::{AttachmentItem, CollectionItem};
+use super::expr::{Expr, all, any, with_placeholders};
+use super::items::{ATTACHMENT_COUNT, AttachmentItem, CollectionItem};
 use super::keys::{self, PK};
-use super::owned::check_owned_and_live;
+use super::owned::{owned_and_live, was_owned_and_live};
 use super::transaction::{Transaction, check_exists};
 use super::{Store, StoreError};
 use crate::ids::UserId;
@@ -18,13 +19,17 @@ pub enum AttachOutcome {
     Created,
     ConversationNotFound,
     MessageNotFound,
+    /// The conversation already holds `max` attachments.
+    Full,
 }
 
 impl Store {
+    /// Records an attachment of `owner`'s conversation, at most `max` per conversation.
     pub async fn create_attachment(
         &self,
         owner: &UserId,
         record: &AttachmentRecord,
+        max: u64,
     ) -> Result<AttachOutcome, StoreError> {
         let mut e = Expr::default();
         let condition = e.not_exists(PK);
@@ -36,10 +41,23 @@ impl Store {
             .condition_expression(condition)
             .build()
             .context("building the attachment put")?;
-        let conversation = check_owned_and_live(&self.table, &record.conversation_id, owner)
-            .context("building the conversation check")?;
+        let mut e = Expr::default();
+        let update = format!("ADD {} {}", e.name(ATTACHMENT_COUNT), e.value("one", 1));
+        let room = any(&[
+            e.not_exists(ATTACHMENT_COUNT),
+            e.less_than(ATTACHMENT_COUNT, i64::try_from(max).unwrap_or(i64::MAX)),
+        ]);
+        let condition = all(&[owned_and_live(&mut e, owner), room]);
+        let count = with_placeholders!(Update::builder(), e)
+            .table_name(&self.table)
+            .set_key(Some(keys::conversation(&record.conversation_id).to_attributes()))
+            .update_expression(update)
+            .condition_expression(condition)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .context("building the attachment count")?;
         let transaction = Transaction::new(self)
-            .check("conversation", conversation)
+            .update("conversation", count)
             .put("attachment", put);
         let transaction = match &record.message_id {
             Some(message) => transaction.check(
@@ -50,7 +68,12 @@ impl Store {
         };
         match transaction.commit("creating an attachment").await? {
             Ok(()) => Ok(AttachOutcome::Created),
-            Err(refused) if refused.failed("conversation") => Ok(AttachOutcome::ConversationNotFound),
+            Err(refused) if refused.failed("conversation") => {
+                Ok(match was_owned_and_live(refused.old_item("conversation"), owner) {
+                    true => AttachOutcome::Full,
+                    false => AttachOutcome::ConversationNotFound,
+                })
+            }
             Err(refused) if refused.failed("message") => Ok(AttachOutcome::MessageNotFound),
             Err(refused) => Err(anyhow::anyhow!("attachment refused on {refused:?}").into()),
         }

@@ -65,9 +65,11 @@ pub struct ConversationView {
 
 impl Store {
     /// The owner's conversation with its attachments and a window of its messages.
-    /// The conversation and attachments come first (one Query, which decides
-    /// ownership), the messages only then: someone else's conversation costs one small
-    /// read, never its history.
+    /// The conversation and its attachments come first (a Query backwards over what
+    /// sorts before the messages, so the conversation item leads the first page and
+    /// decides ownership), the messages only then: someone else's conversation costs
+    /// one small read, never its history. Attachments are read across pages (their
+    /// items may pass the 1 MB a page holds).
     pub async fn owned_view(
         &self,
         id: &ConversationId,
@@ -81,28 +83,35 @@ impl Store {
             e.eq(PK, pk.as_str()),
             e.less_than(SK, keys::before_messages())
         );
-        let head = with_placeholders!(self.client.query(), e)
+        let mut pages = with_placeholders!(self.client.query(), e)
             .table_name(&self.table)
             .key_condition_expression(key)
+            .scan_index_forward(false)
             .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| dynamodb_error(e, "reading a conversation"))?;
-        let mut conversation = None;
+            .into_paginator()
+            .send();
+        let mut owned = None;
         let mut attachments = Vec::new();
-        for item in head.items() {
-            match CollectionItem::from_attributes(item.clone())? {
-                CollectionItem::Conversation(found) if found.is_live() => conversation = Some(found.record),
-                CollectionItem::Attachment(found) => attachments.push(found.attachment),
-                _ => {}
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| dynamodb_error(e, "reading a conversation"))?;
+            for item in page.items() {
+                match CollectionItem::from_attributes(item.clone())? {
+                    CollectionItem::Conversation(found) if found.is_live() => {
+                        owned = Owned::admit(found.record, |c| &c.user_id, owner);
+                    }
+                    CollectionItem::Attachment(found) => attachments.push(found.attachment),
+                    _ => {}
+                }
+            }
+            // The conversation item sorts last before the messages, so first backwards.
+            if owned.is_none() {
+                return Ok(None);
             }
         }
-        let Some(conversation) = conversation else {
+        let Some(owned) = owned else {
             return Ok(None);
         };
-        let Some(owned) = Owned::admit(conversation, |c| &c.user_id, owner) else {
-            return Ok(None);
-        };
+        attachments.reverse();
         let messages = self.newest_messages(&pk, window).await?;
         Ok(Some(owned.map(|conversation| ConversationView {
             conversation,

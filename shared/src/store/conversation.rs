@@ -66,16 +66,19 @@ impl Store {
     }
 
     /// Creates a clone of a share link's snapshot: a conversation that remembers its
-    /// source (so a repeated clone finds it) and whose head is its last message.
+    /// source (so a repeated clone finds it), whose head is its last message and which
+    /// counts the attachments it copies.
     pub async fn create_clone(
         &self,
         record: &ConversationRecord,
         source: &CloneSource,
         head: Option<MessageId>,
+        attachments: usize,
     ) -> Result<bool, StoreError> {
         let mut item = ConversationItem::new(record.clone());
         item.cloned_from = Some(source.clone());
         item.head_message_id = head;
+        item.attachment_count = Some(attachments as u64);
         self.create_conversation_item(item).await
     }
 

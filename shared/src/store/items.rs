@@ -39,6 +39,9 @@ pub(crate) struct ConversationItem {
     /// The snapshot this conversation was cloned from (repeated clones find it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cloned_from: Option<CloneSource>,
+    /// How many attachments the conversation holds (bounded by the uploads' limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment_count: Option<u64>,
 }
 
 impl ConversationItem {
@@ -62,6 +65,7 @@ impl ConversationItem {
             head_message_id: None,
             deleting: None,
             cloned_from: None,
+            attachment_count: None,
         }
     }
 }
@@ -186,3 +190,6 @@ pub(crate) struct CounterItem {
 }
 
 pub(crate) const COUNTER_ATTRIBUTE: &str = "conversation_count";
+
+/// The conversation item's count of its attachments.
+pub(crate) const ATTACHMENT_COUNT: &str = "attachment_count";

@@ -9,7 +9,7 @@ use super::error::dynamodb_error;
 use super::expr::{Expr, all, with_placeholders};
 use super::items::{CollectionItem, MessageItem};
 use super::keys::{self, GSI1SK, GSI2SK, PK, SK};
-use super::owned::owned_and_live;
+use super::owned::{owned_and_live, was_owned_and_live};
 use super::transaction::{Transaction, check_exists};
 use super::{Store, StoreError};
 use crate::ids::{ConversationId, MessageId, UserId};
@@ -75,14 +75,7 @@ impl Store {
         };
         if refused.failed("conversation") {
             // Still the owner's and alive: only the head moved, so choose again.
-            let still_owned = refused
-                .old_item("conversation")
-                .and_then(|item| CollectionItem::from_attributes(item.clone()).ok())
-                .is_some_and(|item| match item {
-                    CollectionItem::Conversation(found) => found.is_live() && &found.record.user_id == owner,
-                    _ => false,
-                });
-            return Ok(if still_owned {
+            return Ok(if was_owned_and_live(refused.old_item("conversation"), owner) {
                 AppendOutcome::Raced
             } else {
                 AppendOutcome::ConversationNotFound

@@ -7,6 +7,7 @@ use std::ops::Deref;
 use aws_sdk_dynamodb::types::ConditionCheck;
 
 use super::expr::{Expr, all, with_placeholders};
+use super::items::{Attributes, CollectionItem};
 use super::keys::{self, PK};
 use crate::ids::{ConversationId, UserId};
 
@@ -59,4 +60,14 @@ pub(crate) fn check_owned_and_live(
         .condition_expression(condition)
         .build()?;
     Ok(check)
+}
+
+/// Whether a conversation item, as a refused write found it, is still `owner`'s and
+/// alive: then the write failed for another of its conditions.
+pub(crate) fn was_owned_and_live(old: Option<&Attributes>, owner: &UserId) -> bool {
+    old.and_then(|item| CollectionItem::from_attributes(item.clone()).ok())
+        .is_some_and(|item| match item {
+            CollectionItem::Conversation(found) => found.is_live() && &found.record.user_id == owner,
+            _ => false,
+        })
 }

@@ -191,3 +191,109 @@ async fn attachment_requests_are_validated_and_owner_only() {
     assert_eq!(read.body["attachments"], json!([]), "refused requests recorded nothing");
     assert!(app.objects_under("tenants/").await.is_empty());
 }
+
+/// A conversation holds at most `MAX_ATTACHMENTS_PER_CONVERSATION` attachments: past it
+/// 422, nothing written; the limit never reveals someone else's conversation.
+#[tokio::test]
+async fn a_conversation_holds_a_bounded_number_of_attachments() {
+    let app = TestApp::spawn_with(Options {
+        extra: vec![("MAX_ATTACHMENTS_PER_CONVERSATION".into(), "2".into())],
+        ..Options::default()
+    })
+    .await;
+    let id = app.create_conversation("alice", "bot", None).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let attach = |user: &str| {
+        app.post(&format!("/conversations/{id}/attachments"))
+            .bearer(&app.token(user))
+            .json(&json!({ "file_name": "a.txt", "content_type": "text/plain", "size": 3 }))
+            .send()
+    };
+    attach("alice").await.assert_status(200);
+    attach("alice").await.assert_status(200);
+    let items = app.items_of(&id).await;
+
+    let full = attach("alice").await;
+    full.assert_status(422);
+    assert_eq!(
+        full.body["detail"],
+        json!([{
+            "type": "value_error",
+            "loc": ["body"],
+            "msg": "Value error, a conversation holds at most 2 attachments",
+            "input": null,
+        }])
+    );
+    assert_eq!(app.items_of(&id).await, items, "nothing written");
+    let view = app
+        .get(&format!("/conversations/{id}"))
+        .bearer(&app.token("alice"))
+        .send()
+        .await;
+    assert_eq!(view.body["attachments"].as_array().unwrap().len(), 2);
+    attach("bob").await.assert_status(404);
+}
+
+/// Attachment items past the 1 MB one Query page holds are all read (as data written
+/// before the limit, or migrated, may have them).
+#[tokio::test]
+async fn attachments_past_one_page_are_read_whole() {
+    use glchat_shared::ids::{AttachmentId, ConversationId, MessageId};
+    use glchat_shared::models::AttachmentRecord;
+
+    let app = TestApp::spawn().await;
+    let ids = glchat_tests::seed::conversations(&app.app.store, "alice", "bot", 1, 2, |_, m| format!("m{m}"))
+        .await
+        .unwrap();
+    let id: &ConversationId = &ids[0];
+    let now = app.app.clock.now();
+    let message = MessageId::parse("01JMESSAGE0000000000000000").unwrap();
+    // 1,500 items of about 800 bytes (the longest name and type): 1.2 MB.
+    let attachments: Vec<AttachmentRecord> = (0..1_500u64)
+        .map(|i| {
+            let attachment = AttachmentId::from_ulid(ulid::Ulid::from_parts(now.unix_ms(), u128::from(i)));
+            AttachmentRecord {
+                object_key: format!("tenants/acme/conversations/{id}/attachments/{attachment}"),
+                id: attachment,
+                conversation_id: id.clone(),
+                file_name: format!("{i:04}-{}", "n".repeat(250)),
+                content_type: format!("application/{}", "t".repeat(115)),
+                size: 1,
+                message_id: Some(message.clone()),
+                created_time: now,
+            }
+        })
+        .collect();
+    app.app.store.put_collection_items(&[], &attachments).await.unwrap();
+    app.dynamodb_calls();
+
+    let view = app
+        .get(&format!("/conversations/{id}?limit=1"))
+        .bearer(&app.token("alice"))
+        .send()
+        .await;
+    view.assert_status(200);
+    let names: Vec<&str> = view.body["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| &a["file_name"].as_str().unwrap()[..4])
+        .collect();
+    let expected: Vec<String> = (0..1_500).map(|i| format!("{i:04}")).collect();
+    assert_eq!(names, expected, "every attachment, once, oldest first");
+    let queries = app.dynamodb_calls().iter().filter(|c| *c == "Query").count();
+    assert!(
+        queries >= 3,
+        "the attachments took more than one page ({queries} Queries)"
+    );
+
+    // Someone else pays one page, not the rest.
+    app.get(&format!("/conversations/{id}"))
+        .bearer(&app.token("bob"))
+        .send()
+        .await
+        .assert_status(404);
+    assert_eq!(app.dynamodb_calls(), ["Query"]);
+}
