@@ -9,7 +9,7 @@ use glchat_shared::auth::Caller;
 use glchat_shared::ids::{ShareId, UserId};
 use glchat_shared::models::{BoundedText, MessageRole};
 use glchat_shared::ops::{conversations, messages, shares};
-use glchat_shared::store::MessageWindow;
+use glchat_shared::pages::MessageWindow;
 use serde::Serialize;
 use serde_json::json as json_value;
 
@@ -117,7 +117,11 @@ pub async fn run(world: &World, iterations: usize) -> anyhow::Result<Vec<Overhea
             iterations,
             |_| ok(world.anonymous("GET", format!("/conversations/shared/{}", world.share))),
             |_| async {
-                let snapshot = shares::public_read(deps, share).await?;
+                let input = shares::PublicRead {
+                    share: share.clone(),
+                    window: MessageWindow::newest_before(None, None),
+                };
+                let snapshot = shares::public_read(deps, input).await?;
                 ensure!(!snapshot.messages.is_empty(), "an empty snapshot");
                 Ok(())
             },

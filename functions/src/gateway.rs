@@ -121,3 +121,23 @@ mod tests {
         assert_eq!(body_in_payload("application/json", &[0xff; 3]), 6);
     }
 }
+
+#[cfg(test)]
+mod response_tests {
+    use super::*;
+
+    #[test]
+    fn a_response_is_measured_as_lambda_carries_it() {
+        let body = serde_json::json!({ "messages": ["x".repeat(MAX_PAYLOAD_BYTES - 2_000)] }).to_string();
+        let mut response = http::Response::new(Body::Text(body));
+        response.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        );
+        assert!(response_bytes(&response) <= MAX_PAYLOAD_BYTES, "just under");
+        // The same text with quotes, each escaped inside the payload: over.
+        let quoted = serde_json::json!({ "messages": ["\"".repeat(MAX_PAYLOAD_BYTES / 2)] }).to_string();
+        *response.body_mut() = Body::Text(quoted);
+        assert!(response_bytes(&response) > MAX_PAYLOAD_BYTES);
+    }
+}

@@ -18,6 +18,7 @@ pub mod i18n;
 pub mod ids;
 pub mod models;
 pub mod ops;
+pub mod pages;
 pub mod responses;
 pub mod store;
 pub mod telemetry;

@@ -3,7 +3,8 @@
 
 use glchat_shared::ids::{ChatbotId, ConversationId, ShareId, UserId};
 use glchat_shared::models::{ConversationRecord, ShareLinkRecord, SnapshotContent};
-use glchat_shared::store::{MessageWindow, SnapshotRecord};
+use glchat_shared::pages::MessageWindow;
+use glchat_shared::store::SnapshotRecord;
 
 use crate::{Options, TestApp};
 

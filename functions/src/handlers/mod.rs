@@ -18,6 +18,38 @@ pub mod list_shared_conversations;
 pub mod rename_conversation;
 pub mod share_conversation;
 
+/// Extractors more than one handler uses.
+mod extract {
+    use glchat_shared::ApiError;
+    use glchat_shared::clock::{ClientInstant, Timestamp};
+    use glchat_shared::http::{Fields, FromField};
+    use glchat_shared::i18n::Issue;
+    use glchat_shared::pages::MessageWindow;
+    use lambda_http::Request;
+
+    /// `max_date` as the client wrote it (any ISO 8601 date-time).
+    struct MaxDate(ClientInstant);
+
+    impl FromField for MaxDate {
+        fn from_text(raw: &str) -> Result<Self, Issue> {
+            Timestamp::parse_client(raw).map(MaxDate)
+        }
+    }
+
+    /// The page of messages `limit` and `max_date` ask for.
+    pub fn message_window(req: &Request) -> Result<MessageWindow, ApiError> {
+        Fields::query(req).parse(|f| {
+            let limit: Option<i64> = f.optional("limit");
+            f.check("limit", limit.is_none_or(|l| l >= 0), Issue::GreaterThanEqual(0));
+            let max_date: Option<MaxDate> = f.optional("max_date");
+            Some(MessageWindow::newest_before(
+                limit.and_then(|l| usize::try_from(l).ok()),
+                max_date.map(|d| d.0),
+            ))
+        })
+    }
+}
+
 /// What every handler uses.
 mod prelude {
     pub use std::sync::Arc;
@@ -28,5 +60,6 @@ mod prelude {
     pub use glchat_shared::http::{BodyKind, Fields, path_id};
     pub use lambda_http::Request;
 
+    pub use super::extract::message_window;
     pub use crate::routes::HandlerResult;
 }

@@ -18,12 +18,13 @@ use crate::ids::{ChatbotId, ConversationId, UserId};
 use crate::models::{
     Conversation, ConversationRecord, DEFAULT_MODEL_NAME, MessageText, Metadata, SearchText, ShortText, Title,
 };
+use crate::pages::MessageWindow;
 use crate::responses::{
     CreateConversationResponse, DeleteConversationResponse, DeleteConversationsResponse, GenerateTitleResponse,
     GetConversationMessagesResponse, GetConversationsResponse,
 };
 use crate::store::keys::ListIndex;
-use crate::store::{DeleteScope, ListPosition, MessageWindow};
+use crate::store::{DeleteScope, ListPosition};
 
 /// `GET /conversations`' page size: 20 unless asked, at most 100.
 pub const DEFAULT_LIMIT: usize = 20;

@@ -16,11 +16,12 @@ use crate::blobs::Blobs;
 use crate::clock::Timestamp;
 use crate::ids::{AttachmentId, ChatbotId, ConversationId, MessageId, ShareId, UserId, new_ulid};
 use crate::models::{AttachmentRecord, CloneSource, ConversationRecord, Message, ShareLinkRecord, SnapshotContent};
+use crate::pages::MessageWindow;
 use crate::responses::{
     ChatbotRef, CloneSharedConversationResponse, DeleteSharedConversationResponse, GetSharedConversationResponse,
     SharedConversation, SharedConversationGroups, SharedConversationResponse,
 };
-use crate::store::{MessageWindow, SaveOutcome, SnapshotRecord};
+use crate::store::{SaveOutcome, SnapshotRecord};
 
 /// Snapshots larger than this go to S3; the item keeps a pointer (items cap at 400 KB).
 pub const INLINE_SNAPSHOT_BYTES: usize = 300 * 1024;
@@ -170,15 +171,23 @@ pub async fn list(deps: &Deps, caller: &Caller, input: List) -> Result<SharedCon
     Ok(groups)
 }
 
+pub struct PublicRead {
+    pub share: ShareId,
+    /// Which page of the snapshot's messages, as for `GET /conversations/{id}`.
+    pub window: MessageWindow,
+}
+
 /// The public read: the snapshot taken when the link was created or last refreshed,
 /// never the live conversation, with `content` only and attachments as presigned
-/// downloads. Expired, revoked or unknown: not found.
-pub async fn public_read(deps: &Deps, share: &ShareId) -> Result<GetSharedConversationResponse, OpError> {
-    let (link, chatbot_id, content) = active_snapshot(deps, share).await?.ok_or(OpError::ShareNotFound)?;
+/// downloads, one page of messages at a time. Expired, revoked or unknown: not found.
+pub async fn public_read(deps: &Deps, input: PublicRead) -> Result<GetSharedConversationResponse, OpError> {
+    let (link, chatbot_id, content) = active_snapshot(deps, &input.share)
+        .await?
+        .ok_or(OpError::ShareNotFound)?;
     Ok(GetSharedConversationResponse {
         conversation: content.conversation.into(),
         conversation_title: link.conversation_title,
-        messages: content.messages,
+        messages: input.window.page_of(&content.messages),
         attachments: with_download_urls(deps.blobs()?, content.attachments).await?,
         last_updated_time: link.last_updated_time,
         expired_time: link.expired_time,
@@ -251,6 +260,8 @@ pub async fn clone_snapshot(
 ) -> Result<CloneSharedConversationResponse, OpError> {
     act_for(caller, &input.user_id)?;
     let (share, owner) = (&input.share, &input.user_id);
+    // The response carries the clone's newest page, as `GET /conversations/{id}` does.
+    let first_page = MessageWindow::newest_before(None, None);
     let blobs = deps.blobs()?;
     let (link, chatbot_id, content) = active_snapshot(deps, share).await?.ok_or(OpError::ShareNotFound)?;
     let source = CloneSource {
@@ -284,7 +295,7 @@ pub async fn clone_snapshot(
         write_clone_items(deps, blobs, &content, &messages, &attachments).await?;
         return Ok(CloneSharedConversationResponse {
             conversation: record.into(),
-            messages,
+            messages: first_page.page_of(&messages),
         });
     }
 
@@ -304,7 +315,7 @@ pub async fn clone_snapshot(
     }
     let view = deps
         .store
-        .owned_view(&id, owner, MessageWindow::ALL)
+        .owned_view(&id, owner, first_page)
         .await?
         .ok_or(OpError::ConversationIdTaken)?
         .into_inner();
@@ -362,16 +373,17 @@ pub fn first_matching_word(title: &str, needle: &str) -> Option<String> {
     fold(title).contains(needle).then(|| needle.to_owned())
 }
 
-/// The clone's messages and attachments, with ids derived from the clone's id, its
-/// creation time and each item's position: the same clone always gets the same ids.
+/// The clone's messages and attachments, with ids derived from the clone's id, each
+/// item's time and position: the same clone always gets the same ids. Messages keep
+/// the times they were written at (never decreasing, so ids keep their order), which
+/// also keeps them apart for paging with `max_date`; attachments take the clone's.
 fn clone_items(
     blobs: &Blobs,
     clone: &ConversationRecord,
     content: &SnapshotContent,
     old_parent_id: &str,
 ) -> (Vec<Message>, Vec<AttachmentRecord>) {
-    let ms = clone.created_time.unix_ms();
-    let derived = |kind: u8, index: usize| {
+    let derived = |kind: u8, index: usize, ms: u64| {
         // Position in the top bits keeps the order; a hash of the clone keeps ids of
         // different clones made in the same millisecond apart.
         // SHA-256, not std's hasher, so ids stay the same across compiler releases.
@@ -386,13 +398,18 @@ fn clone_items(
         ulid::Ulid::from_parts(ms, ((index as u128) << 48) | low)
     };
     let mut renamed: HashMap<&str, MessageId> = HashMap::new();
+    let mut times = Vec::with_capacity(content.messages.len());
+    let mut latest = 0;
     for (i, message) in content.messages.iter().enumerate() {
-        renamed.insert(message.id.as_str(), MessageId::from_ulid(derived(b'm', i)));
+        latest = message.created_time.unix_ms().max(latest);
+        times.push(Timestamp::from_unix_ms(latest).unwrap_or(clone.created_time));
+        renamed.insert(message.id.as_str(), MessageId::from_ulid(derived(b'm', i, latest)));
     }
     let messages = content
         .messages
         .iter()
-        .map(|m| {
+        .zip(times)
+        .map(|(m, created_time)| {
             let parent = match m.parent_id.as_deref() {
                 Some(p) if p == old_parent_id => clone.id.to_string(),
                 Some(p) => renamed.get(p).map_or_else(|| clone.id.to_string(), |id| id.to_string()),
@@ -402,7 +419,7 @@ fn clone_items(
                 id: renamed[m.id.as_str()].clone(),
                 conversation_id: clone.id.clone(),
                 parent_id: Some(parent),
-                created_time: clone.created_time,
+                created_time,
                 deanonymized_content: None,
                 feedback: None,
                 ..m.clone()
@@ -414,7 +431,7 @@ fn clone_items(
         .iter()
         .enumerate()
         .map(|(i, a)| {
-            let id = AttachmentId::from_ulid(derived(b'a', i));
+            let id = AttachmentId::from_ulid(derived(b'a', i, clone.created_time.unix_ms()));
             AttachmentRecord {
                 object_key: blobs.attachment_key(&clone.id, &id),
                 id,

@@ -11,47 +11,9 @@ use super::items::{AttachmentItem, Attributes, CollectionItem, MessageItem};
 use super::keys::{self, Key, PK, SK};
 use super::owned::Owned;
 use super::{Store, StoreError};
-use crate::clock::ClientInstant;
 use crate::ids::{ConversationId, MessageId, UserId};
 use crate::models::{AttachmentRecord, ConversationRecord, Message};
-
-/// Which messages a conversation view carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MessageWindow {
-    /// The newest `limit` (all when `None`).
-    pub limit: Option<usize>,
-    /// Only messages up to and including this id (the sort key bound of `max_date`).
-    pub up_to: Option<ulid::Ulid>,
-}
-
-const MAX_ULID_MS: u64 = (1 << 48) - 1;
-
-impl MessageWindow {
-    /// Every message.
-    pub const ALL: Self = Self {
-        limit: None,
-        up_to: None,
-    };
-
-    /// The newest `limit` messages created strictly before `max_date`.
-    pub fn newest_before(limit: Option<usize>, max_date: Option<ClientInstant>) -> Self {
-        let Some(max_date) = max_date else {
-            return Self { limit, up_to: None };
-        };
-        // Message ids are ULIDs whose time part is the creation millisecond: every id
-        // created before `max_date` is at most the largest ULID of the millisecond before.
-        match max_date.ceil_unix_ms().min(MAX_ULID_MS + 1).checked_sub(1) {
-            Some(ms) => Self {
-                limit,
-                up_to: Some(ulid::Ulid::from_parts(ms, u128::MAX)),
-            },
-            None => Self {
-                limit: Some(0),
-                up_to: None,
-            },
-        }
-    }
-}
+use crate::pages::{MessageWindow, PageBuilder};
 
 /// A conversation read as one aggregate from its item collection.
 #[derive(Debug, Clone, PartialEq)]
@@ -175,17 +137,20 @@ impl Store {
         Ok(deleted)
     }
 
-    /// The newest messages of a window, returned oldest first.
+    /// The page of messages a window carries, oldest first: read newest first, a
+    /// DynamoDB page at a time, until the page is full (one message more than it takes
+    /// is read, to know whether it was cut).
     async fn newest_messages(&self, pk: &str, window: MessageWindow) -> Result<Vec<Message>, StoreError> {
-        if window.limit == Some(0) {
-            return Ok(Vec::new());
+        let mut page = PageBuilder::new(&window);
+        if window.limit == 0 {
+            return Ok(page.finish());
         }
         let last = window.up_to.map(MessageId::from_ulid);
         let (start, end) = keys::message_range(last.as_ref());
-        let mut messages = Vec::new();
+        let mut taken = 0usize;
         let mut resume: Option<Attributes> = None;
         loop {
-            let remaining = window.limit.map(|l| l - messages.len());
+            let wanted = window.limit.saturating_sub(taken).saturating_add(1);
             let mut e = Expr::default();
             let key = format!("{} AND {}", e.eq(PK, pk), e.between(SK, start.as_str(), end.as_str()));
             let output = with_placeholders!(self.client.query(), e)
@@ -193,24 +158,24 @@ impl Store {
                 .key_condition_expression(key)
                 .scan_index_forward(false)
                 .consistent_read(true)
-                .set_limit(remaining.map(|r| i32::try_from(r).unwrap_or(i32::MAX)))
+                .limit(i32::try_from(wanted).unwrap_or(i32::MAX))
                 .set_exclusive_start_key(resume.take())
                 .send()
                 .await
                 .map_err(|e| dynamodb_error(e, "reading messages"))?;
             for item in output.items() {
                 if let CollectionItem::Message(found) = CollectionItem::from_attributes(item.clone())? {
-                    messages.push(found.message);
+                    if !page.offer(found.message) {
+                        return Ok(page.finish());
+                    }
+                    taken += 1;
                 }
             }
-            let done = window.limit.is_some_and(|l| messages.len() >= l);
             match output.last_evaluated_key {
-                Some(key) if !done => resume = Some(key),
-                _ => break,
+                Some(key) => resume = Some(key),
+                None => return Ok(page.finish()),
             }
         }
-        messages.reverse();
-        Ok(messages)
     }
 }
 

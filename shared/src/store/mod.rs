@@ -21,7 +21,7 @@ mod transaction;
 use aws_sdk_dynamodb::Client;
 
 pub use attachment::AttachOutcome;
-pub use collection::{ConversationView, MessageWindow};
+pub use collection::ConversationView;
 pub use conversation::{ConversationMeta, ConversationPage, DeleteScope, ListPosition};
 pub use error::StoreError;
 pub use message::{AppendOutcome, HeadGuard, NewMessage, ParentCheck};

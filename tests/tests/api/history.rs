@@ -1,0 +1,125 @@
+//! Conversations at real size, read under Lambda's limits (the local API enforces
+//! them): no response passes 6 MB, and a client reads a whole history by paging back
+//! with `max_date`, every message exactly once, in order.
+
+use std::collections::HashSet;
+
+use glchat_tests::{TestApp, seed};
+use serde_json::Value;
+
+/// Reads every message of `path` (a conversation or a public share read) by paging
+/// back with `max_date`, as a client does; checks each page's size on the way.
+async fn read_whole(app: &TestApp, path: &str, token: Option<&str>, limit: Option<usize>) -> Vec<Value> {
+    let mut messages: Vec<Value> = Vec::new();
+    let mut max_date: Option<String> = None;
+    let limit = limit.map_or(String::new(), |l| format!("limit={l}&"));
+    for _ in 0..1_000 {
+        let url = match &max_date {
+            None => format!("{path}?{limit}"),
+            Some(date) => format!("{path}?{limit}max_date={date}"),
+        };
+        let mut call = app.get(&url);
+        if let Some(token) = token {
+            call = call.bearer(token);
+        }
+        let reply = call.send().await;
+        reply.assert_status(200);
+        assert!(
+            reply.text.len() < 6 * 1024 * 1024,
+            "a page of {} bytes",
+            reply.text.len()
+        );
+        let page = reply.body["messages"].as_array().unwrap().clone();
+        let Some(oldest) = page.first() else {
+            return messages;
+        };
+        max_date = Some(oldest["created_time"].as_str().unwrap().to_owned());
+        messages.splice(0..0, page);
+    }
+    panic!("paging did not end");
+}
+
+fn assert_every_message_once_in_order(read: &[Value], expected: usize) {
+    let ids: Vec<&str> = read.iter().map(|m| m["id"].as_str().unwrap()).collect();
+    let unique: HashSet<&str> = ids.iter().copied().collect();
+    assert_eq!(ids.len(), expected, "every message");
+    assert_eq!(unique.len(), expected, "each once");
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted, "oldest first");
+}
+
+#[tokio::test]
+async fn messages_bigger_than_a_response_are_read_in_pages_under_six_megabytes() {
+    let app = TestApp::spawn().await;
+    // 170 messages of 40,000 characters: 6.8 MB of text.
+    let ids = seed::conversations(&app.app.store, "alice", "bot", 1, 170, |_, m| {
+        format!("{m:05} {}", "z".repeat(39_994))
+    })
+    .await
+    .unwrap();
+    let path = format!("/conversations/{}", ids[0]);
+    let token = app.token("alice");
+
+    let first = app.get(&format!("{path}?limit=170")).bearer(&token).send().await;
+    first.assert_status(200);
+    let page = first.body["messages"].as_array().unwrap();
+    assert!(page.len() < 170 && page.len() >= 50, "bounded by size: {}", page.len());
+    assert_eq!(
+        page.last().unwrap()["content"].as_str().unwrap()[..5],
+        *"00169",
+        "the newest message closes the page"
+    );
+    let whole = read_whole(&app, &path, Some(&token), None).await;
+    assert_every_message_once_in_order(&whole, 170);
+}
+
+#[tokio::test]
+async fn a_five_thousand_message_conversation_is_read_shared_cloned_and_deleted() {
+    let app = TestApp::spawn().await;
+    let ids = seed::conversations(&app.app.store, "alice", "bot", 1, 5_000, |_, m| {
+        format!("{m:05} {}", "w".repeat(1_494))
+    })
+    .await
+    .unwrap();
+    let id = ids[0].to_string();
+    let token = app.token("alice");
+    let path = format!("/conversations/{id}");
+
+    let first = app.get(&path).bearer(&token).send().await;
+    assert_eq!(
+        first.body["messages"].as_array().unwrap().len(),
+        100,
+        "the default page"
+    );
+    assert_every_message_once_in_order(&read_whole(&app, &path, Some(&token), None).await, 5_000);
+
+    let shared = app.post(&format!("{path}/share")).bearer(&token).form(&[]).send().await;
+    shared.assert_status(200);
+    let share = shared.body["shared_conversation_id"].as_str().unwrap().to_owned();
+    let public = format!("/conversations/shared/{share}");
+    // Every page of a snapshot in S3 reads the whole object (7.5 MB here): pages of
+    // 1,000 keep this test short.
+    assert_every_message_once_in_order(&read_whole(&app, &public, None, Some(1_000)).await, 5_000);
+
+    let clone = app
+        .post(&format!("{public}/clone"))
+        .bearer(&app.token("bob"))
+        .form(&[("user_id", "bob"), ("old_parent_id", &id)])
+        .send()
+        .await;
+    clone.assert_status(200);
+    assert_eq!(
+        clone.body["messages"].as_array().unwrap().len(),
+        100,
+        "the clone's first page"
+    );
+    let clone_path = format!("/conversations/{}", clone.body["conversation"]["id"].as_str().unwrap());
+    let cloned = read_whole(&app, &clone_path, Some(&app.token("bob")), None).await;
+    assert_every_message_once_in_order(&cloned, 5_000);
+    assert_eq!(cloned[4_999]["content"].as_str().unwrap()[..5], *"04999");
+
+    app.delete(&path).bearer(&token).send().await.assert_status(200);
+    assert_eq!(app.items_of(&id).await, 0);
+    app.get(&public).send().await.assert_status(404);
+}
