@@ -16,6 +16,10 @@ use aws_sdk_s3::error::ProvideErrorMetadata;
 /// that a leaked link soon stops working.
 pub const URL_LIFETIME: Duration = Duration::from_secs(15 * 60);
 
+/// Copies in flight at once: a share or clone of a conversation at its limit of 1,000
+/// attachments makes about 32 rounds of server-side copies, well inside its timeout.
+pub const COPY_CONCURRENCY: usize = 32;
+
 /// A presigned request: the client sends `method` to `url` with exactly `headers`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Presigned {
@@ -139,6 +143,17 @@ impl Blobs {
             }
             Err(err) => Err(s3_error(err, "copying an object")),
         }
+    }
+
+    /// Copies many objects, [`COPY_CONCURRENCY`] at a time; for each pair, whether its
+    /// source existed (see [`Blobs::copy`]), in the order given.
+    pub async fn copy_all(&self, pairs: Vec<(String, String)>) -> Result<Vec<bool>, StoreError> {
+        use futures::{StreamExt, TryStreamExt};
+        futures::stream::iter(pairs)
+            .map(|(from, to)| async move { self.copy(&from, &to).await })
+            .buffered(COPY_CONCURRENCY)
+            .try_collect()
+            .await
     }
 
     pub async fn put_json(&self, key: &str, bytes: Vec<u8>) -> Result<(), StoreError> {

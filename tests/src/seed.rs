@@ -82,3 +82,54 @@ pub async fn conversations(
             seeded.into_iter().map(|(_, id)| id).collect()
         })
 }
+
+/// Writes `count` uploaded attachments of `size` bytes into a conversation: the items
+/// through the store, the objects straight into the bucket, 16 at a time.
+pub async fn attachments(
+    deps: &glchat_shared::Deps,
+    conversation: &ConversationId,
+    count: usize,
+    size: usize,
+) -> anyhow::Result<Vec<glchat_shared::models::AttachmentRecord>> {
+    use glchat_shared::ids::AttachmentId;
+    use glchat_shared::models::AttachmentRecord;
+
+    let blobs = deps.blobs()?;
+    let now = SystemClock.now();
+    let records: Vec<AttachmentRecord> = (0..count)
+        .map(|i| {
+            let id = AttachmentId::from_ulid(ulid::Ulid::from_parts(now.unix_ms(), i as u128));
+            AttachmentRecord {
+                object_key: blobs.attachment_key(conversation, &id),
+                id,
+                conversation_id: conversation.clone(),
+                file_name: format!("file-{i:04}.bin"),
+                content_type: "application/octet-stream".into(),
+                size: size as u64,
+                message_id: None,
+                created_time: now,
+            }
+        })
+        .collect();
+    deps.store.put_collection_items(&[], &records).await?;
+    let body = vec![7u8; size];
+    futures::stream::iter(&records)
+        .map(|record| {
+            let body = body.clone();
+            async move {
+                blobs
+                    .client()
+                    .put_object()
+                    .bucket(blobs.bucket())
+                    .key(&record.object_key)
+                    .body(body.into())
+                    .send()
+                    .await
+                    .context("uploading a seeded attachment")
+            }
+        })
+        .buffer_unordered(16)
+        .try_collect::<Vec<_>>()
+        .await?;
+    Ok(records)
+}

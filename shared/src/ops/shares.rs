@@ -64,15 +64,24 @@ pub async fn share(deps: &Deps, caller: &Caller, input: Share) -> Result<SharedC
         };
 
         let copies = blobs.snapshot_prefix(&share_id, &snapshot_id);
-        let mut attachments = Vec::with_capacity(view.attachments.len());
-        for mut attachment in view.attachments {
-            let copy = format!("{copies}{}", attachment.id);
-            // Attachments never uploaded have nothing to copy and are left out.
-            if blobs.copy(&attachment.object_key, &copy).await? {
-                attachment.object_key = copy;
-                attachments.push(attachment);
-            }
-        }
+        let pairs: Vec<(String, String)> = view
+            .attachments
+            .iter()
+            .map(|a| (a.object_key.clone(), format!("{copies}{}", a.id)))
+            .collect();
+        let copied = blobs.copy_all(pairs.clone()).await?;
+        // Attachments never uploaded have nothing to copy and are left out.
+        let attachments: Vec<AttachmentRecord> = view
+            .attachments
+            .into_iter()
+            .zip(pairs.into_iter().zip(copied))
+            .filter_map(|(attachment, ((_, copy), exists))| {
+                exists.then_some(AttachmentRecord {
+                    object_key: copy,
+                    ..attachment
+                })
+            })
+            .collect();
         let chatbot_id = view.conversation.chatbot_id.clone();
         let content = SnapshotContent::public(view.conversation, view.messages, attachments);
         let json = serde_json::to_vec(&content).map_err(anyhow::Error::from)?;
@@ -332,9 +341,13 @@ async fn write_clone_items(
     messages: &[Message],
     attachments: &[AttachmentRecord],
 ) -> Result<(), OpError> {
-    for (copy, original) in attachments.iter().zip(&content.attachments) {
-        blobs.copy(&original.object_key, &copy.object_key).await?;
-    }
+    let pairs: Vec<(String, String)> = content
+        .attachments
+        .iter()
+        .zip(attachments)
+        .map(|(original, copy)| (original.object_key.clone(), copy.object_key.clone()))
+        .collect();
+    blobs.copy_all(pairs).await?;
     Ok(deps.store.put_collection_items(messages, attachments).await?)
 }
 

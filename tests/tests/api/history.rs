@@ -123,3 +123,46 @@ async fn a_five_thousand_message_conversation_is_read_shared_cloned_and_deleted(
     assert_eq!(app.items_of(&id).await, 0);
     app.get(&public).send().await.assert_status(404);
 }
+
+#[tokio::test]
+async fn a_conversation_with_300_attachments_is_shared_and_deleted_whole() {
+    let app = TestApp::spawn().await;
+    let ids = seed::conversations(&app.app.store, "alice", "bot", 1, 2, |_, m| format!("m{m}"))
+        .await
+        .unwrap();
+    let id = ids[0].to_string();
+    seed::attachments(&app.app, &ids[0], 300, 1_024).await.unwrap();
+    let token = app.token("alice");
+    let originals = format!("tenants/acme/conversations/{id}/");
+    assert_eq!(app.objects_under(&originals).await.len(), 300);
+
+    let shared = app
+        .post(&format!("/conversations/{id}/share"))
+        .bearer(&token)
+        .form(&[])
+        .send()
+        .await;
+    shared.assert_status(200);
+    let share = shared.body["shared_conversation_id"].as_str().unwrap().to_owned();
+    let copies = format!("tenants/acme/shares/{share}/");
+    assert_eq!(app.objects_under(&copies).await.len(), 300, "every attachment copied");
+    let public = app.get(&format!("/conversations/shared/{share}")).send().await;
+    public.assert_status(200);
+    let names: Vec<&str> = public.body["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["file_name"].as_str().unwrap())
+        .collect();
+    let expected: Vec<String> = (0..300).map(|i| format!("file-{i:04}.bin")).collect();
+    assert_eq!(names, expected, "in order");
+
+    app.delete(&format!("/conversations/{id}"))
+        .bearer(&token)
+        .send()
+        .await
+        .assert_status(200);
+    assert!(app.objects_under(&originals).await.is_empty(), "the originals are gone");
+    assert!(app.objects_under(&copies).await.is_empty(), "the copies are gone");
+    assert_eq!(app.items_of(&id).await, 0);
+}
