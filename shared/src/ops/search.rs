@@ -2,10 +2,14 @@
 //! those whose title or any message contains a text (case-insensitively,
 //! Unicode-aware), with the earliest matching message.
 //!
-//! The work per request is bounded: a search examines at most [`MAX_EXAMINED`]
-//! conversations (one index page per [`WINDOW`], one message query per conversation,
-//! [`CONCURRENCY`] at a time), and the cursor resumes after the last one examined. A
-//! rare term costs several short requests rather than one long one.
+//! A search examines conversations in list order, [`CONCURRENCY`] message queries in
+//! flight (each projected to id and content, stopping at the first match), until the
+//! page is full, [`MAX_PAGE_BYTES`] of matches are found, or [`TIME_BUDGET`] is spent;
+//! the cursor resumes after the last conversation examined. A rare term among
+//! thousands of conversations is found by one request; a user with more history than
+//! one request can examine gets a short page and a cursor.
+
+use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 
@@ -13,12 +17,16 @@ use crate::models::Conversation;
 use crate::store::keys::ListIndex;
 use crate::store::{ListPosition, Store, StoreError};
 
-/// Conversations one search request examines at most.
-pub const MAX_EXAMINED: usize = 200;
+/// How long one search request examines conversations (the list function's timeout is
+/// 15 s; the rest is room for the answer and a slow last query).
+pub const TIME_BUDGET: Duration = Duration::from_secs(8);
 /// Conversations read per index query of a search.
-const WINDOW: usize = 50;
+const WINDOW: usize = 100;
 /// Message queries in flight at once.
-const CONCURRENCY: usize = 16;
+const CONCURRENCY: usize = 32;
+/// Matches one page carries at most, in bytes of JSON: a matching message may be
+/// 160 KB, and 100 of them would not fit in a response.
+pub const MAX_PAGE_BYTES: usize = 4 * 1024 * 1024;
 
 /// Lower-cases for matching; what a client typed and what we store compare equal
 /// whatever their case (`İstanbul` finds `istanbul`).
@@ -50,14 +58,13 @@ pub async fn walk(
         });
     };
 
+    let deadline = Instant::now() + TIME_BUDGET;
     let matches = |text: &str| fold(text).contains(needle);
     let mut found = Vec::new();
-    let mut examined = 0;
+    let mut bytes = 0;
     let mut position = after;
     loop {
-        let page = store
-            .conversation_page(index, position.as_ref(), WINDOW.min(MAX_EXAMINED - examined))
-            .await?;
+        let page = store.conversation_page(index, position.as_ref(), WINDOW).await?;
         let page_len = page.items.len();
         let mut checked = futures::stream::iter(page.items)
             .map(|record| async move {
@@ -67,20 +74,30 @@ pub async fn walk(
             .buffered(CONCURRENCY)
             .enumerate();
         while let Some((i, (record, hit))) = checked.next().await {
-            examined += 1;
-            position = Some(ListPosition::of(&record));
             let hit = hit?;
             let title_matches = record.title.as_deref().is_some_and(matches);
+            let examined = ListPosition::of(&record);
             if title_matches || hit.is_some() {
                 let (id, text) = hit.unzip();
-                found.push(Conversation {
+                let conversation = Conversation {
                     record,
                     first_matching_message_id: id,
                     first_matching_message: text,
-                });
+                };
+                let size = serde_json::to_vec(&conversation).map_or(0, |json| json.len());
+                if !found.is_empty() && bytes + size > MAX_PAGE_BYTES {
+                    // This one opens the next page.
+                    return Ok(ListResult {
+                        conversations: found,
+                        next: position,
+                    });
+                }
+                bytes += size;
+                found.push(conversation);
             }
-            if found.len() == limit {
-                let more = i + 1 < page_len || page.has_more;
+            position = Some(examined);
+            let more = i + 1 < page_len || page.has_more;
+            if found.len() == limit || Instant::now() >= deadline {
                 return Ok(ListResult {
                     conversations: found,
                     next: position.filter(|_| more),
@@ -91,12 +108,6 @@ pub async fn walk(
             return Ok(ListResult {
                 conversations: found,
                 next: None,
-            });
-        }
-        if examined >= MAX_EXAMINED {
-            return Ok(ListResult {
-                conversations: found,
-                next: position,
             });
         }
     }

@@ -145,3 +145,83 @@ async fn an_overlong_search_text_is_refused() {
         reply.assert_invalid("query", "query", "string_too_long");
     }
 }
+
+/// A rare word among 2,000 conversations (each with history) is found by one request.
+/// (DynamoDB Local answers about 650 queries a second on this machine, so 5,000
+/// conversations, which take one request on DynamoDB, are measured by `make bench`
+/// rather than held to the function's timeout here.)
+#[tokio::test]
+async fn a_rare_word_among_thousands_of_conversations_is_found_by_one_request() {
+    let app = TestApp::spawn().await;
+    let ids = glchat_tests::seed::conversations(&app.app.store, "alice", "bot", 2_000, 2, |c, m| {
+        if c == 17 && m == 1 {
+            "the ferry to Krakatau leaves at dawn".to_owned()
+        } else {
+            format!("conversation {c} message {m}: plans and tickets")
+        }
+    })
+    .await
+    .unwrap();
+    app.dynamodb_calls();
+
+    let reply = app
+        .get("/conversations?query=krakatau")
+        .bearer(&app.token("alice"))
+        .send()
+        .await;
+    reply.assert_status(200);
+    assert_eq!(
+        found(&reply.body),
+        [(
+            "Conversation 17".to_owned(),
+            json!("the ferry to Krakatau leaves at dawn")
+        )]
+    );
+    assert_eq!(reply.body["conversations"][0]["id"], ids[17].as_str());
+    assert_eq!(reply.body["cursor"], Value::Null, "the whole history was searched");
+    assert_eq!(reply.body["conversations_count"], 2_000);
+    let calls = app.dynamodb_calls();
+    assert!(!calls.iter().any(|c| c == "Scan"));
+    assert_eq!(
+        calls.len(),
+        2_000 + 20 + 1,
+        "a query per conversation, 20 index pages, the counter"
+    );
+}
+
+/// Matches too large for one response (each a 40,000-character message) come in
+/// pages under Lambda's 6 MB, and following the cursor finds every one once.
+#[tokio::test]
+async fn large_matches_come_in_pages_under_a_responses_size() {
+    let app = TestApp::spawn().await;
+    glchat_tests::seed::conversations(&app.app.store, "alice", "bot", 120, 1, |c, _| {
+        format!("{c:03} needle {}", "q".repeat(39_990))
+    })
+    .await
+    .unwrap();
+    let mut seen = std::collections::HashSet::new();
+    let mut path = "/conversations?query=needle&limit=100".to_owned();
+    let mut pages = 0;
+    loop {
+        let reply = app.get(&path).bearer(&app.token("alice")).send().await;
+        reply.assert_status(200);
+        assert!(
+            reply.text.len() < 6 * 1024 * 1024,
+            "a page of {} bytes",
+            reply.text.len()
+        );
+        pages += 1;
+        for conversation in reply.body["conversations"].as_array().unwrap() {
+            assert!(
+                seen.insert(conversation["id"].as_str().unwrap().to_owned()),
+                "each once"
+            );
+        }
+        match reply.body["cursor"].as_str() {
+            Some(cursor) => path = format!("/conversations?query=needle&limit=100&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 120);
+    assert!(pages >= 2, "4.8 MB of matches take more than one page");
+}
