@@ -119,6 +119,7 @@ pub const VARIABLES: &[Variable] = &[
     var("JWT_AUDIENCE", |n| n.auth, true),
     var("NEXTAUTH_SECRET", |n| n.auth, true),
     var("CURSOR_SECRET", |n| n.cursors, true),
+    var("SEARCH_TIME_BUDGET_MS", |n| n.cursors, false),
     var("LLM_BASE_URL", |n| n.llm, true),
     var("LLM_API_KEY", |n| n.llm, true),
     var("LLM_MODEL", |n| n.llm, true),
@@ -175,6 +176,9 @@ pub struct Config {
     pub nextauth_secret: Option<String>,
     /// Key for signing list cursors.
     pub cursor_secret: Option<String>,
+    /// How long one search request examines conversations before it answers with a
+    /// cursor (`ops::search::TIME_BUDGET` unless set).
+    pub search_time_budget: Duration,
     /// The OpenAI-compatible endpoint titles come from; `None` uses fallback titles.
     pub llm: Option<LlmConfig>,
     /// Largest attachment a presigned upload accepts, in bytes.
@@ -253,6 +257,13 @@ impl Config {
             jwt,
             nextauth_secret: needs.auth.then(|| get("NEXTAUTH_SECRET")).flatten(),
             cursor_secret: needs.cursors.then(|| required("CURSOR_SECRET")).transpose()?,
+            search_time_budget: match needs.cursors {
+                true => Duration::from_millis(positive(
+                    "SEARCH_TIME_BUDGET_MS",
+                    crate::ops::search::TIME_BUDGET.as_millis() as u64,
+                )?),
+                false => crate::ops::search::TIME_BUDGET,
+            },
             llm,
             max_attachment_bytes: match needs.uploads {
                 true => positive("MAX_ATTACHMENT_BYTES", DEFAULT_MAX_ATTACHMENT_BYTES)?,

@@ -267,6 +267,22 @@ impl SnapshotContent {
     }
 }
 
+/// A slice of a large snapshot's messages, kept as one S3 object (oldest first).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotChunk {
+    pub key: String,
+    /// The creation milliseconds of its first and last message.
+    pub first_ms: u64,
+    pub last_ms: u64,
+}
+
+/// What a large snapshot keeps besides its messages, as one S3 object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotHead {
+    pub conversation: ConversationRecord,
+    pub attachments: Vec<AttachmentRecord>,
+}
+
 /// Where a cloned conversation came from: the link and the snapshot it copied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CloneSource {

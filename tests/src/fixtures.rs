@@ -4,7 +4,7 @@
 use glchat_shared::ids::{ChatbotId, ConversationId, ShareId, UserId};
 use glchat_shared::models::{ConversationRecord, ShareLinkRecord, SnapshotContent};
 use glchat_shared::pages::MessageWindow;
-use glchat_shared::store::SnapshotRecord;
+use glchat_shared::store::{SnapshotBody, SnapshotRecord};
 
 use crate::{Options, TestApp};
 
@@ -76,8 +76,11 @@ pub async fn seed(app: &TestApp) {
     let snapshot = SnapshotRecord {
         link,
         chatbot_id: record.chatbot_id.clone(),
-        content: Some(SnapshotContent::public(view.conversation, view.messages, Vec::new())),
-        snapshot_key: None,
+        body: SnapshotBody::Inline(Box::new(SnapshotContent::public(
+            view.conversation,
+            view.messages,
+            Vec::new(),
+        ))),
     };
     app.app.store.save_share(&snapshot).await.unwrap();
 }

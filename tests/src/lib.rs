@@ -22,6 +22,14 @@ use glchat_shared::deps::ClientHooks;
 pub use client::{Call, Reply};
 pub use contract::Contract;
 
+/// Tests at real size (thousands of items) take turns: run side by side on the 2-core
+/// machine they would be measuring DynamoDB Local's contention against the functions'
+/// timeouts, which the local API enforces. Small tests run beside them as usual.
+pub async fn at_real_size() -> tokio::sync::MutexGuard<'static, ()> {
+    static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    TURN.lock().await
+}
+
 /// How a test app is configured; `Default` is tenant `acme` with fixed test secrets.
 #[derive(Clone)]
 pub struct Options {

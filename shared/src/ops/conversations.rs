@@ -103,7 +103,14 @@ pub async fn list(deps: &Deps, caller: &Caller, input: List) -> Result<GetConver
     };
     let index = ListIndex::for_user(&caller.user_id, input.chatbot_id.as_ref());
     let (page, count) = tokio::try_join!(
-        walk(&deps.store, &index, after, input.limit, needle.as_deref()),
+        walk(
+            &deps.store,
+            &index,
+            after,
+            input.limit,
+            needle.as_deref(),
+            deps.config.search_time_budget,
+        ),
         deps.store
             .count_conversations(&caller.user_id, input.chatbot_id.as_ref()),
     )?;

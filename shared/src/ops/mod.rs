@@ -9,6 +9,7 @@ pub mod conversations;
 pub mod messages;
 pub mod search;
 pub mod shares;
+pub mod snapshots;
 
 use serde_json::Value;
 

@@ -17,8 +17,8 @@ use crate::models::Conversation;
 use crate::store::keys::ListIndex;
 use crate::store::{ListPosition, Store, StoreError};
 
-/// How long one search request examines conversations (the list function's timeout is
-/// 15 s; the rest is room for the answer and a slow last query).
+/// How long one search request examines conversations by default (the list function's
+/// timeout is 15 s; the rest is room for the answer and a slow last query).
 pub const TIME_BUDGET: Duration = Duration::from_secs(8);
 /// Conversations read per index query of a search.
 const WINDOW: usize = 100;
@@ -48,6 +48,7 @@ pub async fn walk(
     after: Option<ListPosition>,
     limit: usize,
     needle: Option<&str>,
+    budget: Duration,
 ) -> Result<ListResult, StoreError> {
     let Some(needle) = needle else {
         let page = store.conversation_page(index, after.as_ref(), limit).await?;
@@ -58,7 +59,7 @@ pub async fn walk(
         });
     };
 
-    let deadline = Instant::now() + TIME_BUDGET;
+    let deadline = Instant::now() + budget;
     let matches = |text: &str| fold(text).contains(needle);
     let mut found = Vec::new();
     let mut bytes = 0;

@@ -9,12 +9,13 @@ use time::Date;
 
 use super::attachments::with_download_urls;
 use super::search::fold;
+use super::snapshots;
 use super::{OpError, act_for};
 use crate::Deps;
 use crate::auth::Caller;
 use crate::blobs::Blobs;
 use crate::clock::Timestamp;
-use crate::ids::{AttachmentId, ChatbotId, ConversationId, MessageId, ShareId, UserId, new_ulid};
+use crate::ids::{AttachmentId, ConversationId, MessageId, ShareId, UserId, new_ulid};
 use crate::models::{AttachmentRecord, CloneSource, ConversationRecord, Message, ShareLinkRecord, SnapshotContent};
 use crate::pages::MessageWindow;
 use crate::responses::{
@@ -22,9 +23,6 @@ use crate::responses::{
     SharedConversation, SharedConversationGroups, SharedConversationResponse,
 };
 use crate::store::{SaveOutcome, SnapshotRecord};
-
-/// Snapshots larger than this go to S3; the item keeps a pointer (items cap at 400 KB).
-pub const INLINE_SNAPSHOT_BYTES: usize = 300 * 1024;
 
 /// The longest `expiry_days` accepted (ten years).
 pub const MAX_EXPIRY_DAYS: i64 = 3650;
@@ -84,19 +82,10 @@ pub async fn share(deps: &Deps, caller: &Caller, input: Share) -> Result<SharedC
             .collect();
         let chatbot_id = view.conversation.chatbot_id.clone();
         let content = SnapshotContent::public(view.conversation, view.messages, attachments);
-        let json = serde_json::to_vec(&content).map_err(anyhow::Error::from)?;
-        let (content, snapshot_key) = if json.len() > INLINE_SNAPSHOT_BYTES {
-            let key = format!("{copies}snapshot.json");
-            blobs.put_json(&key, json).await?;
-            (None, Some(key))
-        } else {
-            (Some(content), None)
-        };
         let snapshot = SnapshotRecord {
             link: link.clone(),
             chatbot_id,
-            content,
-            snapshot_key,
+            body: snapshots::store(blobs, &copies, content).await?,
         };
 
         match deps.store.save_share(&snapshot).await? {
@@ -190,41 +179,32 @@ pub struct PublicRead {
 /// never the live conversation, with `content` only and attachments as presigned
 /// downloads, one page of messages at a time. Expired, revoked or unknown: not found.
 pub async fn public_read(deps: &Deps, input: PublicRead) -> Result<GetSharedConversationResponse, OpError> {
-    let (link, chatbot_id, content) = active_snapshot(deps, &input.share)
+    let snapshot = active_snapshot(deps, &input.share)
         .await?
         .ok_or(OpError::ShareNotFound)?;
+    let blobs = deps.blobs()?;
+    let (head, messages) = snapshots::read_page(blobs, &snapshot.body, &input.window).await?;
+    let link = snapshot.link;
     Ok(GetSharedConversationResponse {
-        conversation: content.conversation.into(),
+        conversation: head.conversation.into(),
         conversation_title: link.conversation_title,
-        messages: input.window.page_of(&content.messages),
-        attachments: with_download_urls(deps.blobs()?, content.attachments).await?,
+        messages,
+        attachments: with_download_urls(blobs, head.attachments).await?,
         last_updated_time: link.last_updated_time,
         expired_time: link.expired_time,
-        chatbot: ChatbotRef { id: chatbot_id },
+        chatbot: ChatbotRef {
+            id: snapshot.chatbot_id,
+        },
     })
 }
 
-/// An active snapshot with its content, as the public read and clones see it.
-pub async fn active_snapshot(
-    deps: &Deps,
-    share: &ShareId,
-) -> Result<Option<(ShareLinkRecord, ChatbotId, SnapshotContent)>, OpError> {
+/// The snapshot of an active link, as the public read and clones see it.
+async fn active_snapshot(deps: &Deps, share: &ShareId) -> Result<Option<SnapshotRecord>, OpError> {
     let Some(snapshot) = deps.store.snapshot(share).await? else {
         return Ok(None);
     };
     // Expiry is decided here, at read time: DynamoDB's TTL only purges later.
-    if !snapshot.link.is_active(deps.clock.now()) {
-        return Ok(None);
-    }
-    let content = match (snapshot.content, snapshot.snapshot_key) {
-        (Some(content), _) => content,
-        (None, Some(key)) => {
-            let bytes = deps.blobs()?.get_bytes(&key).await?;
-            serde_json::from_slice(&bytes).map_err(anyhow::Error::from)?
-        }
-        (None, None) => return Err(anyhow::anyhow!("snapshot of {share} has no content").into()),
-    };
-    Ok(Some((snapshot.link, snapshot.chatbot_id, content)))
+    Ok(snapshot.link.is_active(deps.clock.now()).then_some(snapshot))
 }
 
 pub struct Revoke {
@@ -272,10 +252,12 @@ pub async fn clone_snapshot(
     // The response carries the clone's newest page, as `GET /conversations/{id}` does.
     let first_page = MessageWindow::newest_before(None, None);
     let blobs = deps.blobs()?;
-    let (link, chatbot_id, content) = active_snapshot(deps, share).await?.ok_or(OpError::ShareNotFound)?;
+    let snapshot = active_snapshot(deps, share).await?.ok_or(OpError::ShareNotFound)?;
+    let content = snapshots::read_all(blobs, &snapshot.body).await?;
+    let chatbot_id = snapshot.chatbot_id;
     let source = CloneSource {
         share_id: share.clone(),
-        snapshot_id: link.snapshot_id,
+        snapshot_id: snapshot.link.snapshot_id,
     };
     let now = deps.clock.now();
     let id = input

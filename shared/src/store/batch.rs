@@ -14,6 +14,10 @@ use super::{Store, StoreError};
 const BATCH: usize = 25;
 /// Attempts at the unprocessed part of a batch before giving up with a 503.
 const BATCH_ATTEMPTS: u32 = 8;
+/// Batches in flight at once: a clone or delete of a 5,000-message conversation is
+/// 200 batches, 50 rounds of these. (DynamoDB Local, on 2 cores, times out beyond a
+/// few megabytes in flight; DynamoDB takes far more.)
+const BATCH_CONCURRENCY: usize = 1;
 
 impl Store {
     /// Deletes items by key (see `write_batches`).
@@ -29,35 +33,44 @@ impl Store {
         self.write_batches(requests).await
     }
 
-    /// Runs writes 25 per BatchWriteItem, retrying what DynamoDB leaves unprocessed
-    /// with exponential backoff and jitter (503 after 8 attempts).
+    /// Runs writes 25 per BatchWriteItem, [`BATCH_CONCURRENCY`] batches at once.
     pub(super) async fn write_batches(&self, requests: Vec<WriteRequest>) -> Result<(), StoreError> {
-        for chunk in requests.chunks(BATCH) {
-            let mut pending: Vec<WriteRequest> = chunk.to_vec();
-            let mut attempt = 0;
-            while !pending.is_empty() {
-                if attempt == BATCH_ATTEMPTS {
-                    return Err(StoreError::Unavailable(anyhow::anyhow!(
-                        "{} writes still unprocessed after {BATCH_ATTEMPTS} attempts",
-                        pending.len()
-                    )));
-                }
-                if attempt > 0 {
-                    tokio::time::sleep(backoff(attempt)).await;
-                }
-                attempt += 1;
-                let output = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.table, std::mem::take(&mut pending))
-                    .send()
-                    .await
-                    .map_err(|e| dynamodb_error(e, "writing a batch"))?;
-                pending = output
-                    .unprocessed_items
-                    .and_then(|mut unprocessed| unprocessed.remove(&self.table))
-                    .unwrap_or_default();
+        use futures::{StreamExt, TryStreamExt};
+        let batches: Vec<Vec<WriteRequest>> = requests.chunks(BATCH).map(<[WriteRequest]>::to_vec).collect();
+        futures::stream::iter(batches)
+            .map(|batch| self.write_batch(batch))
+            .buffer_unordered(BATCH_CONCURRENCY)
+            .try_collect::<Vec<()>>()
+            .await?;
+        Ok(())
+    }
+
+    /// One BatchWriteItem, retrying what DynamoDB leaves unprocessed with exponential
+    /// backoff and jitter (503 after 8 attempts).
+    async fn write_batch(&self, mut pending: Vec<WriteRequest>) -> Result<(), StoreError> {
+        let mut attempt = 0;
+        while !pending.is_empty() {
+            if attempt == BATCH_ATTEMPTS {
+                return Err(StoreError::Unavailable(anyhow::anyhow!(
+                    "{} writes still unprocessed after {BATCH_ATTEMPTS} attempts",
+                    pending.len()
+                )));
             }
+            if attempt > 0 {
+                tokio::time::sleep(backoff(attempt)).await;
+            }
+            attempt += 1;
+            let output = self
+                .client
+                .batch_write_item()
+                .request_items(&self.table, std::mem::take(&mut pending))
+                .send()
+                .await
+                .map_err(|e| dynamodb_error(e, "writing a batch"))?;
+            pending = output
+                .unprocessed_items
+                .and_then(|mut unprocessed| unprocessed.remove(&self.table))
+                .unwrap_or_default();
         }
         Ok(())
     }

@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use super::keys;
 use crate::ids::{ChatbotId, MessageId};
-use crate::models::{AttachmentRecord, CloneSource, ConversationRecord, Message, ShareLinkRecord, SnapshotContent};
+use crate::models::{
+    AttachmentRecord, CloneSource, ConversationRecord, Message, ShareLinkRecord, SnapshotChunk, SnapshotContent,
+};
 
 pub(crate) type Attributes = HashMap<String, AttributeValue>;
 
@@ -141,7 +143,9 @@ impl ShareLinkItem {
 }
 
 /// A share link's snapshot (`SHARE#<sid>` / `SHARE`): what the public read serves.
-/// The content is inline, or in S3 at `snapshot_key` when too large for an item.
+/// The content is inline; or, when too large for an item, in S3 as a head object and
+/// chunks of messages (`head_key`, `chunks`), or as one object (`snapshot_key`, the
+/// form of snapshots taken before chunks).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct SnapshotItem {
     #[serde(rename = "PK")]
@@ -155,6 +159,10 @@ pub(crate) struct SnapshotItem {
     pub content: Option<SnapshotContent>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chunks: Option<Vec<SnapshotChunk>>,
     /// Epoch seconds of `expired_time`: DynamoDB's TTL purges the item after it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,

@@ -26,7 +26,7 @@ pub use conversation::{ConversationMeta, ConversationPage, DeleteScope, ListPosi
 pub use error::StoreError;
 pub use message::{AppendOutcome, HeadGuard, NewMessage, ParentCheck};
 pub use owned::Owned;
-pub use share::{SaveOutcome, SnapshotRecord};
+pub use share::{SaveOutcome, SnapshotBody, SnapshotRecord};
 
 #[derive(Debug, Clone)]
 pub struct Store {

@@ -14,15 +14,28 @@ use super::owned::{Owned, check_owned_and_live};
 use super::transaction::Transaction;
 use super::{Store, StoreError};
 use crate::ids::{ChatbotId, ConversationId, ShareId, UserId};
-use crate::models::{ShareLinkRecord, SnapshotContent};
+use crate::models::{ShareLinkRecord, SnapshotChunk, SnapshotContent};
 
-/// A snapshot as stored: the link, the chatbot, and the content inline or in S3.
+/// A snapshot as stored: the link, the chatbot, and where its content is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SnapshotRecord {
     pub link: ShareLinkRecord,
     pub chatbot_id: ChatbotId,
-    pub content: Option<SnapshotContent>,
-    pub snapshot_key: Option<String>,
+    pub body: SnapshotBody,
+}
+
+/// Where a snapshot's content is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SnapshotBody {
+    /// In the item.
+    Inline(Box<SnapshotContent>),
+    /// One S3 object (snapshots taken before chunks).
+    Object(String),
+    /// In S3: the head (conversation and attachments) and the messages in chunks.
+    Chunked {
+        head_key: String,
+        chunks: Vec<SnapshotChunk>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,12 +80,19 @@ impl Store {
             .get_item(keys::share_snapshot(share), "reading a share snapshot")
             .await?;
         match item.map(CollectionItem::from_attributes).transpose()? {
-            Some(CollectionItem::ShareSnapshot(found)) => Ok(Some(SnapshotRecord {
-                link: found.link,
-                chatbot_id: found.chatbot_id,
-                content: found.content,
-                snapshot_key: found.snapshot_key,
-            })),
+            Some(CollectionItem::ShareSnapshot(found)) => {
+                let body = match (found.content, found.snapshot_key, found.head_key, found.chunks) {
+                    (Some(content), ..) => SnapshotBody::Inline(Box::new(content)),
+                    (None, Some(key), ..) => SnapshotBody::Object(key),
+                    (None, None, Some(head_key), Some(chunks)) => SnapshotBody::Chunked { head_key, chunks },
+                    _ => return Err(anyhow::anyhow!("the snapshot of {share} has no content").into()),
+                };
+                Ok(Some(SnapshotRecord {
+                    link: found.link,
+                    chatbot_id: found.chatbot_id,
+                    body,
+                }))
+            }
             _ => Ok(None),
         }
     }
@@ -106,13 +126,27 @@ impl Store {
             .context("building the link put")?;
 
         let key = keys::share_snapshot(&link.share_id);
+        let (mut content, mut snapshot_key, mut head_key, mut chunks) = (None, None, None, None);
+        match &snapshot.body {
+            SnapshotBody::Inline(inline) => content = Some(SnapshotContent::clone(inline)),
+            SnapshotBody::Object(key) => snapshot_key = Some(key.clone()),
+            SnapshotBody::Chunked {
+                head_key: head,
+                chunks: all,
+            } => {
+                head_key = Some(head.clone());
+                chunks = Some(all.clone());
+            }
+        }
         let item = SnapshotItem {
             pk: key.pk,
             sk: key.sk,
             link: link.clone(),
             chatbot_id: snapshot.chatbot_id.clone(),
-            content: snapshot.content.clone(),
-            snapshot_key: snapshot.snapshot_key.clone(),
+            content,
+            snapshot_key,
+            head_key,
+            chunks,
             expires_at: link.expired_time.map(|t| t.unix_seconds()),
         };
         let mut e = Expr::default();

@@ -8,7 +8,6 @@ mod conversations;
 mod deletes;
 mod events;
 mod gateway;
-mod history;
 mod listing;
 mod messages;
 mod outages;

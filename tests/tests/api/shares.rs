@@ -558,7 +558,14 @@ async fn a_large_snapshot_is_kept_in_s3() {
         .unwrap()
         .to_owned();
     let objects = app.objects_under(&format!("tenants/acme/shares/{share_id}/")).await;
-    assert!(objects.iter().any(|k| k.ends_with("/snapshot.json")), "{objects:?}");
+    assert!(
+        objects.iter().any(|k| k.ends_with("/snapshot/head.json")),
+        "{objects:?}"
+    );
+    assert!(
+        objects.iter().any(|k| k.ends_with("/snapshot/00000.json")),
+        "{objects:?}"
+    );
     let reply = public(&app, &share_id).await;
     reply.assert_status(200);
     assert_eq!(reply.body["messages"].as_array().unwrap().len(), 10);
