@@ -22,6 +22,21 @@ use glchat_shared::deps::ClientHooks;
 pub use client::{Call, Reply};
 pub use contract::Contract;
 
+/// Each conversation a list or search answered: its title and first matching message.
+pub fn found_conversations(body: &serde_json::Value) -> Vec<(String, serde_json::Value)> {
+    body["conversations"]
+        .as_array()
+        .expect("a conversations list")
+        .iter()
+        .map(|c| {
+            (
+                c["title"].as_str().unwrap_or("").to_owned(),
+                c["first_matching_message"].clone(),
+            )
+        })
+        .collect()
+}
+
 /// Tests at real size (thousands of items) take turns: run side by side on the 2-core
 /// machine they would be measuring DynamoDB Local's contention against the functions'
 /// timeouts, which the local API enforces. Small tests run beside them as usual.

@@ -1,22 +1,8 @@
 //! `GET /conversations?query=`: title and content matches, the earliest matching
 //! message, filters and pages.
 
-use glchat_tests::TestApp;
-use serde_json::{Value, json};
-
-fn found(body: &Value) -> Vec<(String, Value)> {
-    body["conversations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["title"].as_str().unwrap_or("").to_owned(),
-                c["first_matching_message"].clone(),
-            )
-        })
-        .collect()
-}
+use glchat_tests::{TestApp, found_conversations};
+use serde_json::json;
 
 #[tokio::test]
 async fn finds_content_and_title_matches_with_the_earliest_matching_message() {
@@ -57,7 +43,7 @@ async fn finds_content_and_title_matches_with_the_earliest_matching_message() {
     let reply = app.get("/conversations?query=BALI").bearer(&token).send().await;
     reply.assert_status(200);
     assert_eq!(
-        found(&reply.body),
+        found_conversations(&reply.body),
         vec![
             ("Memo".to_owned(), json!("bali offsite?")),
             ("Bali budget".to_owned(), json!(null)),
@@ -76,12 +62,16 @@ async fn finds_content_and_title_matches_with_the_earliest_matching_message() {
         .bearer(&token)
         .send()
         .await;
-    assert_eq!(found(&travel.body).len(), 2, "the chatbot filter applies to search");
+    assert_eq!(
+        found_conversations(&travel.body).len(),
+        2,
+        "the chatbot filter applies to search"
+    );
     assert_eq!(travel.body["conversations_count"], 3);
 
     let ubud = app.get("/conversations?query=ubud").bearer(&token).send().await;
     assert_eq!(
-        found(&ubud.body),
+        found_conversations(&ubud.body),
         vec![("Holiday".to_owned(), json!("Try UBUD in central Bali."))]
     );
     let nothing = app.get("/conversations?query=bob").bearer(&token).send().await;

@@ -18,6 +18,16 @@ fn str_of(y: &Yaml) -> String {
         .to_owned()
 }
 
+/// The template's function whose Lambda binary is `name`.
+fn function_of<'a>(template: &'a Yaml, name: &str) -> &'a Yaml {
+    template["Resources"]
+        .as_hash()
+        .expect("Resources")
+        .values()
+        .find(|r| r["Metadata"]["BuildProperties"]["Binary"].as_str() == Some(name))
+        .unwrap_or_else(|| panic!("no function for {name}"))
+}
+
 fn key_schema(y: &Yaml) -> Vec<(String, String)> {
     y.as_vec()
         .expect("a KeySchema list")
@@ -115,12 +125,8 @@ fn each_function_gets_only_the_environment_it_reads() {
     // Settings of the runtime, not of the configuration.
     let runtime = BTreeSet::from(["AWS_EC2_METADATA_DISABLED".to_owned(), "RUST_LOG".to_owned()]);
     assert!(global.is_superset(&runtime), "{global:?}");
-    let resources = template["Resources"].as_hash().expect("Resources");
     for route in glchat_functions::routes::routes() {
-        let function = resources
-            .values()
-            .find(|r| r["Metadata"]["BuildProperties"]["Binary"].as_str() == Some(route.name))
-            .unwrap_or_else(|| panic!("no function for {}", route.name));
+        let function = function_of(&template, route.name);
         let mut environment = names(&function["Properties"]["Environment"]["Variables"]);
         environment.extend(global.iter().cloned());
         let mut expected: BTreeSet<String> = deployed_variables(route.needs).into_iter().map(str::to_owned).collect();
@@ -152,12 +158,8 @@ fn function_timeouts_match_the_routes() {
     let global = template["Globals"]["Function"]["Timeout"]
         .as_i64()
         .expect("Globals Timeout");
-    let resources = template["Resources"].as_hash().expect("Resources");
     for route in glchat_functions::routes::routes() {
-        let function = resources
-            .values()
-            .find(|r| r["Metadata"]["BuildProperties"]["Binary"].as_str() == Some(route.name))
-            .unwrap_or_else(|| panic!("no function for {}", route.name));
+        let function = function_of(&template, route.name);
         let seconds = function["Properties"]["Timeout"].as_i64().unwrap_or(global);
         assert_eq!(
             std::time::Duration::from_secs(seconds as u64),

@@ -1,22 +1,7 @@
 //! Search at real size: thousands of conversations, matches too large for one response.
 
-use glchat_tests::TestApp;
+use glchat_tests::{TestApp, found_conversations};
 use serde_json::{Value, json};
-
-/// Each found conversation's title and first matching message.
-fn found(body: &Value) -> Vec<(String, Value)> {
-    body["conversations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["title"].as_str().unwrap_or("").to_owned(),
-                c["first_matching_message"].clone(),
-            )
-        })
-        .collect()
-}
 
 /// A rare word in the oldest of 1,000 conversations is found by one request: the walk
 /// is bounded by time, not by a count of conversations. DynamoDB Local, beside the
@@ -50,7 +35,7 @@ async fn a_rare_word_among_thousands_of_conversations_is_found_by_one_request() 
         .await;
     reply.assert_status(200);
     assert_eq!(
-        found(&reply.body),
+        found_conversations(&reply.body),
         [(
             "Conversation 0".to_owned(),
             json!("the ferry to Krakatau leaves at dawn")
