@@ -251,6 +251,19 @@ async fn build_deps(vars: &HashMap<String, String>, options: &Options, needs: Ne
 }
 
 impl TestApp {
+    /// Drops the app's table: DynamoDB Local keeps every table in one process, and a
+    /// test at real size leaves megabytes that slow every later test down.
+    pub async fn drop_table(&self) {
+        self.app
+            .store
+            .client()
+            .delete_table()
+            .table_name(self.app.store.table())
+            .send()
+            .await
+            .expect("deleting the test table");
+    }
+
     /// How many items the table holds in the conversation's collection (read directly).
     pub async fn items_of(&self, conversation: &str) -> usize {
         let output = self

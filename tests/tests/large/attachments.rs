@@ -63,4 +63,5 @@ async fn attachments_past_one_page_are_read_whole() {
         .await
         .assert_status(404);
     assert_eq!(app.dynamodb_calls(), ["Query"]);
+    app.drop_table().await;
 }

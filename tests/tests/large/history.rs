@@ -73,6 +73,7 @@ async fn messages_bigger_than_a_response_are_read_in_pages_under_six_megabytes()
     );
     let whole = read_whole(&app, &path, Some(&token), None).await;
     assert_every_message_once_in_order(&whole, 170);
+    app.drop_table().await;
 }
 
 #[tokio::test]
@@ -125,6 +126,7 @@ async fn a_five_thousand_message_conversation_is_read_shared_cloned_and_deleted(
     app.delete(&path).bearer(&token).send().await.assert_status(200);
     assert_eq!(app.items_of(&id).await, 0);
     app.get(&public).send().await.assert_status(404);
+    app.drop_table().await;
 }
 
 #[tokio::test]
@@ -169,4 +171,5 @@ async fn a_conversation_with_300_attachments_is_shared_and_deleted_whole() {
     assert!(app.objects_under(&originals).await.is_empty(), "the originals are gone");
     assert!(app.objects_under(&copies).await.is_empty(), "the copies are gone");
     assert_eq!(app.items_of(&id).await, 0);
+    app.drop_table().await;
 }

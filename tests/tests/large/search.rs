@@ -51,6 +51,7 @@ async fn a_rare_word_among_thousands_of_conversations_is_found_by_one_request() 
         1_000 + 10 + 1,
         "a query per conversation, 10 index pages, the counter"
     );
+    app.drop_table().await;
 }
 
 /// Matches too large for one response (each a 40,000-character message) come in
@@ -89,4 +90,5 @@ async fn large_matches_come_in_pages_under_a_responses_size() {
     }
     assert_eq!(seen.len(), 120);
     assert!(pages >= 2, "4.8 MB of matches take more than one page");
+    app.drop_table().await;
 }
