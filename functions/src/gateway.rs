@@ -13,6 +13,7 @@
 
 use std::time::Duration;
 
+use glchat_shared::http::response::in_payload_len;
 use lambda_http::Body;
 
 /// The largest request body API Gateway's HTTP API accepts.
@@ -100,8 +101,7 @@ fn body_in_payload(content_type: &str, body: &[u8]) -> usize {
         || content_type.starts_with("application/x-www-form-urlencoded")
         || content_type.starts_with("application/xml");
     match std::str::from_utf8(body) {
-        // Escaping (quotes, backslashes, control characters) grows JSON text inside JSON.
-        Ok(text_body) if text => serde_json::to_string(text_body).map_or(body.len() * 2, |s| s.len()),
+        Ok(text_body) if text => in_payload_len(text_body),
         _ => body.len().div_ceil(3) * 4 + 2,
     }
 }

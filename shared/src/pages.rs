@@ -140,11 +140,12 @@ impl PageBuilder {
     }
 }
 
-/// A message's size in a Lambda response payload: its JSON, with the quotes and
-/// backslashes that JSON text gains inside a JSON string, and a separator.
+/// A message's size in a Lambda response payload: its JSON as it stands inside the
+/// payload's body string, and a separator.
 fn payload_bytes(message: &Message) -> usize {
     let json = serde_json::to_string(message).unwrap_or_default();
-    json.len() + json.bytes().filter(|b| matches!(b, b'"' | b'\\')).count() + 1
+    // Less the quotes around a whole body string, plus a separator.
+    crate::http::response::in_payload_len(&json) - 1
 }
 
 #[cfg(test)]

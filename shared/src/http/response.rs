@@ -15,3 +15,9 @@ pub fn json_status<T: Serialize + ?Sized>(status: u16, body: &T) -> Response<Bod
     );
     response
 }
+
+/// The size of `text` as a string inside a Lambda response payload (a JSON string:
+/// quotes, backslashes and control characters escaped, quotes around it).
+pub fn in_payload_len(text: &str) -> usize {
+    serde_json::to_string(text).map_or(text.len() * 6 + 2, |s| s.len())
+}

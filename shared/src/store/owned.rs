@@ -65,9 +65,10 @@ pub(crate) fn check_owned_and_live(
 /// Whether a conversation item, as a refused write found it, is still `owner`'s and
 /// alive: then the write failed for another of its conditions.
 pub(crate) fn was_owned_and_live(old: Option<&Attributes>, owner: &UserId) -> bool {
-    old.and_then(|item| CollectionItem::from_attributes(item.clone()).ok())
-        .is_some_and(|item| match item {
-            CollectionItem::Conversation(found) => found.is_live() && &found.record.user_id == owner,
-            _ => false,
-        })
+    match old.and_then(|item| CollectionItem::from_attributes(item.clone()).ok()) {
+        Some(CollectionItem::Conversation(found)) if found.is_live() => {
+            Owned::admit(found, |f| &f.record.user_id, owner).is_some()
+        }
+        _ => false,
+    }
 }
