@@ -64,6 +64,7 @@ pub fn routes() -> Vec<Route> {
         route!(GET "/conversations/shared" => list_shared_conversations),
         route!(GET "/conversations/shared/{shared_conversation_id}" => get_shared_conversation),
         route!(DELETE "/conversations/shared/{shared_conversation_id}" => delete_shared_conversation),
-        route!(POST "/conversations/shared/{shared_conversation_id}/clone" => clone_shared_conversation),
+        // Writes for 20 s at most, then answers 202 for the client to continue.
+        route!(POST "/conversations/shared/{shared_conversation_id}/clone" => clone_shared_conversation, timeout = Duration::from_secs(28)),
     ]
 }

@@ -34,6 +34,8 @@ pub struct Needs {
     pub uploads: bool,
     /// Bulk deletes, bounded per request.
     pub bulk_delete: bool,
+    /// Clones, written within a time budget per request.
+    pub clones: bool,
 }
 
 impl Needs {
@@ -45,6 +47,7 @@ impl Needs {
         llm: false,
         uploads: false,
         bulk_delete: false,
+        clones: false,
     };
     /// An authenticated endpoint on the table.
     pub const AUTH: Self = Self {
@@ -59,6 +62,7 @@ impl Needs {
         llm: true,
         uploads: true,
         bulk_delete: true,
+        clones: true,
     };
 
     pub const fn bucket(self) -> Self {
@@ -82,6 +86,10 @@ impl Needs {
             bulk_delete: true,
             ..self
         }
+    }
+
+    pub const fn clones(self) -> Self {
+        Self { clones: true, ..self }
     }
 }
 
@@ -127,6 +135,7 @@ pub const VARIABLES: &[Variable] = &[
     var("MAX_ATTACHMENT_BYTES", |n| n.uploads, true),
     var("MAX_ATTACHMENTS_PER_CONVERSATION", |n| n.uploads, false),
     var("BULK_DELETE_MAX", |n| n.bulk_delete, false),
+    var("CLONE_TIME_BUDGET_MS", |n| n.clones, false),
 ];
 
 /// The variables the template must set for a function with `needs`.
@@ -187,6 +196,9 @@ pub struct Config {
     pub max_attachments: u64,
     /// Conversations one bulk delete request deletes at most.
     pub bulk_delete_max: usize,
+    /// How long one clone request writes before it answers "in progress"
+    /// ([`DEFAULT_CLONE_TIME_BUDGET`] unless set).
+    pub clone_time_budget: Duration,
 }
 
 impl Config {
@@ -277,10 +289,22 @@ impl Config {
                 true => usize::try_from(positive("BULK_DELETE_MAX", 1_000)?).unwrap_or(usize::MAX),
                 false => 1_000,
             },
+            clone_time_budget: match needs.clones {
+                true => Duration::from_millis(positive(
+                    "CLONE_TIME_BUDGET_MS",
+                    DEFAULT_CLONE_TIME_BUDGET.as_millis() as u64,
+                )?),
+                false => DEFAULT_CLONE_TIME_BUDGET,
+            },
             tenant,
         })
     }
 }
+
+/// The clone function's timeout is 28 s (inside API Gateway's 30 s): a chunk begun
+/// just before the budget ends (about 0.5 s of writes in DynamoDB, a few seconds of
+/// copies at worst) and the answer fit in the rest.
+pub const DEFAULT_CLONE_TIME_BUDGET: Duration = Duration::from_secs(20);
 
 const DEFAULT_MAX_ATTACHMENT_BYTES: u64 = 25 * 1024 * 1024;
 /// At most about 0.8 MB of attachment items, and 2.5 MB of them in a response with

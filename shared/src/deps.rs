@@ -151,6 +151,9 @@ pub struct ClientHooks {
     pub http_client: Option<SharedHttpClient>,
 }
 
+/// How often the SDK tries one DynamoDB or S3 operation before giving up.
+pub const SDK_ATTEMPTS: u32 = 3;
+
 /// The shared AWS SDK configuration: region and credentials from the environment
 /// (endpoint overrides such as `AWS_ENDPOINT_URL_DYNAMODB` included), bounded timeouts
 /// and the standard retry mode, which backs off on throttling.
@@ -160,11 +163,11 @@ pub async fn load_sdk_config(config: &Config) -> SdkConfig {
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(std::time::Duration::from_secs(2))
-                .operation_attempt_timeout(operation / 3)
+                .operation_attempt_timeout(operation / SDK_ATTEMPTS)
                 .operation_timeout(operation)
                 .build(),
         )
-        .retry_config(RetryConfig::standard().with_max_attempts(3))
+        .retry_config(RetryConfig::standard().with_max_attempts(SDK_ATTEMPTS))
         .load()
         .await
 }

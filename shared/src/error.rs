@@ -139,3 +139,8 @@ impl ApiError {
 pub fn ok<T: Serialize>(body: T) -> Result<Response<Body>, ApiError> {
     Ok(response::json_status(200, &body))
 }
+
+/// A 202 with `body`: the work is under way and the same request continues it.
+pub fn accepted<T: Serialize>(body: T) -> Result<Response<Body>, ApiError> {
+    Ok(response::json_status(202, &body))
+}

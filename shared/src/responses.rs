@@ -127,6 +127,17 @@ pub struct CloneSharedConversationResponse {
     pub messages: Vec<Message>,
 }
 
+/// `POST /conversations/shared/{share_id}/clone`, 202: a clone too large for one
+/// request, continued by the same request with `conversation_id` as `new_conversation_id`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CloneInProgressResponse {
+    pub conversation_id: ConversationId,
+    pub complete: bool,
+    /// Attachments and messages written so far, of `items_total`.
+    pub items_written: usize,
+    pub items_total: usize,
+}
+
 /// `DELETE /conversations/shared/{share_id}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DeleteSharedConversationResponse {

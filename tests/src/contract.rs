@@ -1,4 +1,4 @@
-//! The committed `openapi.json` as a checker: a 200 or 422 body must validate against
+//! The committed `openapi.json` as a checker: a 200, 202 or 422 body must validate against
 //! the operation's schema (formats such as `date-time` included); any other status must
 //! be FastAPI's `{"detail": "..."}`, or one of API Gateway's own answers when it
 //! refuses a request before or around the function (see `glchat_functions::gateway`).
@@ -58,7 +58,7 @@ impl Contract {
             };
         }
         let schema = match status {
-            200 | 422 => &operation["responses"][status.to_string()]["content"]["application/json"]["schema"],
+            200 | 202 | 422 => &operation["responses"][status.to_string()]["content"]["application/json"]["schema"],
             _ => return error_shape(),
         };
         if schema.is_null() {

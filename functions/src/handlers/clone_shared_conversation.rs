@@ -1,14 +1,16 @@
 //! `POST /conversations/shared/{shared_conversation_id}/clone` (form `user_id`,
 //! `new_conversation_id?`, `old_parent_id`): copies the link's snapshot into a new
 //! conversation of the caller. Repeating it with the same `new_conversation_id`
-//! returns the same clone; an id that is someone else's conversation answers 409.
+//! returns the same clone; an id that is someone else's conversation answers 409. A
+//! clone too large for one request answers 202 with its id; the same request with
+//! that id as `new_conversation_id` continues it.
 
 use glchat_shared::ids::ShareId;
-use glchat_shared::ops::shares::{self, CloneSnapshot};
+use glchat_shared::ops::clones::{self, CloneSnapshot, Cloned};
 
 use super::prelude::*;
 
-pub const NEEDS: Needs = Needs::AUTH.bucket();
+pub const NEEDS: Needs = Needs::AUTH.bucket().clones();
 
 pub async fn handle(deps: Arc<Deps>, req: Request) -> HandlerResult {
     let caller = deps.caller(req.headers())?;
@@ -22,5 +24,8 @@ pub async fn handle(deps: Arc<Deps>, req: Request) -> HandlerResult {
             old_parent_id: old_parent_id?,
         })
     })?;
-    ok(shares::clone_snapshot(&deps, &caller, input).await?)
+    match clones::clone_snapshot(&deps, &caller, input).await? {
+        Cloned::Complete(clone) => ok(*clone),
+        Cloned::InProgress(progress) => accepted(progress),
+    }
 }

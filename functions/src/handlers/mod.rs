@@ -56,7 +56,7 @@ mod prelude {
 
     pub use glchat_shared::Deps;
     pub use glchat_shared::config::Needs;
-    pub use glchat_shared::error::ok;
+    pub use glchat_shared::error::{accepted, ok};
     pub use glchat_shared::http::{BodyKind, Fields, path_id};
     pub use lambda_http::Request;
 

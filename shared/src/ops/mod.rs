@@ -5,6 +5,7 @@
 //! the store, or its write carries the ownership condition.
 
 pub mod attachments;
+pub mod clones;
 pub mod conversations;
 pub mod messages;
 pub mod search;

@@ -1,26 +1,22 @@
 //! Share links: taking a snapshot (with its own copies of the attachments), the
-//! owner's view and list of links, the public read of a snapshot, cloning a snapshot
-//! into a new conversation, and revoking a link.
+//! owner's view and list of links, the public read of a snapshot and revoking a link
+//! (cloning a snapshot is `clones`).
 
-use std::collections::HashMap;
-
-use sha2::{Digest, Sha256};
 use time::Date;
 
+use super::OpError;
 use super::attachments::with_download_urls;
 use super::search::fold;
 use super::snapshots;
-use super::{OpError, act_for};
 use crate::Deps;
 use crate::auth::Caller;
-use crate::blobs::Blobs;
 use crate::clock::Timestamp;
-use crate::ids::{AttachmentId, ConversationId, MessageId, ShareId, UserId, new_ulid};
-use crate::models::{AttachmentRecord, CloneSource, ConversationRecord, Message, ShareLinkRecord, SnapshotContent};
+use crate::ids::{ConversationId, ShareId, new_ulid};
+use crate::models::{AttachmentRecord, ShareLinkRecord, SnapshotContent};
 use crate::pages::MessageWindow;
 use crate::responses::{
-    ChatbotRef, CloneSharedConversationResponse, DeleteSharedConversationResponse, GetSharedConversationResponse,
-    SharedConversation, SharedConversationGroups, SharedConversationResponse,
+    ChatbotRef, DeleteSharedConversationResponse, GetSharedConversationResponse, SharedConversation,
+    SharedConversationGroups, SharedConversationResponse,
 };
 use crate::store::{SaveOutcome, SnapshotRecord};
 
@@ -199,7 +195,7 @@ pub async fn public_read(deps: &Deps, input: PublicRead) -> Result<GetSharedConv
 }
 
 /// The snapshot of an active link, as the public read and clones see it.
-async fn active_snapshot(deps: &Deps, share: &ShareId) -> Result<Option<SnapshotRecord>, OpError> {
+pub(super) async fn active_snapshot(deps: &Deps, share: &ShareId) -> Result<Option<SnapshotRecord>, OpError> {
     let Some(snapshot) = deps.store.snapshot(share).await? else {
         return Ok(None);
     };
@@ -226,111 +222,6 @@ pub async fn revoke(deps: &Deps, caller: &Caller, input: Revoke) -> Result<Delet
         shared_conversation_id: input.share,
         status: "deleted",
     })
-}
-
-pub struct CloneSnapshot {
-    pub share: ShareId,
-    pub user_id: UserId,
-    /// The clone's id; a new ULID when `None`.
-    pub new_conversation_id: Option<ConversationId>,
-    /// The id the snapshot's first messages name as their parent.
-    pub old_parent_id: String,
-}
-
-/// Copies an active snapshot into a conversation of the user: new message ids with
-/// parents remapped (messages whose parent was `old_parent_id` hang off the new
-/// conversation), attachments copied. Calling it again with the same id returns the
-/// same clone; ids are derived from the clone so a repeat rewrites the same items. An
-/// id that is another conversation's answers `ConversationIdTaken`.
-pub async fn clone_snapshot(
-    deps: &Deps,
-    caller: &Caller,
-    input: CloneSnapshot,
-) -> Result<CloneSharedConversationResponse, OpError> {
-    act_for(caller, &input.user_id)?;
-    let (share, owner) = (&input.share, &input.user_id);
-    // The response carries the clone's newest page, as `GET /conversations/{id}` does.
-    let first_page = MessageWindow::newest_before(None, None);
-    let blobs = deps.blobs()?;
-    let snapshot = active_snapshot(deps, share).await?.ok_or(OpError::ShareNotFound)?;
-    let content = snapshots::read_all(blobs, &snapshot.body).await?;
-    let chatbot_id = snapshot.chatbot_id;
-    let source = CloneSource {
-        share_id: share.clone(),
-        snapshot_id: snapshot.link.snapshot_id,
-    };
-    let now = deps.clock.now();
-    let id = input
-        .new_conversation_id
-        .unwrap_or_else(|| ConversationId::generate(now));
-    let record = ConversationRecord {
-        id: id.clone(),
-        user_id: owner.clone(),
-        chatbot_id,
-        title: content.conversation.title.clone(),
-        model_name: content.conversation.model_name.clone(),
-        created_time: now,
-        updated_time: now,
-        is_active: true,
-        is_anonymized: content.conversation.is_anonymized,
-        deanonymized_mapping: Default::default(),
-        metadata_: None,
-    };
-    let (messages, attachments) = clone_items(blobs, &record, &content, &input.old_parent_id);
-    let head = messages.last().map(|m| m.id.clone());
-    if deps
-        .store
-        .create_clone(&record, &source, head, attachments.len())
-        .await?
-    {
-        write_clone_items(deps, blobs, &content, &messages, &attachments).await?;
-        return Ok(CloneSharedConversationResponse {
-            conversation: record.into(),
-            messages: first_page.page_of(&messages),
-        });
-    }
-
-    // The id exists: this user's clone of this link is returned as it is (finished
-    // first if an earlier attempt stopped midway); anything else is refused untouched.
-    let existing = deps
-        .store
-        .owned_conversation(&id, owner)
-        .await?
-        .ok_or(OpError::ConversationIdTaken)?;
-    if existing.cloned_from.as_ref().is_none_or(|s| &s.share_id != share) {
-        return Err(OpError::ConversationIdTaken);
-    }
-    if existing.cloned_from.as_ref() == Some(&source) {
-        let (messages, attachments) = clone_items(blobs, &existing.record, &content, &input.old_parent_id);
-        write_clone_items(deps, blobs, &content, &messages, &attachments).await?;
-    }
-    let view = deps
-        .store
-        .owned_view(&id, owner, first_page)
-        .await?
-        .ok_or(OpError::ConversationIdTaken)?
-        .into_inner();
-    Ok(CloneSharedConversationResponse {
-        conversation: view.conversation.into(),
-        messages: view.messages,
-    })
-}
-
-async fn write_clone_items(
-    deps: &Deps,
-    blobs: &Blobs,
-    content: &SnapshotContent,
-    messages: &[Message],
-    attachments: &[AttachmentRecord],
-) -> Result<(), OpError> {
-    let pairs: Vec<(String, String)> = content
-        .attachments
-        .iter()
-        .zip(attachments)
-        .map(|(original, copy)| (original.object_key.clone(), copy.object_key.clone()))
-        .collect();
-    blobs.copy_all(pairs).await?;
-    Ok(deps.store.put_collection_items(messages, attachments).await?)
 }
 
 /// The groups of `GET /conversations/shared`.
@@ -366,78 +257,6 @@ pub fn first_matching_word(title: &str, needle: &str) -> Option<String> {
         return Some(word.to_owned());
     }
     fold(title).contains(needle).then(|| needle.to_owned())
-}
-
-/// The clone's messages and attachments, with ids derived from the clone's id, each
-/// item's time and position: the same clone always gets the same ids. Messages keep
-/// the times they were written at (never decreasing, so ids keep their order), which
-/// also keeps them apart for paging with `max_date`; attachments take the clone's.
-fn clone_items(
-    blobs: &Blobs,
-    clone: &ConversationRecord,
-    content: &SnapshotContent,
-    old_parent_id: &str,
-) -> (Vec<Message>, Vec<AttachmentRecord>) {
-    let derived = |kind: u8, index: usize, ms: u64| {
-        // Position in the top bits keeps the order; a hash of the clone keeps ids of
-        // different clones made in the same millisecond apart.
-        // SHA-256, not std's hasher, so ids stay the same across compiler releases.
-        let digest = Sha256::new()
-            .chain_update(clone.id.as_str())
-            .chain_update([kind])
-            .chain_update((index as u64).to_be_bytes())
-            .finalize();
-        let mut low = [0u8; 16];
-        low[10..].copy_from_slice(&digest[..6]);
-        let low = u128::from_be_bytes(low);
-        ulid::Ulid::from_parts(ms, ((index as u128) << 48) | low)
-    };
-    let mut renamed: HashMap<&str, MessageId> = HashMap::new();
-    let mut times = Vec::with_capacity(content.messages.len());
-    let mut latest = 0;
-    for (i, message) in content.messages.iter().enumerate() {
-        latest = message.created_time.unix_ms().max(latest);
-        times.push(Timestamp::from_unix_ms(latest).unwrap_or(clone.created_time));
-        renamed.insert(message.id.as_str(), MessageId::from_ulid(derived(b'm', i, latest)));
-    }
-    let messages = content
-        .messages
-        .iter()
-        .zip(times)
-        .map(|(m, created_time)| {
-            let parent = match m.parent_id.as_deref() {
-                Some(p) if p == old_parent_id => clone.id.to_string(),
-                Some(p) => renamed.get(p).map_or_else(|| clone.id.to_string(), |id| id.to_string()),
-                None => clone.id.to_string(),
-            };
-            Message {
-                id: renamed[m.id.as_str()].clone(),
-                conversation_id: clone.id.clone(),
-                parent_id: Some(parent),
-                created_time,
-                deanonymized_content: None,
-                feedback: None,
-                ..m.clone()
-            }
-        })
-        .collect();
-    let attachments = content
-        .attachments
-        .iter()
-        .enumerate()
-        .map(|(i, a)| {
-            let id = AttachmentId::from_ulid(derived(b'a', i, clone.created_time.unix_ms()));
-            AttachmentRecord {
-                object_key: blobs.attachment_key(&clone.id, &id),
-                id,
-                conversation_id: clone.id.clone(),
-                message_id: a.message_id.as_ref().and_then(|m| renamed.get(m.as_str()).cloned()),
-                created_time: clone.created_time,
-                ..a.clone()
-            }
-        })
-        .collect();
-    (messages, attachments)
 }
 
 #[cfg(test)]

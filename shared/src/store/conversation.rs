@@ -5,11 +5,11 @@ use anyhow::Context;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, Update};
 use serde::{Deserialize, Serialize};
 
-use super::error::dynamodb_error;
+use super::error::{dynamodb_error, refused_by_condition};
 use super::expr::{Expr, with_placeholders};
 use super::items::{Attributes, CollectionItem, ConversationItem};
 use super::keys::{self, GSI2, GSI2PK, ListIndex, PK};
-use super::owned::{Owned, owned_and_live};
+use super::owned::{Owned, owned_and_live, owned_undeleted};
 use super::transaction::Transaction;
 use super::{Store, StoreError};
 use crate::ids::{ChatbotId, ConversationId, MessageId, UserId};
@@ -63,23 +63,6 @@ impl Store {
     pub async fn create_conversation(&self, record: &ConversationRecord) -> Result<bool, StoreError> {
         self.create_conversation_item(ConversationItem::new(record.clone()))
             .await
-    }
-
-    /// Creates a clone of a share link's snapshot: a conversation that remembers its
-    /// source (so a repeated clone finds it), whose head is its last message and which
-    /// counts the attachments it copies.
-    pub async fn create_clone(
-        &self,
-        record: &ConversationRecord,
-        source: &CloneSource,
-        head: Option<MessageId>,
-        attachments: usize,
-    ) -> Result<bool, StoreError> {
-        let mut item = ConversationItem::new(record.clone());
-        item.cloned_from = Some(source.clone());
-        item.head_message_id = head;
-        item.attachment_count = Some(attachments as u64);
-        self.create_conversation_item(item).await
     }
 
     async fn create_conversation_item(&self, item: ConversationItem) -> Result<bool, StoreError> {
@@ -174,13 +157,7 @@ impl Store {
                 let item = output.attributes.context("UpdateItem returned no attributes")?;
                 Ok(Some(conversation_record(item)?))
             }
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(None)
-            }
+            Err(err) if refused_by_condition(&err) => Ok(None),
             Err(err) => Err(dynamodb_error(err, "renaming a conversation")),
         }
     }
@@ -214,15 +191,18 @@ impl Store {
                 return Ok(None);
             }
             let found = found.into_inner();
-            if !found.is_live() {
+            if found.is_deleting() {
                 return Ok(Some(found.record));
             }
+            // An unfinished clone was never counted.
+            let counted = found.clone_progress.is_none();
             let record = found.record;
-            let committed = Transaction::new(self)
-                .update("conversation", self.tombstone(&record)?)
-                .count(&self.table, &record.user_id, &record.chatbot_id, -1)?
-                .commit("tombstoning a conversation")
-                .await?;
+            let transaction = Transaction::new(self).update("conversation", self.tombstone(&record)?);
+            let transaction = match counted {
+                true => transaction.count(&self.table, &record.user_id, &record.chatbot_id, -1)?,
+                false => transaction,
+            };
+            let committed = transaction.commit("tombstoning a conversation").await?;
             match committed {
                 Ok(()) => return Ok(Some(record)),
                 // Another delete got there first: read again and follow it.
@@ -247,7 +227,7 @@ impl Store {
                 keys::deleting_user_chatbot_conversations(&record.user_id, &record.chatbot_id)
             ),
         );
-        let condition = owned_and_live(&mut e, &record.user_id);
+        let condition = owned_undeleted(&mut e, &record.user_id);
         with_placeholders!(Update::builder(), e)
             .table_name(&self.table)
             .set_key(Some(keys::conversation(&record.id).to_attributes()))
@@ -270,19 +250,14 @@ impl Store {
         match result {
             Ok(_) => Ok(()),
             // Already gone: another attempt finished first.
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
+            Err(err) if refused_by_condition(&err) => Ok(()),
             Err(err) => Err(dynamodb_error(err, "removing a deleted conversation")),
         }
     }
 
     /// Conversations of `owner` (with one chatbot) whose delete began but did not
-    /// finish, then live ones: the next `limit` a bulk delete should take.
+    /// finish, then unfinished clones, then live ones: the next `limit` a bulk delete
+    /// should take.
     pub async fn conversations_to_delete(
         &self,
         owner: &UserId,
@@ -292,6 +267,7 @@ impl Store {
         let mut ids = Vec::new();
         for partition in [
             keys::deleting_user_chatbot_conversations(owner, chatbot),
+            keys::cloning_user_chatbot_conversations(owner, chatbot),
             keys::user_chatbot_conversations(owner, chatbot),
         ] {
             let mut e = Expr::default();

@@ -94,3 +94,33 @@ impl HttpStatus for aws_smithy_runtime_api::http::Response {
         self.status().as_u16()
     }
 }
+
+/// Whether a single-item write was refused by its condition: an answer (the item is
+/// not as the write required), not a failure.
+pub(crate) fn refused_by_condition<E: ConditionFailure, R>(err: &aws_sdk_dynamodb::error::SdkError<E, R>) -> bool {
+    err.as_service_error()
+        .is_some_and(ConditionFailure::is_condition_failure)
+}
+
+/// Single-item writes whose refusal by their condition is an answer, not a failure.
+pub(crate) trait ConditionFailure {
+    fn is_condition_failure(&self) -> bool;
+}
+
+impl ConditionFailure for aws_sdk_dynamodb::operation::put_item::PutItemError {
+    fn is_condition_failure(&self) -> bool {
+        self.is_conditional_check_failed_exception()
+    }
+}
+
+impl ConditionFailure for aws_sdk_dynamodb::operation::update_item::UpdateItemError {
+    fn is_condition_failure(&self) -> bool {
+        self.is_conditional_check_failed_exception()
+    }
+}
+
+impl ConditionFailure for aws_sdk_dynamodb::operation::delete_item::DeleteItemError {
+    fn is_condition_failure(&self) -> bool {
+        self.is_conditional_check_failed_exception()
+    }
+}

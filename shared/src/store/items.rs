@@ -44,11 +44,21 @@ pub(crate) struct ConversationItem {
     /// How many attachments the conversation holds (bounded by the uploads' limit).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment_count: Option<u64>,
+    /// Set while a clone is being written: how many of its items are written. Such a
+    /// conversation is in no list, not counted, and closed to readers and writers
+    /// until the clone completes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clone_progress: Option<u64>,
 }
 
 impl ConversationItem {
+    /// Open to readers and writers: neither being deleted nor being cloned.
     pub fn is_live(&self) -> bool {
-        self.deleting != Some(true)
+        !self.is_deleting() && self.clone_progress.is_none()
+    }
+
+    pub fn is_deleting(&self) -> bool {
+        self.deleting == Some(true)
     }
 }
 
@@ -68,7 +78,20 @@ impl ConversationItem {
             deleting: None,
             cloned_from: None,
             attachment_count: None,
+            clone_progress: None,
         }
+    }
+
+    /// A clone about to be written: parked outside the lists (`CLONING#` partitions)
+    /// until [`super::Store::finish_clone`] moves it in.
+    pub fn cloning(record: ConversationRecord, source: CloneSource, attachments: usize) -> Self {
+        let mut item = Self::new(record);
+        item.gsi1pk = keys::cloning_user_conversations(&item.record.user_id);
+        item.gsi2pk = keys::cloning_user_chatbot_conversations(&item.record.user_id, &item.record.chatbot_id);
+        item.cloned_from = Some(source);
+        item.attachment_count = Some(attachments as u64);
+        item.clone_progress = Some(0);
+        item
     }
 }
 

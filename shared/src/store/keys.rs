@@ -148,6 +148,17 @@ pub fn deleting_user_chatbot_conversations(user: &UserId, chatbot: &ChatbotId) -
     format!("DELETING#{}", user_chatbot_conversations(user, chatbot))
 }
 
+/// Conversations of the user being written by a clone (GSI1): out of the lists until
+/// complete; a bulk delete finds them here.
+pub fn cloning_user_conversations(user: &UserId) -> String {
+    format!("CLONING#{}", user_conversations(user))
+}
+
+/// The same, per chatbot (GSI2).
+pub fn cloning_user_chatbot_conversations(user: &UserId, chatbot: &ChatbotId) -> String {
+    format!("CLONING#{}", user_chatbot_conversations(user, chatbot))
+}
+
 /// The sort key of a conversation in the lists: by activity, ties broken by id.
 pub fn activity(updated: Timestamp, id: &ConversationId) -> String {
     format!("{}#{}", updated.to_wire(), id.as_str())

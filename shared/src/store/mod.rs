@@ -5,6 +5,7 @@
 mod attachment;
 mod batch;
 pub mod calls;
+mod clone;
 mod collection;
 mod conversation;
 mod counters;
@@ -21,6 +22,7 @@ mod transaction;
 use aws_sdk_dynamodb::Client;
 
 pub use attachment::AttachOutcome;
+pub use clone::{CloneStart, FoundClone};
 pub use collection::ConversationView;
 pub use conversation::{ConversationMeta, ConversationPage, DeleteScope, ListPosition};
 pub use error::StoreError;

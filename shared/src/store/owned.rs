@@ -40,9 +40,16 @@ impl<T> Deref for Owned<T> {
     }
 }
 
-/// The condition of every write into a conversation: it exists, it is `owner`'s, and
-/// no delete has begun.
+/// The condition of every write into a conversation: it exists, it is `owner`'s, no
+/// delete has begun and no clone is still being written into it.
 pub(crate) fn owned_and_live(e: &mut Expr, owner: &UserId) -> String {
+    let undeleted = owned_undeleted(e, owner);
+    all(&[undeleted, e.not_exists("clone_progress")])
+}
+
+/// The condition of the writes that may also touch a clone being written (the clone's
+/// own progress, a delete): it exists, it is `owner`'s, and no delete has begun.
+pub(crate) fn owned_undeleted(e: &mut Expr, owner: &UserId) -> String {
     all(&[e.exists(PK), e.eq("user_id", owner.as_str()), e.not_exists("deleting")])
 }
 

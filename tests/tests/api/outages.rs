@@ -7,9 +7,8 @@ use glchat_tests::faults::{Refusal, s3_bulk_delete, s3_copy};
 use glchat_tests::{Options, Reply, TestApp};
 use serde_json::json;
 
-/// The SDK tries an operation this often before giving up (`RetryConfig::standard()`
-/// with 3 attempts in `deps::load_sdk_config`).
-const ATTEMPTS: usize = 3;
+/// The SDK tries an operation this often before giving up.
+const ATTEMPTS: usize = glchat_shared::deps::SDK_ATTEMPTS as usize;
 
 async fn app_refusing(refusals: &[Refusal]) -> TestApp {
     TestApp::spawn_with(Options {

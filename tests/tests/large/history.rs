@@ -9,7 +9,7 @@ use serde_json::Value;
 
 /// Reads every message of `path` (a conversation or a public share read) by paging
 /// back with `max_date`, as a client does; checks each page's size on the way.
-async fn read_whole(app: &TestApp, path: &str, token: Option<&str>, limit: Option<usize>) -> Vec<Value> {
+pub(crate) async fn read_whole(app: &TestApp, path: &str, token: Option<&str>, limit: Option<usize>) -> Vec<Value> {
     let mut messages: Vec<Value> = Vec::new();
     let mut max_date: Option<String> = None;
     let limit = limit.map_or(String::new(), |l| format!("limit={l}&"));
@@ -39,7 +39,7 @@ async fn read_whole(app: &TestApp, path: &str, token: Option<&str>, limit: Optio
     panic!("paging did not end");
 }
 
-fn assert_every_message_once_in_order(read: &[Value], expected: usize) {
+pub(crate) fn assert_every_message_once_in_order(read: &[Value], expected: usize) {
     let ids: Vec<&str> = read.iter().map(|m| m["id"].as_str().unwrap()).collect();
     let unique: HashSet<&str> = ids.iter().copied().collect();
     assert_eq!(ids.len(), expected, "every message");

@@ -5,5 +5,6 @@
 //! measure DynamoDB Local's contention against the functions' timeouts.
 
 mod attachments;
+mod clones;
 mod history;
 mod search;

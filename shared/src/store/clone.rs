@@ -1,0 +1,176 @@
+//! A clone's conversation item through its life: parked outside the lists while its
+//! items are written (possibly over several requests), then moved into the lists and
+//! counted in one transaction. Until then readers and writers see no conversation, a
+//! delete removes it like any other, and an interrupted clone resumes where its
+//! recorded progress says.
+
+use anyhow::Context;
+use aws_sdk_dynamodb::types::Update;
+
+use super::error::{dynamodb_error, refused_by_condition};
+use super::expr::{Expr, all, with_placeholders};
+use super::items::{CollectionItem, ConversationItem};
+use super::keys::{self, GSI1PK, GSI1SK, GSI2PK, GSI2SK, PK};
+use super::owned::{Owned, owned_undeleted};
+use super::transaction::Transaction;
+use super::{Store, StoreError};
+use crate::ids::{ConversationId, MessageId, UserId};
+use crate::models::{CloneSource, ConversationRecord};
+
+/// What the clone's id held when a clone began.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CloneStart {
+    /// Nothing: the parked conversation item is written, no item of the clone yet.
+    Started,
+    /// A clone of the caller's under this id (finished or not).
+    Found(Box<Owned<FoundClone>>),
+    /// Another conversation, someone else's, or one being deleted.
+    Taken,
+}
+
+/// A clone found under the id a clone asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FoundClone {
+    pub record: ConversationRecord,
+    /// The link and snapshot it copies; `None` for a conversation that is no clone.
+    pub source: Option<CloneSource>,
+    /// Items written so far while unfinished; `None` once complete.
+    pub progress: Option<u64>,
+}
+
+impl Store {
+    /// Parks the clone's conversation item under its id unless the id is taken (one
+    /// conditional put; the conflicting item is read back to say what holds the id).
+    pub async fn start_clone(
+        &self,
+        record: &ConversationRecord,
+        source: &CloneSource,
+        attachments: usize,
+    ) -> Result<CloneStart, StoreError> {
+        let item = ConversationItem::cloning(record.clone(), source.clone(), attachments);
+        let mut e = Expr::default();
+        let condition = e.not_exists(PK);
+        let result = with_placeholders!(self.client.put_item(), e)
+            .table_name(&self.table)
+            .set_item(Some(CollectionItem::Conversation(item).to_attributes()?))
+            .condition_expression(condition)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(CloneStart::Started),
+            Err(err) if refused_by_condition(&err) => self.found_clone(&record.id, &record.user_id).await,
+            Err(err) => Err(dynamodb_error(err, "starting a clone")),
+        }
+    }
+
+    async fn found_clone(&self, id: &ConversationId, owner: &UserId) -> Result<CloneStart, StoreError> {
+        let item = self.get_item(keys::conversation(id), "reading a clone").await?;
+        let Some(CollectionItem::Conversation(found)) = item.map(CollectionItem::from_attributes).transpose()? else {
+            return Ok(CloneStart::Taken);
+        };
+        if found.is_deleting() {
+            return Ok(CloneStart::Taken);
+        }
+        let found = FoundClone {
+            record: found.record,
+            source: found.cloned_from,
+            progress: found.clone_progress,
+        };
+        Ok(Owned::admit(found, |f| &f.record.user_id, owner)
+            .map_or(CloneStart::Taken, |f| CloneStart::Found(Box::new(f))))
+    }
+
+    /// Replaces an unfinished clone's item with a fresh start from `source` (its items
+    /// must have been removed first). `false` when it is no longer an unfinished clone
+    /// of `owner`'s (deleted, or completed by another request).
+    pub async fn restart_clone(
+        &self,
+        record: &ConversationRecord,
+        source: &CloneSource,
+        attachments: usize,
+    ) -> Result<bool, StoreError> {
+        let item = ConversationItem::cloning(record.clone(), source.clone(), attachments);
+        let mut e = Expr::default();
+        let condition = all(&[owned_undeleted(&mut e, &record.user_id), e.exists("clone_progress")]);
+        let result = with_placeholders!(self.client.put_item(), e)
+            .table_name(&self.table)
+            .set_item(Some(CollectionItem::Conversation(item).to_attributes()?))
+            .condition_expression(condition)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) if refused_by_condition(&err) => Ok(false),
+            Err(err) => Err(dynamodb_error(err, "restarting a clone")),
+        }
+    }
+
+    /// Records that the clone's first `written` items are written. `false` when it is
+    /// no longer an unfinished clone of `owner`'s.
+    pub async fn record_clone_progress(
+        &self,
+        id: &ConversationId,
+        owner: &UserId,
+        written: u64,
+    ) -> Result<bool, StoreError> {
+        let mut e = Expr::default();
+        let update = format!(
+            "SET {}",
+            e.eq("clone_progress", i64::try_from(written).unwrap_or(i64::MAX))
+        );
+        let condition = all(&[owned_undeleted(&mut e, owner), e.exists("clone_progress")]);
+        let result = with_placeholders!(self.client.update_item(), e)
+            .table_name(&self.table)
+            .set_key(Some(keys::conversation(id).to_attributes()))
+            .update_expression(update)
+            .condition_expression(condition)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) if refused_by_condition(&err) => Ok(false),
+            Err(err) => Err(dynamodb_error(err, "recording a clone's progress")),
+        }
+    }
+
+    /// Completes a clone whose items are all written: into the lists, its head set,
+    /// counted, in one transaction. `false` when it is no longer an unfinished clone of
+    /// the owner's (completed by another request meanwhile, or deleted).
+    pub async fn finish_clone(
+        &self,
+        record: &ConversationRecord,
+        head: Option<&MessageId>,
+    ) -> Result<bool, StoreError> {
+        let owner = &record.user_id;
+        let activity = keys::activity(record.updated_time, &record.id);
+        let mut e = Expr::default();
+        let mut set = vec![
+            e.eq(GSI1PK, keys::user_conversations(owner)),
+            e.eq(GSI1SK, activity.as_str()),
+            e.eq(GSI2PK, keys::user_chatbot_conversations(owner, &record.chatbot_id)),
+            e.eq(GSI2SK, activity.as_str()),
+        ];
+        if let Some(head) = head {
+            set.push(e.eq("head_message_id", head.as_str()));
+        }
+        let update = format!("SET {} REMOVE {}", set.join(", "), e.name("clone_progress"));
+        let condition = all(&[owned_undeleted(&mut e, owner), e.exists("clone_progress")]);
+        let finish = with_placeholders!(Update::builder(), e)
+            .table_name(&self.table)
+            .set_key(Some(keys::conversation(&record.id).to_attributes()))
+            .update_expression(update)
+            .condition_expression(condition)
+            .build()
+            .context("building a clone's completion")?;
+        let committed = Transaction::new(self)
+            .update("conversation", finish)
+            .count(&self.table, owner, &record.chatbot_id, 1)?
+            .commit("completing a clone")
+            .await?;
+        match committed {
+            Ok(()) => Ok(true),
+            Err(refused) if refused.failed("conversation") => Ok(false),
+            Err(refused) => Err(anyhow::anyhow!("completing a clone refused on {refused:?}").into()),
+        }
+    }
+}
