@@ -1,11 +1,13 @@
 //! `make bench` (see `infra/local/bench.sh`, which builds the release binaries, measures
 //! their package sizes and runs this under the local stack): cold starts, warm
-//! overhead, DynamoDB calls and capacity per endpoint, load, search cost and cost per
-//! million requests, written to `report.json` and summarized in `report.md`.
+//! overhead, DynamoDB calls and capacity per endpoint, load, search cost, cost per
+//! million requests and conversations at real size, written to `report.json` and
+//! summarized in `report.md`.
 
 mod capacity;
 mod cold_start;
 mod cost;
+mod large;
 mod load;
 mod report;
 mod search;
@@ -17,7 +19,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 
-const SECTIONS: [&str; 5] = ["capacity", "cold_starts", "warm", "load", "search"];
+const SECTIONS: [&str; 6] = ["capacity", "cold_starts", "warm", "load", "search", "large"];
 
 /// How long the one-at-a-time pass of the mix runs (its mean is the billed duration).
 const SEQUENTIAL_SECONDS: u64 = 15;
@@ -116,8 +118,12 @@ async fn main() -> anyhow::Result<()> {
         report.load_sequential = Some(sequential);
     }
     if wants("search") {
-        step("search cost: seeding 1,000 conversations of 20 messages");
+        step("search cost at 1,000 and 5,000 conversations of 20 messages");
         report.search = Some(search::run(&world).await?);
+    }
+    if wants("large") {
+        step("large: 5,000 messages read, shared, cloned, deleted; 300 attachments shared, deleted");
+        report.large = Some(large::run(&world).await?);
     }
 
     let json = args.out.join("report.json");

@@ -33,7 +33,8 @@ pub struct Report {
     /// The same mix one request at a time.
     pub load_sequential: Option<Load>,
     pub cost: Option<Cost>,
-    pub search: Option<SearchCost>,
+    pub search: Option<Vec<SearchCost>>,
+    pub large: Option<crate::large::Large>,
 }
 
 #[derive(Debug, Serialize)]
@@ -74,6 +75,7 @@ impl Report {
             load_sequential: None,
             cost: None,
             search: None,
+            large: None,
         })
     }
 
@@ -170,37 +172,48 @@ impl Report {
             );
             table(&mut md, &header, [row]);
         }
-        if let Some(search) = &self.search {
-            let _ = writeln!(
-                md,
-                "### Search cost ({} conversations of {} messages, seeded in {} s)\n",
-                search.conversations, search.messages_per_conversation, search.seed_seconds
-            );
-            let rows = search.terms.iter().flat_map(|term| {
-                term.requests.iter().enumerate().map(move |(i, r)| {
-                    cells!(
-                        format!("{} `{}`", term.name, term.term),
-                        i + 1,
-                        r.ms,
-                        r.matches,
-                        r.dynamodb_calls,
-                        r.items_read,
-                        r.read_units
-                    )
+        if let Some(searches) = &self.search {
+            let _ = writeln!(md, "### Search cost\n");
+            let rows = searches.iter().flat_map(|search| {
+                search.terms.iter().flat_map(move |term| {
+                    term.requests.iter().enumerate().map(move |(i, r)| {
+                        cells!(
+                            search.conversations,
+                            format!("{} `{}`", term.name, term.term),
+                            i + 1,
+                            r.ms,
+                            r.matches,
+                            r.dynamodb_calls,
+                            r.items_read,
+                            r.read_units
+                        )
+                    })
                 })
             });
             table(
                 &mut md,
-                &["term", "page", "ms", "matches", "DynamoDB calls", "items read", "RCU"],
+                &[
+                    "conversations",
+                    "term",
+                    "request",
+                    "ms",
+                    "matches",
+                    "DynamoDB calls",
+                    "items read",
+                    "RCU",
+                ],
                 rows,
             );
+        }
+        if let Some(large) = &self.large {
+            large.markdown(&mut md);
         }
         md
     }
 }
 
 /// A Markdown table: header, separator, one line per row, and a blank line after.
-fn table(md: &mut String, header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) {
+pub fn table(md: &mut String, header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) {
     let _ = writeln!(md, "| {} |", header.join(" | "));
     let _ = writeln!(md, "|{}", "---|".repeat(header.len()));
     for row in rows {

@@ -1,6 +1,7 @@
-//! Search cost: what content search costs a user with 1,000 conversations of 20
-//! messages, for a rare term (one message of one conversation: the search pages through
-//! everything) and a common one (every other conversation: one page is enough).
+//! Search cost: what content search costs a user with 1,000 and then 5,000
+//! conversations of 20 messages, for a rare term (one message of one conversation: the
+//! search examines everything) and a common one (every other conversation: the newest
+//! fill a page).
 
 use std::time::Instant;
 
@@ -13,7 +14,8 @@ use crate::world::World;
 use glchat_tests::seed;
 
 const USER: &str = "search-user";
-const CONVERSATIONS: usize = 1_000;
+/// The user's history grows from the first size to the second between measurements.
+const SIZES: [usize; 2] = [1_000, 5_000];
 const MESSAGES: usize = 20;
 const RARE: &str = "krakatau";
 const COMMON: &str = "itinerary";
@@ -44,22 +46,37 @@ pub struct PageCost {
     pub read_units: f64,
 }
 
-pub async fn run(world: &World) -> anyhow::Result<SearchCost> {
-    let seeded = Instant::now();
-    seed::conversations(&world.app().store, USER, "travel", CONVERSATIONS, MESSAGES, |c, m| {
-        let mut text = history_text(c * MESSAGES + m);
-        if c == CONVERSATIONS / 2 && m == MESSAGES / 2 {
-            text.push_str(&format!(" {RARE}"));
-        }
-        if c % 2 == 0 && m == MESSAGES - 1 {
-            text.push_str(&format!(" {COMMON}"));
-        }
-        text
-    })
-    .await
-    .context("seeding the search corpus")?;
-    let seed_seconds = round(seeded.elapsed().as_secs_f64());
+pub async fn run(world: &World) -> anyhow::Result<Vec<SearchCost>> {
+    let mut seeded = 0;
+    let mut costs = Vec::new();
+    for size in SIZES {
+        let started = Instant::now();
+        let first = seeded == 0;
+        seed::conversations(&world.app().store, USER, "travel", size - seeded, MESSAGES, |c, m| {
+            let mut text = history_text(c * MESSAGES + m);
+            if first && c == size / 2 && m == MESSAGES / 2 {
+                text.push_str(&format!(" {RARE}"));
+            }
+            if c % 2 == 0 && m == MESSAGES - 1 {
+                text.push_str(&format!(" {COMMON}"));
+            }
+            text
+        })
+        .await
+        .context("seeding the search corpus")?;
+        seeded = size;
+        let seed_seconds = round(started.elapsed().as_secs_f64());
+        costs.push(SearchCost {
+            conversations: size,
+            messages_per_conversation: MESSAGES,
+            seed_seconds,
+            terms: measure_terms(world).await?,
+        });
+    }
+    Ok(costs)
+}
 
+async fn measure_terms(world: &World) -> anyhow::Result<Vec<TermCost>> {
     let token = world.app.token(USER);
     let app = world.app();
     let mut terms = Vec::new();
@@ -91,10 +108,5 @@ pub async fn run(world: &World) -> anyhow::Result<SearchCost> {
         }
         terms.push(TermCost { name, term, requests });
     }
-    Ok(SearchCost {
-        conversations: CONVERSATIONS,
-        messages_per_conversation: MESSAGES,
-        seed_seconds,
-        terms,
-    })
+    Ok(terms)
 }

@@ -79,20 +79,21 @@ impl World {
 
     /// A request as the seeded user (bearer token), with an optional body.
     pub async fn call(&self, method: &str, path: String, body: Option<(&'static str, Bytes)>) -> anyhow::Result<Reply> {
-        self.send(Some(&self.token), method, &path, body).await
+        self.request(Some(&self.token), method, &path, body).await
     }
 
     /// A GET as the holder of `token`.
     pub async fn call_as(&self, token: &str, method: &str, path: String) -> anyhow::Result<Reply> {
-        self.send(Some(token), method, &path, None).await
+        self.request(Some(token), method, &path, None).await
     }
 
     /// A request without credentials (the public share read).
     pub async fn anonymous(&self, method: &str, path: String) -> anyhow::Result<Reply> {
-        self.send(None, method, &path, None).await
+        self.request(None, method, &path, None).await
     }
 
-    async fn send(
+    /// A request with or without a bearer token, with an optional body.
+    pub async fn request(
         &self,
         token: Option<&str>,
         method: &str,
