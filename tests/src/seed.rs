@@ -83,6 +83,40 @@ pub async fn conversations(
         })
 }
 
+/// Writes `count` share links of `user`, refreshed a minute apart and ending now, titled
+/// `title(i)`, and returns them oldest first. Links only: no conversation or snapshot
+/// behind them (what a list of links reads).
+pub async fn share_links(
+    store: &Store,
+    user: &str,
+    count: usize,
+    title: impl Fn(usize) -> String,
+) -> anyhow::Result<Vec<glchat_shared::models::ShareLinkRecord>> {
+    use glchat_shared::ids::ShareId;
+    use glchat_shared::models::ShareLinkRecord;
+
+    let user = UserId::parse(user).map_err(|e| anyhow::anyhow!("user id: {e:?}"))?;
+    let now = SystemClock.now().unix_ms();
+    let first = now.saturating_sub(count as u64 * 60_000);
+    let links = (0..count)
+        .map(|i| {
+            let at = Timestamp::from_unix_ms(first + i as u64 * 60_000).context("a seed time")?;
+            Ok(ShareLinkRecord {
+                share_id: ShareId::generate(),
+                user_id: user.clone(),
+                conversation_id: ConversationId::generate(at),
+                conversation_title: title(i),
+                created_time: at,
+                last_updated_time: at,
+                expired_time: None,
+                snapshot_id: new_ulid(at).to_string(),
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    store.import_share_links(&links).await?;
+    Ok(links)
+}
+
 /// Writes `count` uploaded attachments of `size` bytes into a conversation: the items
 /// through the store, the objects straight into the bucket, 16 at a time.
 pub async fn attachments(

@@ -11,6 +11,7 @@ use super::snapshots;
 use crate::Deps;
 use crate::auth::Caller;
 use crate::clock::Timestamp;
+use crate::http::response::in_payload_len;
 use crate::ids::{ConversationId, ShareId, new_ulid};
 use crate::models::{AttachmentRecord, ShareLinkRecord, SnapshotContent};
 use crate::pages::MessageWindow;
@@ -128,12 +129,19 @@ pub struct List {
     pub query: Option<crate::models::SearchText>,
 }
 
+/// The links one list answers at most, in bytes as they travel in a Lambda response:
+/// about 10,000 links with short titles, 3,000 with the longest, well under 6 MB.
+pub const MAX_LIST_BYTES: usize = 4 * 1024 * 1024;
+
 /// The caller's links grouped by the age of their last refresh (UTC days), newest
-/// first in each group.
+/// first in each group. The seed's response has no cursor, so a list stops at the
+/// newest [`MAX_LIST_BYTES`] of (matching) links; older ones are still reached per
+/// conversation with `GET /conversations/{id}/share`.
 pub async fn list(deps: &Deps, caller: &Caller, input: List) -> Result<SharedConversationGroups, OpError> {
     let needle = input.query.map(|q| fold(&q.0)).filter(|q| !q.trim().is_empty());
     let now = deps.clock.now();
     let mut groups = SharedConversationGroups::default();
+    let mut bytes = 0;
     for link in deps.store.shares_of(&caller.user_id).await? {
         let first_matching_word = match &needle {
             None => None,
@@ -149,7 +157,7 @@ pub async fn list(deps: &Deps, caller: &Caller, input: List) -> Result<SharedCon
             AgeGroup::Previous30Days => &mut groups.previous_30_days,
             AgeGroup::Older => &mut groups.older,
         };
-        group.push(SharedConversation {
+        let entry = SharedConversation {
             is_active: link.is_active(now),
             id: link.share_id,
             user_id: link.user_id,
@@ -160,7 +168,13 @@ pub async fn list(deps: &Deps, caller: &Caller, input: List) -> Result<SharedCon
             expired_time: link.expired_time,
             first_matching_word,
             mind_map: None,
-        });
+        };
+        // The entry as it travels: JSON inside the payload's JSON string, and a comma.
+        bytes += serde_json::to_string(&entry).map_or(0, |json| in_payload_len(&json)) + 1;
+        if bytes > MAX_LIST_BYTES {
+            break;
+        }
+        group.push(entry);
     }
     Ok(groups)
 }

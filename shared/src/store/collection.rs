@@ -7,12 +7,12 @@ use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 
 use super::error::dynamodb_error;
 use super::expr::{Expr, with_placeholders};
-use super::items::{AttachmentItem, Attributes, CollectionItem, MessageItem};
+use super::items::{AttachmentItem, Attributes, CollectionItem, MessageItem, ShareLinkItem};
 use super::keys::{self, Key, PK, SK};
 use super::owned::Owned;
 use super::{Store, StoreError};
 use crate::ids::{ConversationId, MessageId, UserId};
-use crate::models::{AttachmentRecord, ConversationRecord, Message};
+use crate::models::{AttachmentRecord, ConversationRecord, Message, ShareLinkRecord};
 use crate::pages::{MessageWindow, PageBuilder};
 
 /// A conversation read as one aggregate from its item collection.
@@ -97,6 +97,22 @@ impl Store {
                     .iter()
                     .map(|a| CollectionItem::Attachment(AttachmentItem::new(a.clone()))),
             );
+        self.put_items(items).await
+    }
+
+    /// Share links written as they are, without their snapshots: a bulk import (data at
+    /// real size for tests and benchmarks, migrations). Links normally come from `save_share`.
+    pub async fn import_share_links(&self, links: &[ShareLinkRecord]) -> Result<(), StoreError> {
+        self.put_items(
+            links
+                .iter()
+                .map(|l| CollectionItem::ShareLink(ShareLinkItem::new(l.clone()))),
+        )
+        .await
+    }
+
+    /// Unconditional puts in batches: for items whose ids make a repeat rewrite them.
+    async fn put_items(&self, items: impl Iterator<Item = CollectionItem>) -> Result<(), StoreError> {
         let mut requests = Vec::new();
         for item in items {
             let put = PutRequest::builder()

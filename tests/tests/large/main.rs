@@ -7,4 +7,5 @@
 mod attachments;
 mod clones;
 mod history;
+mod links;
 mod search;
