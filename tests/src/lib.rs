@@ -39,10 +39,36 @@ pub fn found_conversations(body: &serde_json::Value) -> Vec<(String, serde_json:
 
 /// Tests at real size (thousands of items) take turns: run side by side on the 2-core
 /// machine they would be measuring DynamoDB Local's contention against the functions'
-/// timeouts, which the local API enforces. Small tests run beside them as usual.
+/// timeouts, which the local API enforces. They run in a binary of their own, after
+/// the others, so each turn begins by deleting every table left in DynamoDB Local (by
+/// earlier binaries, or by a test at real size that failed before dropping its own):
+/// DynamoDB Local slows down with every megabyte it holds.
 pub async fn at_real_size() -> tokio::sync::MutexGuard<'static, ()> {
     static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-    TURN.lock().await
+    let turn = TURN.lock().await;
+    delete_every_table().await;
+    turn
+}
+
+async fn delete_every_table() {
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
+    let client = aws_sdk_dynamodb::Client::new(&sdk);
+    let tables: Vec<String> = client
+        .list_tables()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .expect("listing DynamoDB Local's tables");
+    for table in tables {
+        client
+            .delete_table()
+            .table_name(&table)
+            .send()
+            .await
+            .expect("deleting a table left behind");
+    }
 }
 
 /// How a test app is configured; `Default` is tenant `acme` with fixed test secrets.

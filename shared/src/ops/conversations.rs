@@ -24,7 +24,7 @@ use crate::responses::{
     GetConversationMessagesResponse, GetConversationsResponse,
 };
 use crate::store::keys::ListIndex;
-use crate::store::{DeleteScope, ListPosition};
+use crate::store::{DeleteScope, ListPosition, TitleGuard};
 
 /// `GET /conversations`' page size: 20 unless asked, at most 100.
 pub const DEFAULT_LIMIT: usize = 20;
@@ -151,7 +151,7 @@ pub struct Rename {
 pub async fn rename(deps: &Deps, caller: &Caller, input: Rename) -> Result<CreateConversationResponse, OpError> {
     let record = deps
         .store
-        .rename_conversation(&input.id, &caller.user_id, input.title.as_str())
+        .rename_conversation(&input.id, &caller.user_id, input.title.as_str(), TitleGuard::Any)
         .await?
         .ok_or(OpError::ConversationNotFound)?;
     Ok(CreateConversationResponse {
@@ -181,11 +181,24 @@ pub async fn generate_title(
         .titles()?
         .generate(&conversation.record.model_name, &input.message.0)
         .await;
-    deps.store
-        .rename_conversation(&input.id, &caller.user_id, &title)
+    let seen = TitleGuard::Unchanged(conversation.record.title.as_deref());
+    if deps
+        .store
+        .rename_conversation(&input.id, &caller.user_id, &title, seen)
+        .await?
+        .is_some()
+    {
+        return Ok(GenerateTitleResponse { title });
+    }
+    // Renamed (or deleted) while the title was being generated: the rename stands.
+    let current = deps
+        .store
+        .owned_conversation(&input.id, &caller.user_id)
         .await?
         .ok_or(OpError::ConversationNotFound)?;
-    Ok(GenerateTitleResponse { title })
+    Ok(GenerateTitleResponse {
+        title: current.record.title.clone().unwrap_or_default(),
+    })
 }
 
 pub struct Delete {

@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, Update};
 use serde::{Deserialize, Serialize};
 
 use super::error::{dynamodb_error, refused_by_condition};
-use super::expr::{Expr, with_placeholders};
+use super::expr::{Expr, all, with_placeholders};
 use super::items::{Attributes, CollectionItem, ConversationItem};
 use super::keys::{self, GSI2, GSI2PK, ListIndex, PK};
 use super::owned::{Owned, owned_and_live, owned_undeleted};
@@ -47,6 +47,16 @@ impl ListPosition {
 pub struct ConversationPage {
     pub items: Vec<ConversationRecord>,
     pub has_more: bool,
+}
+
+/// What a title write expects of the title it replaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TitleGuard<'a> {
+    /// Anything: a rename by the user.
+    Any,
+    /// The title read before (none: untitled): a generated title never overwrites a
+    /// rename made while it was being generated.
+    Unchanged(Option<&'a str>),
 }
 
 /// Whose conversations a delete may touch.
@@ -133,17 +143,24 @@ impl Store {
         Ok(ConversationPage { items, has_more })
     }
 
-    /// Sets the title of the owner's conversation. `None` when there is no such
-    /// conversation of this owner (both answer 404, so neither is revealed).
+    /// Sets the title of the owner's conversation, provided its title is still as
+    /// `guard` says. `None` when there is no such live conversation of the owner's, or
+    /// its title changed.
     pub async fn rename_conversation(
         &self,
         id: &ConversationId,
         owner: &UserId,
         title: &str,
+        guard: TitleGuard<'_>,
     ) -> Result<Option<ConversationRecord>, StoreError> {
         let mut e = Expr::default();
         let update = format!("SET {}", e.eq("title", title));
-        let condition = owned_and_live(&mut e, owner);
+        let owned = owned_and_live(&mut e, owner);
+        let condition = match guard {
+            TitleGuard::Any => owned,
+            TitleGuard::Unchanged(None) => all(&[owned, e.is_none("title")]),
+            TitleGuard::Unchanged(Some(seen)) => all(&[owned, e.eq("title", seen)]),
+        };
         let result = with_placeholders!(self.client.update_item(), e)
             .table_name(&self.table)
             .set_key(Some(keys::conversation(id).to_attributes()))

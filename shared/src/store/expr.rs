@@ -66,6 +66,16 @@ impl Expr {
         format!("attribute_not_exists({})", self.name(attr))
     }
 
+    /// Absent, or stored as NULL (how an `Option::None` field is written).
+    pub fn is_none(&mut self, attr: &str) -> String {
+        let name = self.name(attr);
+        let null = self.value(&format!("{attr}_type"), "NULL");
+        any(&[
+            format!("attribute_not_exists({name})"),
+            format!("attribute_type({name}, {null})"),
+        ])
+    }
+
     /// `#attr, #other`: a projection.
     pub fn projection(&mut self, attrs: &[&str]) -> String {
         attrs.iter().map(|a| self.name(a)).collect::<Vec<_>>().join(", ")

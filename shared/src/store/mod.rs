@@ -24,7 +24,7 @@ use aws_sdk_dynamodb::Client;
 pub use attachment::AttachOutcome;
 pub use clone::{CloneStart, FoundClone};
 pub use collection::ConversationView;
-pub use conversation::{ConversationMeta, ConversationPage, DeleteScope, ListPosition};
+pub use conversation::{ConversationMeta, ConversationPage, DeleteScope, ListPosition, TitleGuard};
 pub use error::StoreError;
 pub use message::{AppendOutcome, HeadGuard, NewMessage, ParentCheck};
 pub use owned::Owned;

@@ -158,3 +158,38 @@ async fn nobody_titles_someone_elses_conversation_and_message_is_required() {
         .await
         .assert_status(404);
 }
+
+/// A rename made while the title is being generated stands: the generated title never
+/// overwrites it, and the reply says which title the conversation has.
+#[tokio::test]
+async fn a_rename_during_generation_is_not_overwritten() {
+    let llm = FakeLlm::start(Behavior::Slow(Duration::from_millis(300), "Generated title".into())).await;
+    let app = app_with_llm(&llm).await;
+    for round in 0..10 {
+        let id = app.create_conversation("alice", "bot", None).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let mine = format!("Mine {round}");
+        let rename = async {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            app.patch(&format!("/conversations/{id}"))
+                .bearer(&app.token("alice"))
+                .form(&[("title", mine.as_str())])
+                .send()
+                .await
+        };
+        let (generated, renamed) = tokio::join!(generate(&app, "alice", &id, "plan a trip"), rename);
+        renamed.assert_status(200);
+        generated.assert_status(200);
+        assert_eq!(generated.body, json!({ "title": mine }), "round {round}");
+        assert_eq!(stored_title(&app, &id).await, mine.as_str(), "round {round}");
+    }
+    // Without a rename meanwhile, the generated title is saved.
+    let id = app.create_conversation("alice", "bot", None).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    generate(&app, "alice", &id, "plan a trip").await.assert_status(200);
+    assert_eq!(stored_title(&app, &id).await, "Generated title");
+}
