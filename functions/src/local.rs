@@ -195,9 +195,9 @@ pub async fn serve_with(
 }
 
 /// Creates the table and bucket when missing: the local stack starts empty.
-pub async fn prepare_storage(deps: &Deps) -> anyhow::Result<()> {
+pub async fn prepare_storage(deps: &Deps, stream: glchat_shared::store::schema::Stream) -> anyhow::Result<()> {
     use anyhow::Context;
-    glchat_shared::store::schema::ensure_table(deps.store.client(), deps.store.table()).await?;
+    glchat_shared::store::schema::ensure_table(deps.store.client(), deps.store.table(), stream).await?;
     let blobs = deps.blobs()?;
     let (s3, bucket) = (blobs.client(), blobs.bucket());
     if s3.head_bucket().bucket(bucket).send().await.is_err() {

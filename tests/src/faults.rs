@@ -76,6 +76,8 @@ impl Intercept for Fault {
 pub struct Refusal {
     matches: Arc<dyn Fn(&HttpRequest) -> bool + Send + Sync>,
     remaining: Arc<AtomicUsize>,
+    /// Matching requests let through before the refusals begin.
+    passing: Arc<AtomicUsize>,
     status: u16,
     headers: Vec<(&'static str, &'static str)>,
     body: &'static str,
@@ -147,6 +149,7 @@ impl Refusal {
         Self {
             matches: Arc::new(matches),
             remaining: Arc::new(AtomicUsize::new(times)),
+            passing: Arc::new(AtomicUsize::new(0)),
             status,
             headers: headers.to_vec(),
             body,
@@ -177,8 +180,21 @@ impl Refusal {
     }
 
     /// Whether this request is refused (and one refusal spent).
+    /// Lets the next `pass` matching requests through, then refuses `times`.
+    pub fn arm_after(&self, pass: usize, times: usize) {
+        self.passing.store(pass, Ordering::SeqCst);
+        self.remaining.store(times, Ordering::SeqCst);
+    }
+
     fn fires(&self, request: &HttpRequest) -> bool {
-        (self.matches)(request)
+        if !(self.matches)(request) || self.remaining() == 0 {
+            return false;
+        }
+        let passes = self
+            .passing
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        !passes
             && self
                 .remaining
                 .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))

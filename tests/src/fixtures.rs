@@ -4,7 +4,7 @@
 use glchat_shared::ids::{ChatbotId, ConversationId, ShareId, UserId};
 use glchat_shared::models::{ConversationRecord, ShareLinkRecord, SnapshotContent};
 use glchat_shared::pages::MessageWindow;
-use glchat_shared::store::{SnapshotBody, SnapshotRecord};
+use glchat_shared::store::{ReserveOutcome, SaveOutcome, SnapshotBody, SnapshotRecord};
 
 use crate::{Options, TestApp};
 
@@ -73,6 +73,9 @@ pub async fn seed(app: &TestApp) {
         expired_time: None,
         snapshot_id: ulid::Ulid::from_parts(now.unix_ms(), 0).to_string(),
     };
+    // As a first share does: the id reserved on the conversation, then the snapshot saved.
+    let reserved = app.app.store.reserve_link(&link, None).await.unwrap();
+    assert_eq!(reserved, ReserveOutcome::Reserved);
     let snapshot = SnapshotRecord {
         link,
         chatbot_id: record.chatbot_id.clone(),
@@ -82,7 +85,7 @@ pub async fn seed(app: &TestApp) {
             Vec::new(),
         ))),
     };
-    app.app.store.save_share(&snapshot).await.unwrap();
+    assert_eq!(app.app.store.save_share(&snapshot).await.unwrap(), SaveOutcome::Saved);
 }
 
 /// An app configured like `make run` (tenant `local` and its secrets), which the

@@ -136,7 +136,9 @@ impl TestApp {
         ]);
         vars.extend(options.extra.iter().cloned());
         let app = build_deps(&vars, &options, Needs::ALL).await;
-        glchat_functions::local::prepare_storage(&app)
+        // No stream: nothing reads it in these tests, and DynamoDB Local slows down with
+        // every stream record it keeps (see `schema::Stream::Off`).
+        glchat_functions::local::prepare_storage(&app, glchat_shared::store::schema::Stream::Off)
             .await
             .expect("creating the table and bucket");
         app.dynamodb_calls.take();

@@ -309,9 +309,9 @@ async fn cascade(deps: &Deps, id: &ConversationId, scope: &DeleteScope) -> Resul
         return Ok(false);
     }
     let blobs = deps.blobs()?;
-    if let Some(link) = store.share_link(id).await? {
+    if let Some(link) = store.share_link(id).await?.map(|l| l.record().clone()) {
         blobs.delete_prefix(&blobs.share_prefix(&link.share_id)).await?;
-        store.delete_snapshot(&link.share_id).await?;
+        store.kill_share(&link, deps.clock.now()).await?;
     }
     blobs.delete_prefix(&blobs.conversation_prefix(id)).await?;
     store.delete_collection(id).await?;

@@ -19,7 +19,7 @@ use crate::responses::{
     ChatbotRef, DeleteSharedConversationResponse, GetSharedConversationResponse, SharedConversation,
     SharedConversationGroups, SharedConversationResponse,
 };
-use crate::store::{SaveOutcome, SnapshotRecord};
+use crate::store::{ReserveOutcome, SaveOutcome, SnapshotRecord, StoredLink};
 
 /// The longest `expiry_days` accepted (ten years).
 pub const MAX_EXPIRY_DAYS: i64 = 3650;
@@ -32,12 +32,17 @@ pub struct Share {
 
 /// Creates the conversation's share link or refreshes it with a new snapshot of the
 /// messages, attachments and title (same share id, new `last_updated_time`, expiry
-/// counted from now).
+/// counted from now). A link that has expired is not revived: sharing again mints a
+/// new share id and the old one dies with its snapshot. A new share id is reserved on
+/// the conversation before anything is copied under it, so a share cut off midway
+/// leaves copies that its retry reuses and a delete removes.
 pub async fn share(deps: &Deps, caller: &Caller, input: Share) -> Result<SharedConversationResponse, OpError> {
     let blobs = deps.blobs()?;
     let (owner, id) = (&caller.user_id, &input.id);
-    // Two tries: a concurrent first share may win the link with another share id,
-    // and then this call refreshes that link instead.
+    // Two tries: a concurrent first share may win the link with another share id, and
+    // then this call refreshes that link instead; or a revoke may kill the share id
+    // meanwhile, and then this call mints a new one.
+    let mut died: Option<ShareId> = None;
     for _ in 0..2 {
         let (view, existing) = tokio::try_join!(
             deps.store.owned_view(id, owner, MessageWindow::ALL),
@@ -45,14 +50,45 @@ pub async fn share(deps: &Deps, caller: &Caller, input: Share) -> Result<SharedC
         )?;
         let view = view.ok_or(OpError::ConversationNotFound)?.into_inner();
         let now = deps.clock.now();
-        let share_id = existing.as_ref().map_or_else(ShareId::generate, |l| l.share_id.clone());
+        let (share_id, created_time) = match existing {
+            // A live link is refreshed under its id; a reserved one is taken up again.
+            Some(StoredLink::Published(link)) if link.is_active(now) && died.as_ref() != Some(&link.share_id) => {
+                (link.share_id, link.created_time)
+            }
+            Some(StoredLink::Pending(link)) => (link.share_id, link.created_time),
+            // None, or one that expired or died: a new id, reserved before anything is
+            // copied under it; the old id dies first, with its copies.
+            stale => {
+                let replacing = stale.map(|s| s.record().clone());
+                if let Some(old) = &replacing {
+                    deps.store.kill_share(old, now).await?;
+                    blobs.delete_prefix(&blobs.share_prefix(&old.share_id)).await?;
+                }
+                let reserved = ShareLinkRecord {
+                    share_id: ShareId::generate(),
+                    user_id: owner.clone(),
+                    conversation_id: id.clone(),
+                    conversation_title: String::new(),
+                    created_time: now,
+                    last_updated_time: now,
+                    expired_time: None,
+                    snapshot_id: String::new(),
+                };
+                let replaced = replacing.as_ref().map(|l| &l.share_id);
+                match deps.store.reserve_link(&reserved, replaced).await? {
+                    ReserveOutcome::Reserved => (reserved.share_id, now),
+                    ReserveOutcome::ConversationGone => return Err(OpError::ConversationNotFound),
+                    ReserveOutcome::LinkTaken => continue,
+                }
+            }
+        };
         let snapshot_id = new_ulid(now).to_string();
         let link = ShareLinkRecord {
             share_id: share_id.clone(),
             user_id: owner.clone(),
             conversation_id: id.clone(),
             conversation_title: view.conversation.title.clone().unwrap_or_default(),
-            created_time: existing.as_ref().map_or(now, |l| l.created_time),
+            created_time,
             last_updated_time: now,
             expired_time: input.expiry_days.map(|days| now.plus_days(days)),
             snapshot_id: snapshot_id.clone(),
@@ -94,7 +130,7 @@ pub async fn share(deps: &Deps, caller: &Caller, input: Share) -> Result<SharedC
                 // A newer snapshot of the same link landed first: it stands, ours goes.
                 blobs.delete_prefix(&copies).await?;
                 let link = deps.store.share_link(id).await?.ok_or(OpError::ConversationNotFound)?;
-                return Ok(link.details());
+                return Ok(link.record().details());
             }
             SaveOutcome::ConversationGone => {
                 blobs.delete_prefix(&copies).await?;
@@ -102,6 +138,10 @@ pub async fn share(deps: &Deps, caller: &Caller, input: Share) -> Result<SharedC
             }
             SaveOutcome::LinkTaken => {
                 blobs.delete_prefix(&blobs.share_prefix(&share_id)).await?;
+            }
+            SaveOutcome::LinkDead => {
+                blobs.delete_prefix(&blobs.share_prefix(&share_id)).await?;
+                died = Some(share_id);
             }
         }
     }
@@ -221,17 +261,22 @@ pub struct Revoke {
     pub share: ShareId,
 }
 
-/// Revokes the caller's link: the copies first, then the items (a retry after a
-/// failure finds the items and finishes).
+/// Revokes the caller's link, active or expired (its snapshot perhaps purged by TTL):
+/// the copies first, then the share id dies and the link leaves the list (a retry
+/// after a failure finds the link and finishes).
 pub async fn revoke(deps: &Deps, caller: &Caller, input: Revoke) -> Result<DeleteSharedConversationResponse, OpError> {
-    let snapshot = deps
-        .store
-        .owned_snapshot(&input.share, &caller.user_id)
-        .await?
-        .ok_or(OpError::ShareNotFound)?;
+    let link = match deps.store.owned_snapshot(&input.share, &caller.user_id).await? {
+        Some(snapshot) => snapshot.into_inner().link,
+        None => deps
+            .store
+            .owned_link_by_share_id(&caller.user_id, &input.share)
+            .await?
+            .ok_or(OpError::ShareNotFound)?
+            .into_inner(),
+    };
     let blobs = deps.blobs()?;
     blobs.delete_prefix(&blobs.share_prefix(&input.share)).await?;
-    deps.store.revoke_share(&snapshot.link).await?;
+    deps.store.revoke_share(&link, deps.clock.now()).await?;
     Ok(DeleteSharedConversationResponse {
         shared_conversation_id: input.share,
         status: "deleted",

@@ -150,6 +150,10 @@ pub(crate) struct ShareLinkItem {
     pub gsi1sk: String,
     #[serde(flatten)]
     pub link: ShareLinkRecord,
+    /// Set while a first share is being taken: the share id is reserved (so its copies
+    /// are found by a retry or a delete) but nothing is published or listed yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<bool>,
 }
 
 impl ShareLinkItem {
@@ -161,7 +165,16 @@ impl ShareLinkItem {
             gsi1pk: keys::user_shares(&link.user_id),
             gsi1sk: keys::share_activity(link.last_updated_time, &link.share_id),
             link,
+            pending: None,
         }
+    }
+
+    /// A reserved share id: out of the owner's list (`PENDING#` partition).
+    pub fn pending(link: ShareLinkRecord) -> Self {
+        let mut item = Self::new(link);
+        item.gsi1pk = keys::pending_user_shares(&item.link.user_id);
+        item.pending = Some(true);
+        item
     }
 }
 
@@ -191,6 +204,43 @@ pub(crate) struct SnapshotItem {
     pub expires_at: Option<i64>,
 }
 
+/// A share id that is dead (`SHARE#<sid>` / `SHARE`, where its snapshot was): revoked,
+/// replaced after it expired, or its conversation deleted. It makes the public read
+/// answer 404 and refuses any later snapshot under the id (a snapshot put requires
+/// `snapshot_id < :new`, which a dead id does not have), so a refresh racing the revoke
+/// cannot republish. TTL removes it after [`DEAD_SHARE_DAYS`]: by then no request that
+/// read the link alive is still running, and new links get new ids.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct DeadShareItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub share_id: crate::ids::ShareId,
+    pub user_id: crate::ids::UserId,
+    pub conversation_id: crate::ids::ConversationId,
+    pub died_time: crate::clock::Timestamp,
+    pub expires_at: i64,
+}
+
+/// How long a dead share id is remembered.
+pub(crate) const DEAD_SHARE_DAYS: u32 = 7;
+
+impl DeadShareItem {
+    pub fn new(link: &ShareLinkRecord, now: crate::clock::Timestamp) -> Self {
+        let key = keys::share_snapshot(&link.share_id);
+        Self {
+            pk: key.pk,
+            sk: key.sk,
+            share_id: link.share_id.clone(),
+            user_id: link.user_id.clone(),
+            conversation_id: link.conversation_id.clone(),
+            died_time: now,
+            expires_at: now.plus_days(DEAD_SHARE_DAYS).unix_seconds(),
+        }
+    }
+}
+
 /// Any item of a conversation's collection, told apart by its `entity` attribute
 /// (which stream consumers read too).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -201,6 +251,7 @@ pub(crate) enum CollectionItem {
     Attachment(AttachmentItem),
     ShareLink(ShareLinkItem),
     ShareSnapshot(SnapshotItem),
+    DeadShare(DeadShareItem),
 }
 
 impl CollectionItem {

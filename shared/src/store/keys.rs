@@ -114,6 +114,11 @@ pub fn user_shares(user: &UserId) -> String {
     format!("SHARES#{}", escape(user.as_str()))
 }
 
+/// The user's share links being taken for the first time (GSI1): never listed.
+pub fn pending_user_shares(user: &UserId) -> String {
+    format!("PENDING#{}", user_shares(user))
+}
+
 /// The sort key of a share link in the user's list.
 pub fn share_activity(updated: Timestamp, share: &ShareId) -> String {
     format!("{}#{}", updated.to_wire(), share.as_str())

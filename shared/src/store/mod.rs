@@ -28,7 +28,7 @@ pub use conversation::{ConversationMeta, ConversationPage, DeleteScope, ListPosi
 pub use error::StoreError;
 pub use message::{AppendOutcome, HeadGuard, NewMessage, ParentCheck};
 pub use owned::Owned;
-pub use share::{SaveOutcome, SnapshotBody, SnapshotRecord};
+pub use share::{ReserveOutcome, SaveOutcome, SnapshotBody, SnapshotRecord, StoredLink};
 
 #[derive(Debug, Clone)]
 pub struct Store {

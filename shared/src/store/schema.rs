@@ -68,9 +68,20 @@ fn key_schema(partition: &str, sort: &str) -> anyhow::Result<Vec<KeySchemaElemen
     ])
 }
 
-/// Creates the table as the template does (on-demand, stream, TTL), for the local stack
-/// and for tests. Does nothing when it already exists.
-pub async fn ensure_table(client: &Client, name: &str) -> anyhow::Result<()> {
+/// Whether a local table has the template's stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    /// As deployed: new and old images of every write.
+    On,
+    /// For tests that do not read it: DynamoDB Local keeps every write's stream record
+    /// (tables deleted included) and looks through them on each write, so a suite that
+    /// writes hundreds of thousands of items with a stream slows down to a crawl.
+    Off,
+}
+
+/// Creates the table as the template does (on-demand, stream as asked, TTL), for the
+/// local stack and for tests. Does nothing when it already exists.
+pub async fn ensure_table(client: &Client, name: &str, stream: Stream) -> anyhow::Result<()> {
     let existing = client.list_tables().send().await.context("listing tables")?;
     if existing.table_names().iter().any(|t| t == name) {
         return Ok(());
@@ -79,13 +90,15 @@ pub async fn ensure_table(client: &Client, name: &str) -> anyhow::Result<()> {
         .create_table()
         .table_name(name)
         .billing_mode(BillingMode::PayPerRequest)
-        .set_key_schema(Some(key_schema(SCHEMA.partition_key, SCHEMA.sort_key)?))
-        .stream_specification(
+        .set_key_schema(Some(key_schema(SCHEMA.partition_key, SCHEMA.sort_key)?));
+    if stream == Stream::On {
+        create = create.stream_specification(
             StreamSpecification::builder()
                 .stream_enabled(true)
                 .stream_view_type(StreamViewType::NewAndOldImages)
                 .build()?,
         );
+    }
     for attribute in SCHEMA.key_attributes() {
         create = create.attribute_definitions(
             AttributeDefinition::builder()

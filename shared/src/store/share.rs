@@ -4,15 +4,16 @@
 //! newest snapshot.
 
 use anyhow::Context;
-use aws_sdk_dynamodb::types::{Delete, Put};
+use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure};
 
-use super::error::dynamodb_error;
+use super::error::{dynamodb_error, refused_by_condition};
 use super::expr::{Expr, any, with_placeholders};
-use super::items::{Attributes, CollectionItem, ShareLinkItem, SnapshotItem};
+use super::items::{Attributes, CollectionItem, DeadShareItem, ShareLinkItem, SnapshotItem};
 use super::keys::{self, GSI1, GSI1PK, PK};
 use super::owned::{Owned, check_owned_and_live};
 use super::transaction::Transaction;
 use super::{Store, StoreError};
+use crate::clock::Timestamp;
 use crate::ids::{ChatbotId, ConversationId, ShareId, UserId};
 use crate::models::{ShareLinkRecord, SnapshotChunk, SnapshotContent};
 
@@ -39,6 +40,15 @@ pub enum SnapshotBody {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReserveOutcome {
+    Reserved,
+    /// The conversation is not the owner's, or is being deleted.
+    ConversationGone,
+    /// Another link was written for the conversation meanwhile.
+    LinkTaken,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SaveOutcome {
     Saved,
     /// The conversation is not the owner's, or is being deleted.
@@ -47,31 +57,91 @@ pub enum SaveOutcome {
     LinkTaken,
     /// A newer snapshot was written meanwhile.
     Superseded,
+    /// The share id died meanwhile (revoked): it takes no snapshot ever again.
+    LinkDead,
+}
+
+/// A conversation's link as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoredLink {
+    /// Reserved by a first share that has not finished: nothing published yet.
+    Pending(ShareLinkRecord),
+    /// Published (active or expired).
+    Published(ShareLinkRecord),
+}
+
+impl StoredLink {
+    pub fn record(&self) -> &ShareLinkRecord {
+        match self {
+            StoredLink::Pending(link) | StoredLink::Published(link) => link,
+        }
+    }
 }
 
 impl Store {
-    /// The conversation's share link, expired or not. Callers hold the conversation
+    /// The conversation's link, pending, expired or not. Callers hold the conversation
     /// as `Owned` already, or are its delete.
-    pub async fn share_link(&self, conversation: &ConversationId) -> Result<Option<ShareLinkRecord>, StoreError> {
+    pub async fn share_link(&self, conversation: &ConversationId) -> Result<Option<StoredLink>, StoreError> {
         let item = self
             .get_item(keys::share_link(conversation), "reading a share link")
             .await?;
         match item.map(CollectionItem::from_attributes).transpose()? {
-            Some(CollectionItem::ShareLink(found)) => Ok(Some(found.link)),
+            Some(CollectionItem::ShareLink(found)) if found.pending == Some(true) => {
+                Ok(Some(StoredLink::Pending(found.link)))
+            }
+            Some(CollectionItem::ShareLink(found)) => Ok(Some(StoredLink::Published(found.link))),
             _ => Ok(None),
         }
     }
 
-    /// The conversation's share link when the conversation is `owner`'s (one GetItem).
+    /// The conversation's published link when the conversation is `owner`'s (one GetItem).
     pub async fn owned_share_link(
         &self,
         conversation: &ConversationId,
         owner: &UserId,
     ) -> Result<Option<Owned<ShareLinkRecord>>, StoreError> {
-        Ok(self
-            .share_link(conversation)
-            .await?
-            .and_then(|link| Owned::admit(link, |l| &l.user_id, owner)))
+        Ok(match self.share_link(conversation).await? {
+            Some(StoredLink::Published(link)) => Owned::admit(link, |l| &l.user_id, owner),
+            _ => None,
+        })
+    }
+
+    /// Reserves a share id for the conversation's first link (or for the link replacing
+    /// `replacing`, an expired or dead one) before anything is copied under it, provided
+    /// the conversation is still the owner's: a retry then reuses the id and a delete
+    /// finds the copies. `false` when another link took the conversation meanwhile.
+    pub async fn reserve_link(
+        &self,
+        link: &ShareLinkRecord,
+        replacing: Option<&ShareId>,
+    ) -> Result<ReserveOutcome, StoreError> {
+        let mut e = Expr::default();
+        let mut allowed = vec![e.not_exists(PK)];
+        if let Some(old) = replacing {
+            allowed.push(e.eq("share_id", old.as_str()));
+        }
+        let condition = any(&allowed);
+        let put = with_placeholders!(Put::builder(), e)
+            .table_name(&self.table)
+            .set_item(Some(
+                CollectionItem::ShareLink(ShareLinkItem::pending(link.clone())).to_attributes()?,
+            ))
+            .condition_expression(condition)
+            .build()
+            .context("building the link reservation")?;
+        let conversation = check_owned_and_live(&self.table, &link.conversation_id, &link.user_id)
+            .context("building the conversation check")?;
+        let committed = Transaction::new(self)
+            .check("conversation", conversation)
+            .put("link", put)
+            .commit("reserving a share id")
+            .await?;
+        Ok(match committed {
+            Ok(()) => ReserveOutcome::Reserved,
+            Err(refused) if refused.failed("conversation") => ReserveOutcome::ConversationGone,
+            Err(refused) if refused.failed("link") => ReserveOutcome::LinkTaken,
+            Err(refused) => return Err(anyhow::anyhow!("reservation refused on {refused:?}").into()),
+        })
     }
 
     /// The snapshot of a share id, expired or not: what the public read serves.
@@ -110,12 +180,12 @@ impl Store {
     }
 
     /// Writes the link and its snapshot in one transaction, provided the conversation is
-    /// still the owner's, the link is new or has this share id, and no newer snapshot
-    /// exists.
+    /// still the owner's, the link (published or reserved) has this share id, and the
+    /// share id has no newer snapshot and is not dead.
     pub async fn save_share(&self, snapshot: &SnapshotRecord) -> Result<SaveOutcome, StoreError> {
         let link = &snapshot.link;
         let mut e = Expr::default();
-        let condition = any(&[e.not_exists(PK), e.eq("share_id", link.share_id.as_str())]);
+        let condition = e.eq("share_id", link.share_id.as_str());
         let link_put = with_placeholders!(Put::builder(), e)
             .table_name(&self.table)
             .set_item(Some(
@@ -155,6 +225,7 @@ impl Store {
             .table_name(&self.table)
             .set_item(Some(CollectionItem::ShareSnapshot(item).to_attributes()?))
             .condition_expression(condition)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
             .context("building the snapshot put")?;
 
@@ -170,39 +241,83 @@ impl Store {
             Ok(()) => SaveOutcome::Saved,
             Err(refused) if refused.failed("conversation") => SaveOutcome::ConversationGone,
             Err(refused) if refused.failed("link") => SaveOutcome::LinkTaken,
-            Err(refused) if refused.failed("snapshot") => SaveOutcome::Superseded,
+            Err(refused) if refused.failed("snapshot") => {
+                let old = refused
+                    .old_item("snapshot")
+                    .cloned()
+                    .map(CollectionItem::from_attributes);
+                match old.transpose()? {
+                    Some(CollectionItem::DeadShare(_)) => SaveOutcome::LinkDead,
+                    _ => SaveOutcome::Superseded,
+                }
+            }
             Err(refused) => return Err(anyhow::anyhow!("share refused on {refused:?}").into()),
         })
     }
 
-    /// Removes a link and its snapshot, provided they still belong together.
-    pub async fn revoke_share(&self, link: &ShareLinkRecord) -> Result<(), StoreError> {
-        let snapshot = Delete::builder()
+    /// Kills the link's share id: its snapshot is replaced by the dead marker, so the
+    /// public read answers 404 from now on and no later snapshot can revive it.
+    pub async fn kill_share(&self, link: &ShareLinkRecord, now: Timestamp) -> Result<(), StoreError> {
+        self.client
+            .put_item()
             .table_name(&self.table)
-            .set_key(Some(keys::share_snapshot(&link.share_id).to_attributes()))
-            .build()
-            .context("building the snapshot delete")?;
+            .set_item(Some(
+                CollectionItem::DeadShare(DeadShareItem::new(link, now)).to_attributes()?,
+            ))
+            .send()
+            .await
+            .map_err(|e| dynamodb_error(e, "killing a share id"))?;
+        Ok(())
+    }
+
+    /// The owner's link with this share id, found through the owner's list of links:
+    /// for a link whose snapshot TTL has purged (one Query per 1 MB of links, filtered).
+    pub async fn owned_link_by_share_id(
+        &self,
+        owner: &UserId,
+        share: &ShareId,
+    ) -> Result<Option<Owned<ShareLinkRecord>>, StoreError> {
         let mut e = Expr::default();
-        let condition = any(&[e.not_exists(PK), e.eq("share_id", link.share_id.as_str())]);
-        let pointer = with_placeholders!(Delete::builder(), e)
+        let key = e.eq(GSI1PK, keys::user_shares(owner));
+        let filter = e.eq("share_id", share.as_str());
+        let items: Vec<Attributes> = with_placeholders!(self.client.query(), e)
+            .table_name(&self.table)
+            .index_name(GSI1)
+            .key_condition_expression(key)
+            .filter_expression(filter)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| dynamodb_error(e, "finding a share link"))?;
+        for item in items {
+            if let CollectionItem::ShareLink(found) = CollectionItem::from_attributes(item)? {
+                return Ok(Owned::admit(found.link, |l| &l.user_id, owner));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Revokes a link: its share id dies first (the public read stops at once), then the
+    /// link leaves the owner's list, unless the conversation was shared anew under
+    /// another id meanwhile (that link stays). A revoke cut between the two is finished
+    /// by its retry, which finds the link through the list.
+    pub async fn revoke_share(&self, link: &ShareLinkRecord, now: Timestamp) -> Result<(), StoreError> {
+        self.kill_share(link, now).await?;
+        let mut e = Expr::default();
+        let condition = e.eq("share_id", link.share_id.as_str());
+        let result = with_placeholders!(self.client.delete_item(), e)
             .table_name(&self.table)
             .set_key(Some(keys::share_link(&link.conversation_id).to_attributes()))
             .condition_expression(condition)
-            .build()
-            .context("building the link delete")?;
-        let committed = Transaction::new(self)
-            .delete("snapshot", snapshot)
-            .delete("link", pointer)
-            .commit("revoking a share link")
-            .await?;
-        // Refused only when the conversation was shared anew under another id meanwhile.
-        committed.map_err(|refused| anyhow::anyhow!("revoke refused on {refused:?}").into())
-    }
-
-    /// Removes a share's snapshot item (the delete cascade; the link goes with the
-    /// conversation's collection).
-    pub async fn delete_snapshot(&self, share: &ShareId) -> Result<(), StoreError> {
-        self.delete_keys(&[keys::share_snapshot(share)]).await
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) if refused_by_condition(&err) => Ok(()),
+            Err(err) => Err(dynamodb_error(err, "removing a revoked link")),
+        }
     }
 
     /// The owner's share links, most recently refreshed first.

@@ -2,7 +2,7 @@
 //! items failed by the name it was added under, never by position.
 
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem, Update};
 
 use super::expr::{Expr, with_placeholders};
 use super::keys::{self, PK};
@@ -67,12 +67,6 @@ impl<'a> Transaction<'a> {
     pub fn check(mut self, name: &'static str, check: ConditionCheck) -> Self {
         self.items
             .push((name, TransactWriteItem::builder().condition_check(check).build()));
-        self
-    }
-
-    pub fn delete(mut self, name: &'static str, delete: Delete) -> Self {
-        self.items
-            .push((name, TransactWriteItem::builder().delete(delete).build()));
         self
     }
 

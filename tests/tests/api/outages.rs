@@ -73,6 +73,69 @@ async fn throttling_the_sdk_rides_out_answers_as_usual() {
     assert_eq!(app.count("alice", "").await, json!(1), "written exactly once");
 }
 
+/// A first share cut off after its copies (its save refused until the SDK gives up)
+/// leaves copies under a share id already reserved on the conversation: the retry
+/// reuses the id and removes them, a delete removes them, nothing is listed meanwhile.
+#[tokio::test]
+async fn a_first_share_cut_off_after_its_copies_leaves_nothing_behind() {
+    let save = Refusal::dynamodb_throttling("TransactWriteItems", 0);
+    let app = app_refusing(std::slice::from_ref(&save)).await;
+    let shares = "tenants/acme/shares/";
+    let mut ids = Vec::new();
+    for title in ["Kept", "Deleted"] {
+        let id = app.create_conversation("alice", "bot", Some(title)).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        app.append("alice", &id, "user", "hello").await;
+        app.upload("alice", &id, "notes.txt", b"notes").await;
+        // The reservation passes; the save is refused.
+        save.arm_after(1, ATTEMPTS);
+        let cut = app
+            .post(&format!("/conversations/{id}/share"))
+            .bearer(&app.token("alice"))
+            .form(&[])
+            .send()
+            .await;
+        assert_retry_later(&cut, 503, "Service temporarily unavailable, please retry");
+        assert_eq!(save.remaining(), 0);
+        app.get(&format!("/conversations/{id}/share"))
+            .bearer(&app.token("alice"))
+            .send()
+            .await
+            .assert_status(404);
+        ids.push(id);
+    }
+    assert_eq!(
+        app.objects_under(shares).await.len(),
+        2,
+        "each cut share copied its file"
+    );
+    let listed = app
+        .get("/conversations/shared")
+        .bearer(&app.token("alice"))
+        .send()
+        .await;
+    assert_eq!(listed.body["today"], json!([]), "nothing published");
+
+    let shared = app
+        .post(&format!("/conversations/{}/share", ids[0]))
+        .bearer(&app.token("alice"))
+        .form(&[])
+        .send()
+        .await;
+    shared.assert_status(200);
+    let share_id = shared.body["shared_conversation_id"].as_str().unwrap();
+    app.delete(&format!("/conversations/{}", ids[1]))
+        .bearer(&app.token("alice"))
+        .send()
+        .await
+        .assert_status(200);
+    let left = app.objects_under(shares).await;
+    assert_eq!(left.len(), 1, "the retry's copy only: {left:?}");
+    assert!(left[0].starts_with(&format!("{shares}{share_id}/")), "{left:?}");
+}
+
 #[tokio::test]
 async fn s3_slow_down_on_a_copy_answers_503_and_the_retry_shares() {
     let slow = Refusal::s3_slow_down(s3_copy, ATTEMPTS);

@@ -118,7 +118,7 @@ async fn the_public_read_serves_the_snapshot_without_private_data() {
 }
 
 #[tokio::test]
-async fn expiry_is_checked_at_read_time_and_a_refresh_revives_the_link() {
+async fn expiry_is_checked_at_read_time_and_sharing_again_mints_a_new_link() {
     let (app, clock) = app_with_clock().await;
     let (id, _) = shared_conversation(&app).await;
     let created = share(&app, "alice", &id, Some("2")).await;
@@ -166,9 +166,123 @@ async fn expiry_is_checked_at_read_time_and_a_refresh_revives_the_link() {
         listed.text
     );
 
-    let revived = share(&app, "alice", &id, None).await;
-    assert_eq!(revived.body["shared_conversation_id"], share_id.as_str());
-    public(&app, &share_id).await.assert_status(200);
+    // The dead link stays dead: sharing again mints a new id; the old URL keeps 404.
+    let renewed = share(&app, "alice", &id, None).await;
+    renewed.assert_status(200);
+    let new_id = renewed.body["shared_conversation_id"].as_str().unwrap().to_owned();
+    assert_ne!(new_id, share_id);
+    public(&app, &share_id).await.assert_status(404);
+    public(&app, &new_id).await.assert_status(200);
+    assert_eq!(listed_ids(&app, "alice").await, std::slice::from_ref(&new_id));
+    assert!(
+        app.objects_under(&format!("tenants/acme/shares/{share_id}/"))
+            .await
+            .is_empty(),
+        "the old link's copies are gone"
+    );
+    // Refreshing the live link keeps its id.
+    let refreshed = share(&app, "alice", &id, None).await;
+    assert_eq!(refreshed.body["shared_conversation_id"], new_id.as_str());
+}
+
+/// The ids of `user`'s links, in list order.
+async fn listed_ids(app: &TestApp, user: &str) -> Vec<String> {
+    let reply = app.get("/conversations/shared").bearer(&app.token(user)).send().await;
+    reply.assert_status(200);
+    ["today", "yesterday", "previous_7_days", "previous_30_days", "older"]
+        .iter()
+        .flat_map(|group| reply.body[*group].as_array().unwrap().clone())
+        .map(|link| link["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// TTL purges an expired snapshot; the link still shows in the owner's list, and
+/// revoking it works and takes it off the list.
+#[tokio::test]
+async fn an_expired_link_whose_snapshot_was_purged_is_revoked() {
+    let (app, clock) = app_with_clock().await;
+    let (id, _) = shared_conversation(&app).await;
+    let created = share(&app, "alice", &id, Some("1")).await;
+    let share_id = created.body["shared_conversation_id"].as_str().unwrap().to_owned();
+    clock.advance_ms(2 * DAY_MS);
+    // What DynamoDB's TTL does some time after expiry.
+    app.app
+        .store
+        .client()
+        .delete_item()
+        .table_name(app.app.store.table())
+        .key(
+            "PK",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("SHARE#{share_id}")),
+        )
+        .key("SK", aws_sdk_dynamodb::types::AttributeValue::S("SHARE".into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed_ids(&app, "alice").await, std::slice::from_ref(&share_id));
+
+    // Not someone else's to revoke, even now.
+    let path = format!("/conversations/shared/{share_id}");
+    app.delete(&path)
+        .bearer(&app.token("mallory"))
+        .send()
+        .await
+        .assert_status(404);
+    let revoked = app.delete(&path).bearer(&app.token("alice")).send().await;
+    revoked.assert_status(200);
+    assert_eq!(
+        revoked.body,
+        json!({ "shared_conversation_id": share_id, "status": "deleted" })
+    );
+    assert!(listed_ids(&app, "alice").await.is_empty());
+    app.delete(&path)
+        .bearer(&app.token("alice"))
+        .send()
+        .await
+        .assert_status(404);
+    public(&app, &share_id).await.assert_status(404);
+}
+
+/// A refresh racing a revoke never makes the revoked id public again: whatever the
+/// order, the old URL answers 404 afterwards, and any link left in the list is live.
+#[tokio::test]
+async fn a_refresh_racing_a_revoke_never_republishes_the_revoked_link() {
+    let app = TestApp::spawn().await;
+    for round in 0..25 {
+        let id = app.create_conversation("alice", "bot", Some("Race")).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        app.append("alice", &id, "user", "hello").await;
+        let first = share(&app, "alice", &id, None).await;
+        let old = first.body["shared_conversation_id"].as_str().unwrap().to_owned();
+        let revoke = async {
+            app.delete(&format!("/conversations/shared/{old}"))
+                .bearer(&app.token("alice"))
+                .send()
+                .await
+        };
+        let (refreshed, revoked) = tokio::join!(share(&app, "alice", &id, None), revoke);
+        revoked.assert_status(200);
+        assert!(
+            [200, 409].contains(&refreshed.status),
+            "round {round}: {}",
+            refreshed.text
+        );
+        public(&app, &old).await.assert_status(404);
+        let details = app
+            .get(&format!("/conversations/{id}/share"))
+            .bearer(&app.token("alice"))
+            .send()
+            .await;
+        if details.status == 200 {
+            let live = details.body["shared_conversation_id"].as_str().unwrap();
+            assert_ne!(live, old, "round {round}: the revoked id came back");
+            public(&app, live).await.assert_status(200);
+        } else {
+            details.assert_status(404);
+        }
+    }
 }
 
 #[tokio::test]
