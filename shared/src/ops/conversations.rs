@@ -24,7 +24,7 @@ use crate::responses::{
     GetConversationMessagesResponse, GetConversationsResponse,
 };
 use crate::store::keys::ListIndex;
-use crate::store::{DeleteScope, ListPosition, TitleGuard};
+use crate::store::{DeleteScope, ListPosition, StoreError, TitleGuard};
 
 /// `GET /conversations`' page size: 20 unless asked, at most 100.
 pub const DEFAULT_LIMIT: usize = 20;
@@ -291,10 +291,29 @@ pub async fn delete_many(
             .buffer_unordered(DELETE_CONCURRENCY)
             .collect()
             .await;
+        let mut transient = None;
         for (id, result) in results {
-            if result? {
-                done.insert(id);
+            match result {
+                Ok(true) => {
+                    done.insert(id);
+                }
+                Ok(false) => {}
+                // A race or a hiccup stops the request, not the work already done: the
+                // client sees the progress and calls again.
+                Err(OpError::Store(err @ (StoreError::Conflict(_) | StoreError::Unavailable(_)))) => {
+                    transient.get_or_insert(err);
+                }
+                Err(err) => return Err(err),
             }
+        }
+        if let Some(err) = transient {
+            if done.is_empty() {
+                return Err(err.into());
+            }
+            return Ok(DeleteConversationsResponse {
+                deleted_count: done.len(),
+                complete: false,
+            });
         }
     }
 }

@@ -19,6 +19,8 @@ pub mod schema;
 mod share;
 mod transaction;
 
+pub use transaction::CONFLICT_ATTEMPTS;
+
 use aws_sdk_dynamodb::Client;
 
 pub use attachment::AttachOutcome;

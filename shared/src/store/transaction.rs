@@ -75,11 +75,42 @@ impl<'a> Transaction<'a> {
     /// `TransactionConflict` with another writer ([`StoreError::Conflict`]).
     pub async fn commit(self, doing: &'static str) -> Result<Result<(), Refused>, StoreError> {
         let names: Vec<&'static str> = self.items.iter().map(|(name, _)| *name).collect();
+        let items: Vec<TransactWriteItem> = self.items.into_iter().map(|(_, item)| item).collect();
+        let mut attempt = 0;
+        loop {
+            match self.store.commit_once(items.clone(), &names, doing).await {
+                Err(StoreError::Conflict(cause)) if attempt + 1 < CONFLICT_ATTEMPTS => {
+                    attempt += 1;
+                    tracing::debug!(error = ?cause, attempt, "transaction conflict, retrying");
+                    tokio::time::sleep(conflict_backoff(attempt)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+/// Tries of a transaction that meets another writer (`TransactionConflict`), which the
+/// SDK does not retry: the other writer is usually done within milliseconds.
+pub const CONFLICT_ATTEMPTS: u32 = 4;
+
+/// Full jitter over 10, 20, 40 ms: two writers that met do not meet again in step.
+fn conflict_backoff(attempt: u32) -> std::time::Duration {
+    let ceiling = 10u64 << (attempt - 1).min(4);
+    std::time::Duration::from_millis(rand::random_range(1..=ceiling))
+}
+
+impl Store {
+    async fn commit_once(
+        &self,
+        items: Vec<TransactWriteItem>,
+        names: &[&'static str],
+        doing: &'static str,
+    ) -> Result<Result<(), Refused>, StoreError> {
         let result = self
-            .store
             .client
             .transact_write_items()
-            .set_transact_items(Some(self.items.into_iter().map(|(_, item)| item).collect()))
+            .set_transact_items(Some(items))
             .send()
             .await;
         let err = match result {
@@ -111,7 +142,7 @@ impl<'a> Transaction<'a> {
             .iter()
             .zip(names)
             .filter(|(reason, _)| reason.code() == Some("ConditionalCheckFailed"))
-            .map(|(reason, name)| (name, reason.item().cloned()))
+            .map(|(reason, name)| (*name, reason.item().cloned()))
             .collect();
         Ok(Err(Refused { failed }))
     }

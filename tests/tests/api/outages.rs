@@ -5,7 +5,7 @@
 
 use glchat_tests::faults::{Refusal, s3_bulk_delete, s3_copy};
 use glchat_tests::{Options, Reply, TestApp};
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// The SDK tries an operation this often before giving up.
 const ATTEMPTS: usize = glchat_shared::deps::SDK_ATTEMPTS as usize;
@@ -212,23 +212,31 @@ async fn s3_slow_down_on_a_delete_answers_503_and_the_retry_finishes() {
     assert_eq!(app.items_of(&id).await, 0);
 }
 
+/// A transaction that meets another writer is tried again with jitter inside the
+/// request; only a conflict that outlasts the tries answers 409 with `Retry-After`.
 #[tokio::test]
-async fn a_transaction_conflict_is_a_race_not_an_outage() {
+async fn a_transaction_conflict_is_retried_then_answers_409() {
+    let tries = glchat_shared::store::CONFLICT_ATTEMPTS as usize;
     let conflict = Refusal::dynamodb_transaction_conflict(0);
     let app = app_refusing(std::slice::from_ref(&conflict)).await;
     let id = app.create_conversation("alice", "bot", None).await["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    // The append's transaction meets another writer.
-    conflict.arm(1);
+    let append = |content: &'static str| {
+        app.post(&format!("/conversations/{id}/messages"))
+            .bearer(&app.token("alice"))
+            .json(&json!({ "role": "user", "content": content }))
+            .send()
+    };
 
-    let reply = app
-        .post(&format!("/conversations/{id}/messages"))
-        .bearer(&app.token("alice"))
-        .json(&json!({ "role": "user", "content": "hello" }))
-        .send()
-        .await;
+    conflict.arm(tries - 1);
+    let reply = append("ridden out").await;
+    reply.assert_status(200);
+    assert_eq!(conflict.remaining(), 0);
+
+    conflict.arm(tries);
+    let reply = append("lost").await;
     assert_retry_later(&reply, 409, "The conversation changed at the same time, please retry");
     assert_eq!(conflict.remaining(), 0);
     let view = app
@@ -236,5 +244,43 @@ async fn a_transaction_conflict_is_a_race_not_an_outage() {
         .bearer(&app.token("alice"))
         .send()
         .await;
-    assert_eq!(view.body["messages"], json!([]), "nothing was appended");
+    let contents: Vec<&Value> = view.body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| &m["content"])
+        .collect();
+    assert_eq!(
+        contents,
+        [&json!("ridden out")],
+        "each written once, the lost one not at all"
+    );
+}
+
+/// A bulk delete whose deletes keep conflicting stops with the progress it made.
+#[tokio::test]
+async fn a_bulk_delete_reports_its_progress_when_a_conflict_stops_it() {
+    let tries = glchat_shared::store::CONFLICT_ATTEMPTS as usize;
+    let conflict = Refusal::dynamodb_transaction_conflict(0);
+    let app = app_refusing(std::slice::from_ref(&conflict)).await;
+    for _ in 0..6 {
+        app.create_conversation("alice", "bot", None).await;
+    }
+    let bulk = || {
+        app.post("/conversations/delete")
+            .bearer(&app.token("alice"))
+            .json(&json!({ "user_id": "alice", "chatbot_id": "bot" }))
+            .send()
+    };
+    // Two tombstones pass; the other four conflict through every try.
+    conflict.arm_after(2, 4 * tries);
+    let first = bulk().await;
+    first.assert_status(200);
+    assert_eq!(first.body, json!({ "deleted_count": 2, "complete": false }));
+    assert_eq!(conflict.remaining(), 0);
+    assert_eq!(app.count("alice", "").await, json!(4));
+
+    let second = bulk().await;
+    assert_eq!(second.body, json!({ "deleted_count": 4, "complete": true }));
+    assert_eq!(app.count("alice", "").await, json!(0));
 }
