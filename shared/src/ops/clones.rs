@@ -85,7 +85,8 @@ pub async fn clone_snapshot(deps: &Deps, caller: &Caller, input: CloneSnapshot) 
     let attachment_count = content.attachments.len();
     let (record, written) = match deps.store.start_clone(&record, &source, attachment_count).await? {
         CloneStart::Started => (record, 0),
-        CloneStart::Taken => return Err(OpError::ConversationIdTaken),
+        // An item that vanished between the put and the read, or is being deleted.
+        CloneStart::Taken | CloneStart::Gone => return Err(OpError::ConversationIdTaken),
         CloneStart::Found(found) => {
             let found = (*found).into_inner();
             let Some(found_source) = found.source.filter(|s| &s.share_id == share) else {
@@ -133,8 +134,7 @@ pub async fn clone_snapshot(deps: &Deps, caller: &Caller, input: CloneSnapshot) 
             .record_clone_progress(&record.id, owner, written as u64)
             .await?
         {
-            // Deleted meanwhile (or finished by a concurrent request, which shows next time).
-            return Err(OpError::ConversationNotFound);
+            return interrupted(deps, blobs, &record.id, owner).await;
         }
         if Instant::now() >= deadline {
             return Ok(Cloned::InProgress(CloneInProgressResponse {
@@ -147,14 +147,32 @@ pub async fn clone_snapshot(deps: &Deps, caller: &Caller, input: CloneSnapshot) 
     }
     let head = messages.last().map(|m| &m.id);
     if !deps.store.finish_clone(&record, head).await? {
-        // A concurrent request with the same id finished it first, or it was deleted.
-        return complete_view(deps, &record.id, owner).await;
+        return interrupted(deps, blobs, &record.id, owner).await;
     }
     // The response carries the clone's newest page, as `GET /conversations/{id}` does.
     Ok(Cloned::Complete(Box::new(CloneSharedConversationResponse {
         messages: MessageWindow::newest_before(None, None).page_of(&messages),
         conversation: record.into(),
     })))
+}
+
+/// The clone stopped being this request's unfinished clone while it wrote: finished
+/// by a concurrent request with the same id (then that clone is the answer), or deleted
+/// (a delete's cascade may have run before this request's last chunk landed: what it
+/// wrote is removed here, so nothing is left under a conversation that is gone).
+async fn interrupted(deps: &Deps, blobs: &Blobs, id: &ConversationId, owner: &UserId) -> Result<Cloned, OpError> {
+    match deps.store.existing_clone(id, owner).await? {
+        CloneStart::Found(found) if found.progress.is_none() => complete_view(deps, id, owner).await,
+        // Started over by a concurrent request: that one carries on.
+        CloneStart::Found(_) | CloneStart::Started => Err(OpError::Busy),
+        // Someone else's conversation holds the id now: not ours to sweep.
+        CloneStart::Taken => Err(OpError::ConversationNotFound),
+        CloneStart::Gone => {
+            blobs.delete_prefix(&blobs.conversation_prefix(id)).await?;
+            deps.store.delete_collection(id).await?;
+            Err(OpError::ConversationNotFound)
+        }
+    }
 }
 
 /// A finished clone as the owner reads it.

@@ -319,18 +319,19 @@ pub async fn delete_many(
 }
 
 /// Deletes one conversation in `scope`; `false` when there is none to delete. Every
-/// step is idempotent: the tombstone (gone for readers and writers, counted out), the
-/// share link first (so the public link dies before anything else goes), the objects,
-/// the items, the conversation item last.
+/// step is idempotent: the tombstone (gone for readers and writers, counted out, its
+/// share id dead), the share's copies, the conversation's objects, the items, the
+/// conversation item last.
 async fn cascade(deps: &Deps, id: &ConversationId, scope: &DeleteScope) -> Result<bool, OpError> {
     let store = &deps.store;
-    if store.begin_delete(id, scope).await?.is_none() {
+    let Some((_, link)) = store.begin_delete(id, scope, deps.clock.now()).await? else {
         return Ok(false);
-    }
+    };
     let blobs = deps.blobs()?;
-    if let Some(link) = store.share_link(id).await?.map(|l| l.record().clone()) {
-        blobs.delete_prefix(&blobs.share_prefix(&link.share_id)).await?;
-        store.kill_share(&link, deps.clock.now()).await?;
+    if let Some(link) = link {
+        blobs
+            .delete_prefix(&blobs.share_prefix(&link.record().share_id))
+            .await?;
     }
     blobs.delete_prefix(&blobs.conversation_prefix(id)).await?;
     store.delete_collection(id).await?;

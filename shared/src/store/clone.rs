@@ -24,8 +24,10 @@ pub enum CloneStart {
     Started,
     /// A clone of the caller's under this id (finished or not).
     Found(Box<Owned<FoundClone>>),
-    /// Another conversation, someone else's, or one being deleted.
+    /// Another conversation, or someone else's.
     Taken,
+    /// Nothing, or the owner's conversation being deleted.
+    Gone,
 }
 
 /// A clone found under the id a clone asked for.
@@ -58,26 +60,32 @@ impl Store {
             .await;
         match result {
             Ok(_) => Ok(CloneStart::Started),
-            Err(err) if refused_by_condition(&err) => self.found_clone(&record.id, &record.user_id).await,
+            Err(err) if refused_by_condition(&err) => self.existing_clone(&record.id, &record.user_id).await,
             Err(err) => Err(dynamodb_error(err, "starting a clone")),
         }
     }
 
-    async fn found_clone(&self, id: &ConversationId, owner: &UserId) -> Result<CloneStart, StoreError> {
+    /// What holds a clone's id now: `Found` for the owner's clone (finished or not),
+    /// `Gone` for nothing or the owner's conversation being deleted, `Taken` otherwise.
+    pub async fn existing_clone(&self, id: &ConversationId, owner: &UserId) -> Result<CloneStart, StoreError> {
         let item = self.get_item(keys::conversation(id), "reading a clone").await?;
-        let Some(CollectionItem::Conversation(found)) = item.map(CollectionItem::from_attributes).transpose()? else {
+        let Some(item) = item else {
+            return Ok(CloneStart::Gone);
+        };
+        let CollectionItem::Conversation(found) = CollectionItem::from_attributes(item)? else {
             return Ok(CloneStart::Taken);
         };
-        if found.is_deleting() {
-            return Ok(CloneStart::Taken);
-        }
-        let found = FoundClone {
+        let deleting = found.is_deleting();
+        let clone = FoundClone {
             record: found.record,
             source: found.cloned_from,
             progress: found.clone_progress,
         };
-        Ok(Owned::admit(found, |f| &f.record.user_id, owner)
-            .map_or(CloneStart::Taken, |f| CloneStart::Found(Box::new(f))))
+        Ok(match Owned::admit(clone, |f| &f.record.user_id, owner) {
+            None => CloneStart::Taken,
+            Some(_) if deleting => CloneStart::Gone,
+            Some(clone) => CloneStart::Found(Box::new(clone)),
+        })
     }
 
     /// Replaces an unfinished clone's item with a fresh start from `source` (its items

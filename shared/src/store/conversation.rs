@@ -10,8 +10,10 @@ use super::expr::{Expr, all, with_placeholders};
 use super::items::{Attributes, CollectionItem, ConversationItem};
 use super::keys::{self, GSI2, GSI2PK, ListIndex, PK};
 use super::owned::{Owned, owned_and_live, owned_undeleted};
+use super::share::StoredLink;
 use super::transaction::Transaction;
 use super::{Store, StoreError};
+use crate::clock::Timestamp;
 use crate::ids::{ChatbotId, ConversationId, MessageId, UserId};
 use crate::models::{CloneSource, ConversationRecord};
 
@@ -180,18 +182,23 @@ impl Store {
     }
 
     /// Tombstones the conversation if it is in `scope`: out of every list, closed to
-    /// writes and counted out, in one transaction. Returns it when the delete has begun
-    /// now or had begun before (a retry), `None` when there is nothing to delete.
+    /// writes, counted out and its share id dead (the public link stops with the
+    /// tombstone, not later in the cascade), in one transaction that also checks the
+    /// link is the one read (no link can appear after it: every share checks the
+    /// conversation is live). Returns it and its link when the delete has begun now or
+    /// had begun before (a retry), `None` when there is nothing to delete.
     pub async fn begin_delete(
         &self,
         id: &ConversationId,
         scope: &DeleteScope,
-    ) -> Result<Option<ConversationRecord>, StoreError> {
+        now: Timestamp,
+    ) -> Result<Option<(ConversationRecord, Option<StoredLink>)>, StoreError> {
         for _ in 0..2 {
-            let Some(item) = self
-                .get_item(keys::conversation(id), "reading a conversation to delete")
-                .await?
-            else {
+            let (item, link) = tokio::try_join!(
+                self.get_item(keys::conversation(id), "reading a conversation to delete"),
+                self.share_link(id)
+            )?;
+            let Some(item) = item else {
                 return Ok(None);
             };
             let CollectionItem::Conversation(found) = CollectionItem::from_attributes(item)? else {
@@ -209,21 +216,26 @@ impl Store {
             }
             let found = found.into_inner();
             if found.is_deleting() {
-                return Ok(Some(found.record));
+                return Ok(Some((found.record, link)));
             }
             // An unfinished clone was never counted.
             let counted = found.clone_progress.is_none();
             let record = found.record;
-            let transaction = Transaction::new(self).update("conversation", self.tombstone(&record)?);
-            let transaction = match counted {
-                true => transaction.count(&self.table, &record.user_id, &record.chatbot_id, -1)?,
-                false => transaction,
-            };
+            let mut transaction = Transaction::new(self)
+                .update("conversation", self.tombstone(&record)?)
+                .check("link", self.link_unchanged(id, link.as_ref())?);
+            if let Some(link) = &link {
+                transaction = transaction.put("dead share", self.dead_share_put(link.record(), now)?);
+            }
+            if counted {
+                transaction = transaction.count(&self.table, &record.user_id, &record.chatbot_id, -1)?;
+            }
             let committed = transaction.commit("tombstoning a conversation").await?;
             match committed {
-                Ok(()) => return Ok(Some(record)),
-                // Another delete got there first: read again and follow it.
-                Err(refused) if refused.failed("conversation") => {}
+                Ok(()) => return Ok(Some((record, link))),
+                // Another delete got there first, or a share changed the link: read
+                // again and follow.
+                Err(refused) if refused.failed("conversation") || refused.failed("link") => {}
                 Err(refused) => return Err(anyhow::anyhow!("tombstone refused on {refused:?}").into()),
             }
         }

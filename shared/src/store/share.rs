@@ -4,7 +4,7 @@
 //! newest snapshot.
 
 use anyhow::Context;
-use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::types::{ConditionCheck, Put, ReturnValuesOnConditionCheckFailure};
 
 use super::error::{dynamodb_error, refused_by_condition};
 use super::expr::{Expr, any, with_placeholders};
@@ -255,15 +255,45 @@ impl Store {
         })
     }
 
-    /// Kills the link's share id: its snapshot is replaced by the dead marker, so the
-    /// public read answers 404 from now on and no later snapshot can revive it.
-    pub async fn kill_share(&self, link: &ShareLinkRecord, now: Timestamp) -> Result<(), StoreError> {
-        self.client
-            .put_item()
+    /// The dead marker's put for a transaction.
+    pub(super) fn dead_share_put(&self, link: &ShareLinkRecord, now: Timestamp) -> anyhow::Result<Put> {
+        Put::builder()
             .table_name(&self.table)
             .set_item(Some(
                 CollectionItem::DeadShare(DeadShareItem::new(link, now)).to_attributes()?,
             ))
+            .build()
+            .context("building a dead share id")
+    }
+
+    /// A transaction item that holds while the conversation's link is still `seen`
+    /// (none, or the same share id).
+    pub(super) fn link_unchanged(
+        &self,
+        conversation: &ConversationId,
+        seen: Option<&StoredLink>,
+    ) -> anyhow::Result<ConditionCheck> {
+        let mut e = Expr::default();
+        let condition = match seen {
+            None => e.not_exists(PK),
+            Some(link) => e.eq("share_id", link.record().share_id.as_str()),
+        };
+        with_placeholders!(ConditionCheck::builder(), e)
+            .table_name(&self.table)
+            .set_key(Some(keys::share_link(conversation).to_attributes()))
+            .condition_expression(condition)
+            .build()
+            .context("building the link check")
+    }
+
+    /// Kills the link's share id: its snapshot is replaced by the dead marker, so the
+    /// public read answers 404 from now on and no later snapshot can revive it.
+    pub async fn kill_share(&self, link: &ShareLinkRecord, now: Timestamp) -> Result<(), StoreError> {
+        let put = self.dead_share_put(link, now)?;
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(put.item))
             .send()
             .await
             .map_err(|e| dynamodb_error(e, "killing a share id"))?;

@@ -180,7 +180,7 @@ async fn s3_slow_down_on_a_copy_answers_503_and_the_retry_shares() {
 
 #[tokio::test]
 async fn s3_slow_down_on_a_delete_answers_503_and_the_retry_finishes() {
-    let slow = Refusal::s3_slow_down(s3_bulk_delete, ATTEMPTS);
+    let slow = Refusal::s3_slow_down(s3_bulk_delete, 0);
     let app = app_refusing(std::slice::from_ref(&slow)).await;
     let id = app.create_conversation("alice", "bot", None).await["id"]
         .as_str()
@@ -188,10 +188,24 @@ async fn s3_slow_down_on_a_delete_answers_503_and_the_retry_finishes() {
         .to_owned();
     app.upload("alice", &id, "notes.txt", b"notes").await;
     let path = format!("/conversations/{id}");
+    let shared = app
+        .post(&format!("{path}/share"))
+        .bearer(&app.token("alice"))
+        .form(&[])
+        .send()
+        .await;
+    let public = format!(
+        "/conversations/shared/{}",
+        shared.body["shared_conversation_id"].as_str().unwrap()
+    );
+    app.get(&public).send().await.assert_status(200);
 
+    slow.arm(ATTEMPTS);
     let reply = app.delete(&path).bearer(&app.token("alice")).send().await;
     assert_retry_later(&reply, 503, "Service temporarily unavailable, please retry");
     assert_eq!(slow.remaining(), 0);
+    // The link died with the tombstone, before the cascade was cut.
+    app.get(&public).send().await.assert_status(404);
     assert_eq!(
         app.objects_under(&format!("tenants/acme/conversations/{id}/"))
             .await

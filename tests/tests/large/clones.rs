@@ -256,3 +256,45 @@ async fn an_interrupted_clone_is_finished_by_the_repeated_request_without_duplic
     assert_eq!(copies.len(), ATTACHMENTS);
     app.drop_table().await;
 }
+
+/// A delete that runs while a clone writes a chunk: the clone's late writes land
+/// under a conversation already gone, and the clone, finding it gone, removes them.
+#[tokio::test]
+async fn a_clone_racing_a_delete_leaves_nothing_behind() {
+    let _turn = glchat_tests::at_real_size().await;
+    let stall = Refusal::stall(
+        glchat_tests::faults::dynamodb_operation("BatchWriteItem"),
+        0,
+        std::time::Duration::from_millis(1_500),
+    );
+    let app = TestApp::spawn_with(Options {
+        refusals: vec![stall.clone()],
+        ..spawn_options()
+    })
+    .await;
+    let shared = large_shared(&app).await;
+    let id = "01KCLONEDCONVERSATION00000";
+
+    stall.arm(1);
+    let cloning = clone(&app, &shared, "bob", Some(id));
+    let deleting = async {
+        // The clone is held in its first batch of items by now.
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        app.delete(&format!("/conversations/{id}"))
+            .bearer(&app.token("bob"))
+            .send()
+            .await
+    };
+    let (cloned, deleted) = tokio::join!(cloning, deleting);
+    deleted.assert_status(200);
+    cloned.assert_status(404);
+    assert_eq!(stall.remaining(), 0);
+    assert_eq!(app.items_of(id).await, 0, "no item left under the deleted clone");
+    assert!(
+        app.objects_under(&format!("tenants/acme/conversations/{id}/"))
+            .await
+            .is_empty()
+    );
+    assert_eq!(app.count("bob", "").await, 0);
+    app.drop_table().await;
+}
