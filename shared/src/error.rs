@@ -13,6 +13,7 @@ use crate::i18n::{Issue, Lang, Text};
 pub enum Loc {
     Body,
     Query,
+    Header,
 }
 
 impl Loc {
@@ -20,6 +21,7 @@ impl Loc {
         match self {
             Loc::Body => "body",
             Loc::Query => "query",
+            Loc::Header => "header",
         }
     }
 }
@@ -126,7 +128,10 @@ impl ApiError {
                 .insert(http::header::WWW_AUTHENTICATE, http::HeaderValue::from_static("Bearer"));
         }
         // Both a dependency's hiccup and a lost race pass if the client tries again soon.
-        if matches!(self, ApiError::Unavailable(_) | ApiError::Conflict(Text::Busy)) {
+        if matches!(
+            self,
+            ApiError::Unavailable(_) | ApiError::Conflict(Text::Busy | Text::IdempotencyInFlight)
+        ) {
             response
                 .headers_mut()
                 .insert(http::header::RETRY_AFTER, http::HeaderValue::from_static("1"));

@@ -55,6 +55,7 @@ pub enum Text {
     ServiceUnavailable,
     InternalError,
     Busy,
+    IdempotencyInFlight,
 }
 
 impl Text {
@@ -86,6 +87,8 @@ impl Text {
             (InternalError, Id) => "Terjadi kesalahan pada server",
             (Busy, En) => "The conversation changed at the same time, please retry",
             (Busy, Id) => "Percakapan berubah pada saat yang sama, silakan coba lagi",
+            (IdempotencyInFlight, En) => "A request with this Idempotency-Key is still in progress, please retry",
+            (IdempotencyInFlight, Id) => "Permintaan dengan Idempotency-Key ini masih diproses, silakan coba lagi",
         }
     }
 }
@@ -121,6 +124,10 @@ pub enum Issue {
     TooLongList(usize),
     /// The conversation holds as many attachments as it may.
     TooManyAttachments(u64),
+    /// An `Idempotency-Key` that is not 1 to 255 visible ASCII characters.
+    IdempotencyKey,
+    /// An `Idempotency-Key` already used for a different request.
+    IdempotencyKeyReused,
 }
 
 impl Issue {
@@ -147,6 +154,8 @@ impl Issue {
             | Issue::UnknownParent
             | Issue::UnknownMessage
             | Issue::TooManyAttachments(_)
+            | Issue::IdempotencyKey
+            | Issue::IdempotencyKeyReused
             | Issue::ContentType => "value_error",
         }
     }
@@ -237,6 +246,18 @@ impl Issue {
                 format!("List should have at most {n} items after validation")
             }
             (Issue::TooLongList(n), Lang::Id) => format!("Daftar harus memiliki paling banyak {n} item"),
+            (Issue::IdempotencyKey, Lang::En) => {
+                "Value error, Idempotency-Key must be 1 to 255 visible ASCII characters".into()
+            }
+            (Issue::IdempotencyKey, Lang::Id) => {
+                "Nilai tidak valid, Idempotency-Key harus 1 sampai 255 karakter ASCII yang terlihat".into()
+            }
+            (Issue::IdempotencyKeyReused, Lang::En) => {
+                "Value error, this Idempotency-Key was used for a different request".into()
+            }
+            (Issue::IdempotencyKeyReused, Lang::Id) => {
+                "Nilai tidak valid, Idempotency-Key ini sudah dipakai untuk permintaan lain".into()
+            }
             (Issue::TooManyAttachments(n), Lang::En) => {
                 format!("Value error, a conversation holds at most {n} attachments")
             }

@@ -137,6 +137,10 @@ impl ConversationId {
     pub fn generate(now: crate::clock::Timestamp) -> Self {
         Self(new_ulid(now).to_string())
     }
+
+    pub fn from_ulid(ulid: ulid::Ulid) -> Self {
+        Self(ulid.to_string())
+    }
 }
 
 impl AttachmentId {

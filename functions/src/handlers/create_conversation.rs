@@ -9,15 +9,18 @@ pub const NEEDS: Needs = Needs::AUTH;
 
 pub async fn handle(deps: Arc<Deps>, req: Request) -> HandlerResult {
     let caller = deps.caller(req.headers())?;
-    let input = Fields::body(&req, BodyKind::Form).await?.parse(|f| {
-        let (user_id, chatbot_id) = (f.required("user_id"), f.required("chatbot_id"));
-        Some(Create {
-            user_id: user_id?,
-            chatbot_id: chatbot_id?,
-            title: f.optional("title"),
-            model_name: f.optional("model_name"),
-            metadata: f.optional("metadata_"),
-        })
-    })?;
-    ok(conversations::create(&deps, &caller, input).await?)
+    idempotent(&deps, &caller, &req, "create_conversation", || async {
+        let input = Fields::body(&req, BodyKind::Form).await?.parse(|f| {
+            let (user_id, chatbot_id) = (f.required("user_id"), f.required("chatbot_id"));
+            Some(Create {
+                user_id: user_id?,
+                chatbot_id: chatbot_id?,
+                title: f.optional("title"),
+                model_name: f.optional("model_name"),
+                metadata: f.optional("metadata_"),
+            })
+        })?;
+        ok(conversations::create(&deps, &caller, input).await?)
+    })
+    .await
 }

@@ -50,6 +50,104 @@ mod extract {
     }
 }
 
+/// `Idempotency-Key` on the endpoints that create (conversation, message, attachment,
+/// share, clone): the first request with a key runs and its success is recorded; a
+/// repeat with the same key and request gets the recorded response
+/// (`Idempotent-Replayed: true`), one with a different request 422, one while the first
+/// still runs 409 with `Retry-After`. Failures are not recorded: a repeat runs again.
+mod once {
+    use std::future::Future;
+    use std::time::Duration;
+
+    use glchat_shared::auth::Caller;
+    use glchat_shared::error::Loc;
+    use glchat_shared::http::idempotency;
+    use glchat_shared::i18n::{Issue, Text};
+    use glchat_shared::store::idempotency::Claim;
+    use glchat_shared::{ApiError, Deps};
+    use lambda_http::{Body, Request, Response};
+
+    use crate::routes::HandlerResult;
+
+    /// Longer than any request runs: API Gateway ends every request at 30 s.
+    const LOCK: Duration = Duration::from_secs(30);
+    /// Responses recorded whole; a larger one (a clone's page of messages) is not, and
+    /// its repeat runs again, which a clone's own idempotency makes safe.
+    const MAX_RECORDED: usize = 300 * 1024;
+
+    pub async fn idempotent<F, Fut>(
+        deps: &Deps,
+        caller: &Caller,
+        req: &Request,
+        operation: &'static str,
+        run: F,
+    ) -> HandlerResult
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = HandlerResult>,
+    {
+        let Some(key) = idempotency::raw_key(req.headers())? else {
+            return run().await;
+        };
+        let path = req.uri().path_and_query().map_or("", |p| p.as_str());
+        let content_type = req
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let record = idempotency::record_key(
+            &caller.user_id,
+            operation,
+            &key,
+            req.method().as_str(),
+            path,
+            content_type,
+            req.body().as_ref(),
+        );
+        match deps.store.claim_idempotency(&record, deps.clock.now(), LOCK).await? {
+            Claim::Claimed => {}
+            Claim::Replay { status, body } => return Ok(replayed(status, body)),
+            Claim::InFlight => return Err(ApiError::Conflict(Text::IdempotencyInFlight)),
+            Claim::Mismatch => {
+                return Err(ApiError::invalid(
+                    Loc::Header,
+                    idempotency::HEADER,
+                    Issue::IdempotencyKeyReused,
+                    key,
+                ));
+            }
+        }
+        let result = run().await;
+        let recorded = match &result {
+            Ok(response) if response.status() == 200 => match response.body() {
+                Body::Text(text) if text.len() <= MAX_RECORDED => {
+                    deps.store.complete_idempotency(&record, 200, text).await
+                }
+                _ => deps.store.release_idempotency(&record).await,
+            },
+            _ => deps.store.release_idempotency(&record).await,
+        };
+        // The request's own outcome stands; a record that could not be written only
+        // makes a repeat wait for the lock.
+        if let Err(err) = recorded {
+            tracing::warn!(error = ?err, "idempotency record not updated");
+        }
+        result
+    }
+
+    fn replayed(status: u16, body: String) -> Response<Body> {
+        let mut response = Response::new(Body::Text(body));
+        *response.status_mut() = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::OK);
+        let headers = response.headers_mut();
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        );
+        headers.insert("idempotent-replayed", http::HeaderValue::from_static("true"));
+        response
+    }
+}
+
 /// What every handler uses.
 mod prelude {
     pub use std::sync::Arc;
@@ -61,5 +159,6 @@ mod prelude {
     pub use lambda_http::Request;
 
     pub use super::extract::message_window;
+    pub use super::once::idempotent;
     pub use crate::routes::HandlerResult;
 }

@@ -252,6 +252,7 @@ pub(crate) enum CollectionItem {
     ShareLink(ShareLinkItem),
     ShareSnapshot(SnapshotItem),
     DeadShare(DeadShareItem),
+    Idempotency(super::idempotency::IdempotencyItem),
 }
 
 impl CollectionItem {

@@ -219,6 +219,15 @@ impl ListIndex {
     }
 }
 
+/// A user's record of one `Idempotency-Key` on one operation (the key hashed: any
+/// characters, fixed length).
+pub fn idempotency(user: &UserId, operation: &str, key_hash: &str) -> Key {
+    Key {
+        pk: format!("IDEMPOTENCY#{}", escape(user.as_str())),
+        sk: format!("{operation}#{key_hash}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@ mod conversation;
 mod counters;
 pub mod error;
 mod expr;
+pub mod idempotency;
 mod items;
 pub mod keys;
 mod message;

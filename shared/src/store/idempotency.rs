@@ -1,0 +1,162 @@
+//! `Idempotency-Key` records (`IDEMPOTENCY#<user>` / `<operation>#<sha256 of the key>`):
+//! a request claims its key before it runs (in progress, locked for as long as any
+//! request may run), and on success records its response, which repeats of the same
+//! request get back for 24 hours. Modeled on the idempotency utility of AWS Lambda
+//! Powertools.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::error::{dynamodb_error, refused_by_condition};
+use super::expr::{Expr, all, any, with_placeholders};
+use super::items::CollectionItem;
+use super::keys::{self, PK};
+use super::{Store, StoreError};
+use crate::clock::Timestamp;
+
+/// How long a completed request's response is kept for its repeats.
+pub const KEPT: Duration = Duration::from_secs(24 * 3600);
+
+/// One user's key on one operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey {
+    pub key: keys::Key,
+    /// SHA-256 of what the request asked (method, path, content type, body).
+    pub fingerprint: String,
+}
+
+/// What a claim found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// Nobody had the key (or its record expired): run the request.
+    Claimed,
+    /// The same request completed before: its response.
+    Replay { status: u16, body: String },
+    /// The same key is in use by a request still running.
+    InFlight,
+    /// The key was used for a different request.
+    Mismatch,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct IdempotencyItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub fingerprint: String,
+    /// `in_progress` or `completed`.
+    pub state: String,
+    /// Until when (epoch ms) an in-progress claim holds; past it the request is taken
+    /// to have died and the key may be claimed again.
+    pub locked_until: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// Epoch seconds: DynamoDB's TTL removes the record after it.
+    pub expires_at: i64,
+}
+
+const IN_PROGRESS: &str = "in_progress";
+const COMPLETED: &str = "completed";
+
+impl Store {
+    /// Claims `key` for a request starting at `now` that runs at most `lock`.
+    pub async fn claim_idempotency(
+        &self,
+        key: &IdempotencyKey,
+        now: Timestamp,
+        lock: Duration,
+    ) -> Result<Claim, StoreError> {
+        let now_ms = i64::try_from(now.unix_ms()).unwrap_or(i64::MAX);
+        let item = IdempotencyItem {
+            pk: key.key.pk.clone(),
+            sk: key.key.sk.clone(),
+            fingerprint: key.fingerprint.clone(),
+            state: IN_PROGRESS.into(),
+            locked_until: now_ms + lock.as_millis() as i64,
+            status: None,
+            body: None,
+            expires_at: now.unix_seconds() + KEPT.as_secs() as i64,
+        };
+        let mut e = Expr::default();
+        let stale_claim = all(&[
+            e.eq("state", IN_PROGRESS),
+            format!("{} < {}", e.name("locked_until"), e.value("now_ms", now_ms)),
+        ]);
+        let expired = format!("{} < {}", e.name("expires_at"), e.value("now_s", now.unix_seconds()));
+        let condition = any(&[e.not_exists(PK), expired, stale_claim]);
+        let result = with_placeholders!(self.client.put_item(), e)
+            .table_name(&self.table)
+            .set_item(Some(CollectionItem::Idempotency(item).to_attributes()?))
+            .condition_expression(condition)
+            .send()
+            .await;
+        match result {
+            Ok(_) => return Ok(Claim::Claimed),
+            Err(err) if refused_by_condition(&err) => {}
+            Err(err) => return Err(dynamodb_error(err, "claiming an idempotency key")),
+        }
+        let found = self
+            .get_item(key.key.clone(), "reading an idempotency key")
+            .await?
+            .map(CollectionItem::from_attributes)
+            .transpose()?;
+        Ok(match found {
+            Some(CollectionItem::Idempotency(found)) if found.fingerprint != key.fingerprint => Claim::Mismatch,
+            Some(CollectionItem::Idempotency(found)) if found.state == COMPLETED => Claim::Replay {
+                status: found.status.unwrap_or(200),
+                body: found.body.unwrap_or_default(),
+            },
+            // Still running, or gone since (expired between the two calls): try later.
+            _ => Claim::InFlight,
+        })
+    }
+
+    /// Records the response of the request that claimed `key`.
+    pub async fn complete_idempotency(&self, key: &IdempotencyKey, status: u16, body: &str) -> Result<(), StoreError> {
+        let mut e = Expr::default();
+        let update = format!(
+            "SET {}, {}, {}",
+            e.eq("state", COMPLETED),
+            e.eq("status", i64::from(status)),
+            e.eq("body", body),
+        );
+        let condition = all(&[e.exists(PK), e.eq("fingerprint", key.fingerprint.as_str())]);
+        let result = with_placeholders!(self.client.update_item(), e)
+            .table_name(&self.table)
+            .set_key(Some(key.key.to_attributes()))
+            .update_expression(update)
+            .condition_expression(condition)
+            .send()
+            .await;
+        match result {
+            // Expired and claimed by a different request meanwhile: that one records.
+            Err(err) if refused_by_condition(&err) => Ok(()),
+            Err(err) => Err(dynamodb_error(err, "recording an idempotent response")),
+            Ok(_) => Ok(()),
+        }
+    }
+
+    /// Lets go of a claim whose request failed: a repeat runs again.
+    pub async fn release_idempotency(&self, key: &IdempotencyKey) -> Result<(), StoreError> {
+        let mut e = Expr::default();
+        let condition = all(&[
+            e.eq("state", IN_PROGRESS),
+            e.eq("fingerprint", key.fingerprint.as_str()),
+        ]);
+        let result = with_placeholders!(self.client.delete_item(), e)
+            .table_name(&self.table)
+            .set_key(Some(key.key.to_attributes()))
+            .condition_expression(condition)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) if refused_by_condition(&err) => Ok(()),
+            Err(err) => Err(dynamodb_error(err, "releasing an idempotency key")),
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! `Idempotency-Key` on the endpoints that create: a repeated request creates once and
+//! gets the first response again; the key cannot be reused for another request, nor
+//! while its first request runs; keys are per user.
+
+use std::time::Duration;
+
+use glchat_tests::faults::{Refusal, dynamodb_operation};
+use glchat_tests::{Options, Reply, TestApp};
+use serde_json::json;
+
+async fn create(app: &TestApp, user: &str, key: &str, chatbot: &str) -> Reply {
+    app.post("/conversations")
+        .bearer(&app.token(user))
+        .header("idempotency-key", key)
+        .form(&[("user_id", user), ("chatbot_id", chatbot)])
+        .send()
+        .await
+}
+
+fn replayed(reply: &Reply) -> bool {
+    reply.headers.get("idempotent-replayed").is_some_and(|v| v == "true")
+}
+
+#[tokio::test]
+async fn a_repeated_request_with_its_key_creates_once_and_answers_the_same() {
+    let app = TestApp::spawn().await;
+    let first = create(&app, "alice", "create-1", "bot").await;
+    first.assert_status(200);
+    assert!(!replayed(&first));
+    let again = create(&app, "alice", "create-1", "bot").await;
+    again.assert_status(200);
+    assert!(replayed(&again), "the recorded response");
+    assert_eq!(again.body, first.body);
+    assert_eq!(app.count("alice", "").await, json!(1));
+    let id = first.body["conversation"]["id"].as_str().unwrap().to_owned();
+
+    // Append, attachment and share: each once, whatever the repeats.
+    let append = || {
+        app.post(&format!("/conversations/{id}/messages"))
+            .bearer(&app.token("alice"))
+            .header("idempotency-key", "append-1")
+            .json(&json!({ "role": "user", "content": "hello" }))
+            .send()
+    };
+    let (a, b) = (append().await, append().await);
+    assert_eq!((a.status, b.status), (200, 200));
+    assert_eq!(a.body, b.body);
+    let attach = || {
+        app.post(&format!("/conversations/{id}/attachments"))
+            .bearer(&app.token("alice"))
+            .header("idempotency-key", "attach-1")
+            .json(&json!({ "file_name": "a.txt", "content_type": "text/plain", "size": 3 }))
+            .send()
+    };
+    let (a, b) = (attach().await, attach().await);
+    assert_eq!((a.status, b.status), (200, 200));
+    assert_eq!(a.body["attachment"]["id"], b.body["attachment"]["id"]);
+    let share = || {
+        app.post(&format!("/conversations/{id}/share"))
+            .bearer(&app.token("alice"))
+            .header("idempotency-key", "share-1")
+            .form(&[])
+            .send()
+    };
+    let (a, b) = (share().await, share().await);
+    assert_eq!((a.status, b.status), (200, 200));
+    assert_eq!(a.body, b.body, "the same snapshot, not a refresh");
+    assert!(replayed(&b));
+    let view = app
+        .get(&format!("/conversations/{id}"))
+        .bearer(&app.token("alice"))
+        .send()
+        .await;
+    assert_eq!(view.body["messages"].as_array().unwrap().len(), 1);
+    assert_eq!(view.body["attachments"].as_array().unwrap().len(), 1);
+
+    // A clone with a key and no id: the key names the clone.
+    let share_id = a.body["shared_conversation_id"].as_str().unwrap().to_owned();
+    let clone = || {
+        app.post(&format!("/conversations/shared/{share_id}/clone"))
+            .bearer(&app.token("bob"))
+            .header("idempotency-key", "clone-1")
+            .form(&[("user_id", "bob"), ("old_parent_id", id.as_str())])
+            .send()
+    };
+    let (a, b) = (clone().await, clone().await);
+    assert_eq!((a.status, b.status), (200, 200));
+    assert_eq!(a.body["conversation"]["id"], b.body["conversation"]["id"]);
+    assert_eq!(app.count("bob", "").await, json!(1));
+}
+
+#[tokio::test]
+async fn a_key_reused_for_another_request_or_malformed_answers_422() {
+    let app = TestApp::spawn().await;
+    create(&app, "alice", "k-1", "bot").await.assert_status(200);
+    let other = create(&app, "alice", "k-1", "other-bot").await;
+    other.assert_invalid("header", "idempotency-key", "value_error");
+    assert_eq!(app.count("alice", "").await, json!(1), "nothing more created");
+
+    for bad in ["", &"k".repeat(256), "has space"] {
+        let reply = app
+            .post("/conversations")
+            .bearer(&app.token("alice"))
+            .header("idempotency-key", bad)
+            .form(&[("user_id", "alice"), ("chatbot_id", "bot")])
+            .send()
+            .await;
+        reply.assert_invalid("header", "idempotency-key", "value_error");
+    }
+    assert_eq!(app.count("alice", "").await, json!(1));
+}
+
+#[tokio::test]
+async fn keys_are_per_user_and_failures_are_not_recorded() {
+    let app = TestApp::spawn().await;
+    let alices = create(&app, "alice", "shared-key", "bot").await;
+    let bobs = create(&app, "bob", "shared-key", "bot").await;
+    bobs.assert_status(200);
+    assert!(!replayed(&bobs), "Bob never sees Alice's response");
+    assert_ne!(bobs.body["conversation"]["id"], alices.body["conversation"]["id"]);
+    assert_eq!(bobs.body["conversation"]["user_id"], "bob");
+
+    // A request that failed (here: invalid) leaves the key free for the corrected one.
+    let invalid = app
+        .post("/conversations")
+        .bearer(&app.token("alice"))
+        .header("idempotency-key", "fix-me")
+        .form(&[("user_id", "alice")])
+        .send()
+        .await;
+    invalid.assert_invalid("body", "chatbot_id", "missing");
+    create(&app, "alice", "fix-me", "bot").await.assert_status(200);
+    assert_eq!(app.count("alice", "").await, json!(2));
+}
+
+/// A repeat sent while the first request still runs answers 409 with `Retry-After`;
+/// once the first is done, the repeat gets its response.
+#[tokio::test]
+async fn a_repeat_while_the_first_runs_answers_409() {
+    let stall = Refusal::stall(dynamodb_operation("TransactWriteItems"), 0, Duration::from_millis(800));
+    let app = TestApp::spawn_with(Options {
+        refusals: vec![stall.clone()],
+        ..Options::default()
+    })
+    .await;
+    stall.arm(1);
+    let first = create(&app, "alice", "slow", "bot");
+    let second = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        create(&app, "alice", "slow", "bot").await
+    };
+    let (first, second) = tokio::join!(first, second);
+    first.assert_status(200);
+    second.assert_status(409);
+    assert_eq!(
+        second.detail(),
+        "A request with this Idempotency-Key is still in progress, please retry"
+    );
+    assert_eq!(second.headers.get("retry-after").unwrap(), "1");
+    let third = create(&app, "alice", "slow", "bot").await;
+    assert_eq!(third.body, first.body);
+    assert_eq!(app.count("alice", "").await, json!(1));
+}
