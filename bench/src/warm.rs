@@ -103,6 +103,7 @@ pub async fn run(world: &World, iterations: usize) -> anyhow::Result<Vec<Overhea
                     deanonymized_content: None,
                     source: None,
                     metadata: None,
+                    idempotency: None,
                 };
                 messages::append(deps, caller, input).await?;
                 Ok(())

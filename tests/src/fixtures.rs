@@ -51,7 +51,7 @@ pub async fn seed(app: &TestApp) {
         deanonymized_mapping: Default::default(),
         metadata_: None,
     };
-    assert!(app.app.store.create_conversation(&record).await.unwrap());
+    assert!(app.app.store.create_conversation(&record, None).await.unwrap());
     app.append("dev-user", CONVERSATION, "user", "Plan a week in Bali")
         .await;
     app.append("dev-user", CONVERSATION, "assistant", "Day 1: Ubud").await;

@@ -69,7 +69,7 @@ pub async fn conversations(
                         metadata_: None,
                     });
                 }
-                store.create_conversation(&record).await?;
+                store.create_conversation(&record, None).await?;
                 store.put_collection_items(&history, &[]).await?;
                 anyhow::Ok((c, record.id))
             }

@@ -13,9 +13,10 @@ pub const NEEDS: Needs = Needs::AUTH;
 
 pub async fn handle(deps: Arc<Deps>, req: Request) -> HandlerResult {
     let caller = deps.caller(req.headers())?;
-    idempotent(&deps, &caller, &req, "append_message", || async {
-        let id: ConversationId = path_id(&req)?;
-        let input = Fields::body(&req, BodyKind::JsonOrForm).await?.parse(|f| {
+    let (deps, caller, req) = (&deps, &caller, &req);
+    idempotent(deps, caller, req, "append_message", |key| async move {
+        let id: ConversationId = path_id(req)?;
+        let input = Fields::body(req, BodyKind::JsonOrForm).await?.parse(|f| {
             let (role, content) = (f.required("role"), f.required("content"));
             // `parent_id` is the conversation's own id (a new root) or one of its messages.
             let parent_id: Option<String> = f.optional("parent_id");
@@ -32,9 +33,10 @@ pub async fn handle(deps: Arc<Deps>, req: Request) -> HandlerResult {
                 deanonymized_content: f.optional("deanonymized_content"),
                 source: f.optional("source"),
                 metadata: f.optional("metadata_"),
+                idempotency: key.clone(),
             })
         })?;
-        ok(messages::append(&deps, &caller, input).await?)
+        ok(messages::append(deps, caller, input).await?)
     })
     .await
 }

@@ -12,10 +12,11 @@ pub const NEEDS: Needs = Needs::AUTH.bucket().uploads();
 
 pub async fn handle(deps: Arc<Deps>, req: Request) -> HandlerResult {
     let caller = deps.caller(req.headers())?;
-    idempotent(&deps, &caller, &req, "create_attachment", || async {
-        let id = path_id(&req)?;
+    let (deps, caller, req) = (&deps, &caller, &req);
+    idempotent(deps, caller, req, "create_attachment", |key| async move {
+        let id = path_id(req)?;
         let max = deps.config.max_attachment_bytes;
-        let input = Fields::body(&req, BodyKind::Json).await?.parse(|f| {
+        let input = Fields::body(req, BodyKind::Json).await?.parse(|f| {
             let (file_name, content_type, size) = (
                 f.required::<BoundedText<255>>("file_name"),
                 f.required("content_type"),
@@ -32,9 +33,10 @@ pub async fn handle(deps: Arc<Deps>, req: Request) -> HandlerResult {
                 content_type: content_type?,
                 size: size?,
                 message_id: f.optional("message_id"),
+                idempotency: key.clone(),
             })
         })?;
-        ok(attachments::create(&deps, &caller, input).await?)
+        ok(attachments::create(deps, caller, input).await?)
     })
     .await
 }

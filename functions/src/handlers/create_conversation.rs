@@ -9,8 +9,9 @@ pub const NEEDS: Needs = Needs::AUTH;
 
 pub async fn handle(deps: Arc<Deps>, req: Request) -> HandlerResult {
     let caller = deps.caller(req.headers())?;
-    idempotent(&deps, &caller, &req, "create_conversation", || async {
-        let input = Fields::body(&req, BodyKind::Form).await?.parse(|f| {
+    let (deps, caller, req) = (&deps, &caller, &req);
+    idempotent(deps, caller, req, "create_conversation", |key| async move {
+        let input = Fields::body(req, BodyKind::Form).await?.parse(|f| {
             let (user_id, chatbot_id) = (f.required("user_id"), f.required("chatbot_id"));
             Some(Create {
                 user_id: user_id?,
@@ -18,9 +19,10 @@ pub async fn handle(deps: Arc<Deps>, req: Request) -> HandlerResult {
                 title: f.optional("title"),
                 model_name: f.optional("model_name"),
                 metadata: f.optional("metadata_"),
+                idempotency: key.clone(),
             })
         })?;
-        ok(conversations::create(&deps, &caller, input).await?)
+        ok(conversations::create(deps, caller, input).await?)
     })
     .await
 }

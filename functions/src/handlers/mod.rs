@@ -55,6 +55,7 @@ mod extract {
 /// repeat with the same key and request gets the recorded response
 /// (`Idempotent-Replayed: true`), one with a different request 422, one while the first
 /// still runs 409 with `Retry-After`. Failures are not recorded: a repeat runs again.
+/// `run` gets the claim, for the operations that complete it in their own write.
 mod once {
     use std::future::Future;
     use std::time::Duration;
@@ -63,7 +64,7 @@ mod once {
     use glchat_shared::error::Loc;
     use glchat_shared::http::idempotency;
     use glchat_shared::i18n::{Issue, Text};
-    use glchat_shared::store::idempotency::Claim;
+    use glchat_shared::store::idempotency::{Claim, IdempotencyKey};
     use glchat_shared::{ApiError, Deps};
     use lambda_http::{Body, Request, Response};
 
@@ -83,11 +84,11 @@ mod once {
         run: F,
     ) -> HandlerResult
     where
-        F: FnOnce() -> Fut,
+        F: FnOnce(Option<IdempotencyKey>) -> Fut,
         Fut: Future<Output = HandlerResult>,
     {
         let Some(key) = idempotency::raw_key(req.headers())? else {
-            return run().await;
+            return run(None).await;
         };
         let path = req.uri().path_and_query().map_or("", |p| p.as_str());
         let content_type = req
@@ -117,7 +118,9 @@ mod once {
                 ));
             }
         }
-        let result = run().await;
+        // The operations that write in one transaction complete the record in it (the
+        // claim goes in with them); the completion below then finds it done.
+        let result = run(Some(record.clone())).await;
         let recorded = match &result {
             Ok(response) if response.status() == 200 => match response.body() {
                 Body::Text(text) if text.len() <= MAX_RECORDED => {

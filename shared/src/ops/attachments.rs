@@ -11,6 +11,7 @@ use crate::ids::{AttachmentId, ConversationId, MessageId};
 use crate::models::{Attachment, AttachmentRecord, BoundedText, ContentType};
 use crate::responses::CreateAttachmentResponse;
 use crate::store::AttachOutcome;
+use crate::store::idempotency::{IdempotencyKey, Receipt};
 
 pub struct Create {
     pub id: ConversationId,
@@ -19,6 +20,8 @@ pub struct Create {
     /// At least 1 and at most `MAX_ATTACHMENT_BYTES` (the handler checks both).
     pub size: u64,
     pub message_id: Option<MessageId>,
+    /// The request's `Idempotency-Key` claim, completed with the write.
+    pub idempotency: Option<IdempotencyKey>,
 }
 
 /// Records an attachment of the caller's conversation and presigns a PUT that accepts
@@ -37,8 +40,26 @@ pub async fn create(deps: &Deps, caller: &Caller, input: Create) -> Result<Creat
         message_id: input.message_id,
         created_time: now,
     };
+    let upload = blobs
+        .presign_put(&record.object_key, &record.content_type, record.size)
+        .await?;
+    let download = blobs.presign_get(&record.object_key, &record.file_name).await?;
+    // Presigning is local (no call): the response is known before the write, so a
+    // receipt can complete with it.
+    let response = CreateAttachmentResponse {
+        attachment: Attachment::new(record.clone(), download),
+        upload_url: upload.url,
+        upload_method: upload.method,
+        upload_headers: upload.headers.into_iter().collect(),
+        expires_in: URL_LIFETIME.as_secs(),
+    };
     let max = deps.config.max_attachments;
-    match deps.store.create_attachment(&caller.user_id, &record, max).await? {
+    let receipt = Receipt::of(input.idempotency.as_ref(), &response)?;
+    match deps
+        .store
+        .create_attachment(&caller.user_id, &record, max, receipt.as_ref())
+        .await?
+    {
         AttachOutcome::Created => {}
         AttachOutcome::ConversationNotFound => return Err(OpError::ConversationNotFound),
         AttachOutcome::Full => {
@@ -60,17 +81,7 @@ pub async fn create(deps: &Deps, caller: &Caller, input: Create) -> Result<Creat
             });
         }
     }
-    let upload = blobs
-        .presign_put(&record.object_key, &record.content_type, record.size)
-        .await?;
-    let download = blobs.presign_get(&record.object_key, &record.file_name).await?;
-    Ok(CreateAttachmentResponse {
-        attachment: Attachment::new(record, download),
-        upload_url: upload.url,
-        upload_method: upload.method,
-        upload_headers: upload.headers.into_iter().collect(),
-        expires_in: URL_LIFETIME.as_secs(),
-    })
+    Ok(response)
 }
 
 /// Attachments as the API shows them, each with a short-lived download URL.

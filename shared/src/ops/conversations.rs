@@ -23,6 +23,7 @@ use crate::responses::{
     CreateConversationResponse, DeleteConversationResponse, DeleteConversationsResponse, GenerateTitleResponse,
     GetConversationMessagesResponse, GetConversationsResponse,
 };
+use crate::store::idempotency::{IdempotencyKey, Receipt};
 use crate::store::keys::ListIndex;
 use crate::store::{DeleteScope, ListPosition, StoreError, TitleGuard};
 
@@ -41,6 +42,8 @@ pub struct Create {
     pub title: Option<Title>,
     pub model_name: Option<ShortText>,
     pub metadata: Option<Metadata>,
+    /// The request's `Idempotency-Key` claim, completed with the write.
+    pub idempotency: Option<IdempotencyKey>,
 }
 
 /// A new, empty conversation (and the user's counters, in one transaction).
@@ -60,12 +63,14 @@ pub async fn create(deps: &Deps, caller: &Caller, input: Create) -> Result<Creat
         deanonymized_mapping: Default::default(),
         metadata_: input.metadata.map(|m| m.0),
     };
-    if !deps.store.create_conversation(&record).await? {
+    let response = CreateConversationResponse {
+        conversation: record.clone().into(),
+    };
+    let receipt = Receipt::of(input.idempotency.as_ref(), &response)?;
+    if !deps.store.create_conversation(&record, receipt.as_ref()).await? {
         return Err(anyhow::anyhow!("a freshly generated conversation id {} already existed", record.id).into());
     }
-    Ok(CreateConversationResponse {
-        conversation: record.into(),
-    })
+    Ok(response)
 }
 
 pub struct List {

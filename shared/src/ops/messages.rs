@@ -13,6 +13,7 @@ use crate::i18n::Issue;
 use crate::ids::{ConversationId, MessageId, new_ulid};
 use crate::models::{Message, MessageRole, MessageText, Metadata, ShortText};
 use crate::responses::AppendMessageResponse;
+use crate::store::idempotency::{IdempotencyKey, Receipt};
 use crate::store::{AppendOutcome, HeadGuard, NewMessage, ParentCheck};
 
 /// Concurrent appends to one conversation retry this often before answering 409.
@@ -35,6 +36,8 @@ pub struct Append {
     pub deanonymized_content: Option<MessageText>,
     pub source: Option<ShortText>,
     pub metadata: Option<Metadata>,
+    /// The request's `Idempotency-Key` claim, completed with the write.
+    pub idempotency: Option<IdempotencyKey>,
 }
 
 /// Appends a message; the conversation's activity time moves with it in the same
@@ -47,8 +50,16 @@ pub async fn append(deps: &Deps, caller: &Caller, input: Append) -> Result<Appen
             tokio::time::sleep(Duration::from_millis(jitter)).await;
         }
         let new = next_message(deps, caller, &input).await?;
-        match deps.store.append_message(&caller.user_id, &new).await? {
-            AppendOutcome::Appended => return Ok(AppendMessageResponse { message: new.message }),
+        let response = AppendMessageResponse {
+            message: new.message.clone(),
+        };
+        let receipt = Receipt::of(input.idempotency.as_ref(), &response)?;
+        match deps
+            .store
+            .append_message(&caller.user_id, &new, receipt.as_ref())
+            .await?
+        {
+            AppendOutcome::Appended => return Ok(response),
             AppendOutcome::ConversationNotFound => return Err(OpError::ConversationNotFound),
             AppendOutcome::ParentNotFound => {
                 let named = match &input.parent {

@@ -6,6 +6,7 @@ use anyhow::Context;
 use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure, Update};
 
 use super::expr::{Expr, all, any, with_placeholders};
+use super::idempotency::{Receipt, receipt_refused};
 use super::items::{ATTACHMENT_COUNT, AttachmentItem, CollectionItem};
 use super::keys::{self, PK};
 use super::owned::{owned_and_live, was_owned_and_live};
@@ -30,6 +31,7 @@ impl Store {
         owner: &UserId,
         record: &AttachmentRecord,
         max: u64,
+        receipt: Option<&Receipt>,
     ) -> Result<AttachOutcome, StoreError> {
         let mut e = Expr::default();
         let condition = e.not_exists(PK);
@@ -58,7 +60,8 @@ impl Store {
             .context("building the attachment count")?;
         let transaction = Transaction::new(self)
             .update("conversation", count)
-            .put("attachment", put);
+            .put("attachment", put)
+            .receipt(&self.table, receipt)?;
         let transaction = match &record.message_id {
             Some(message) => transaction.check(
                 "message",
@@ -75,6 +78,7 @@ impl Store {
                 })
             }
             Err(refused) if refused.failed("message") => Ok(AttachOutcome::MessageNotFound),
+            Err(refused) if refused.failed("idempotency") => Err(receipt_refused()),
             Err(refused) => Err(anyhow::anyhow!("attachment refused on {refused:?}").into()),
         }
     }

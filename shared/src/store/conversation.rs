@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{dynamodb_error, refused_by_condition};
 use super::expr::{Expr, all, with_placeholders};
+use super::idempotency::{Receipt, receipt_refused};
 use super::items::{Attributes, CollectionItem, ConversationItem};
 use super::keys::{self, GSI2, GSI2PK, ListIndex, PK};
 use super::owned::{Owned, owned_and_live, owned_undeleted};
@@ -72,12 +73,14 @@ pub struct DeleteScope {
 impl Store {
     /// Writes a new conversation and bumps the user's counters in one transaction.
     /// Returns `false` when a conversation with this id already exists (nothing written).
-    pub async fn create_conversation(&self, record: &ConversationRecord) -> Result<bool, StoreError> {
-        self.create_conversation_item(ConversationItem::new(record.clone()))
-            .await
-    }
-
-    async fn create_conversation_item(&self, item: ConversationItem) -> Result<bool, StoreError> {
+    /// With a receipt, the request's idempotency record is completed in the same
+    /// transaction (refused: `StoreError::Conflict`, its key was claimed anew).
+    pub async fn create_conversation(
+        &self,
+        record: &ConversationRecord,
+        receipt: Option<&Receipt>,
+    ) -> Result<bool, StoreError> {
+        let item = ConversationItem::new(record.clone());
         let (user, chatbot) = (item.record.user_id.clone(), item.record.chatbot_id.clone());
         let mut e = Expr::default();
         let condition = e.not_exists(PK);
@@ -90,11 +93,13 @@ impl Store {
         let committed = Transaction::new(self)
             .put("conversation", put)
             .count(&self.table, &user, &chatbot, 1)?
+            .receipt(&self.table, receipt)?
             .commit("creating a conversation")
             .await?;
         match committed {
             Ok(()) => Ok(true),
             Err(refused) if refused.failed("conversation") => Ok(false),
+            Err(refused) if refused.failed("idempotency") => Err(receipt_refused()),
             Err(refused) => Err(anyhow::anyhow!("creating a conversation refused on {refused:?}").into()),
         }
     }

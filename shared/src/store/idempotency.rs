@@ -6,12 +6,15 @@
 
 use std::time::Duration;
 
+use anyhow::Context;
+use aws_sdk_dynamodb::types::Update;
 use serde::{Deserialize, Serialize};
 
 use super::error::{dynamodb_error, refused_by_condition};
 use super::expr::{Expr, all, any, with_placeholders};
 use super::items::CollectionItem;
 use super::keys::{self, PK};
+use super::transaction::Transaction;
 use super::{Store, StoreError};
 use crate::clock::Timestamp;
 
@@ -159,4 +162,59 @@ impl Store {
             Err(err) => Err(dynamodb_error(err, "releasing an idempotency key")),
         }
     }
+}
+
+/// A success recorded in the same transaction as the write it answers: a request cut
+/// off after its write leaves its key completed, never claimable again for a second
+/// write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    pub key: IdempotencyKey,
+    /// The 200 response's body, exactly as the handler sends it.
+    pub body: String,
+}
+
+impl Receipt {
+    /// A receipt for `key` of the response `body` will serialize to, when there is a key.
+    pub fn of<T: Serialize>(key: Option<&IdempotencyKey>, body: &T) -> anyhow::Result<Option<Self>> {
+        key.map(|key| {
+            Ok(Self {
+                key: key.clone(),
+                body: serde_json::to_string(body).context("serializing an idempotent response")?,
+            })
+        })
+        .transpose()
+    }
+}
+
+impl Transaction<'_> {
+    /// Completes the receipt's record with the transaction's write (held while the
+    /// record is still this request's claim).
+    pub fn receipt(self, table: &str, receipt: Option<&Receipt>) -> anyhow::Result<Self> {
+        let Some(receipt) = receipt else {
+            return Ok(self);
+        };
+        let mut e = Expr::default();
+        let update = format!(
+            "SET {}, {}, {}",
+            e.eq("state", COMPLETED),
+            e.eq("status", 200i64),
+            e.eq("body", receipt.body.as_str()),
+        );
+        let condition = all(&[e.exists(PK), e.eq("fingerprint", receipt.key.fingerprint.as_str())]);
+        let completion = with_placeholders!(Update::builder(), e)
+            .table_name(table)
+            .set_key(Some(receipt.key.key.to_attributes()))
+            .update_expression(update)
+            .condition_expression(condition)
+            .build()
+            .context("building an idempotency receipt")?;
+        Ok(self.update("idempotency", completion))
+    }
+}
+
+/// A receipt refused: the key's claim lapsed and was taken by another request while
+/// this one ran, so this write does not happen; the client's repeat sorts it out.
+pub(crate) fn receipt_refused() -> StoreError {
+    StoreError::Conflict(anyhow::anyhow!("the idempotency claim lapsed before the write"))
 }

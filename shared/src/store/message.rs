@@ -7,6 +7,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckF
 
 use super::error::dynamodb_error;
 use super::expr::{Expr, all, with_placeholders};
+use super::idempotency::{Receipt, receipt_refused};
 use super::items::{CollectionItem, MessageItem};
 use super::keys::{self, GSI1SK, GSI2SK, PK, SK};
 use super::owned::{owned_and_live, was_owned_and_live};
@@ -55,12 +56,18 @@ pub enum AppendOutcome {
 }
 
 impl Store {
-    pub async fn append_message(&self, owner: &UserId, new: &NewMessage) -> Result<AppendOutcome, StoreError> {
+    pub async fn append_message(
+        &self,
+        owner: &UserId,
+        new: &NewMessage,
+        receipt: Option<&Receipt>,
+    ) -> Result<AppendOutcome, StoreError> {
         let message = &new.message;
         let conversation = &message.conversation_id;
         let committed = Transaction::new(self)
             .update("conversation", self.activity_update(owner, new)?)
-            .put("message", self.message_put(message)?);
+            .put("message", self.message_put(message)?)
+            .receipt(&self.table, receipt)?;
         let committed = match &new.parent {
             ParentCheck::Message(parent) => committed.check(
                 "parent",
@@ -86,6 +93,9 @@ impl Store {
         }
         if refused.failed("message") {
             return Ok(AppendOutcome::Raced);
+        }
+        if refused.failed("idempotency") {
+            return Err(receipt_refused());
         }
         Err(anyhow::anyhow!("append refused on {refused:?}").into())
     }
