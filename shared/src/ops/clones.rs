@@ -24,7 +24,7 @@ use crate::ids::{AttachmentId, ConversationId, MessageId, ShareId, UserId};
 use crate::models::{AttachmentRecord, CloneSource, ConversationRecord, Message, SnapshotContent};
 use crate::pages::MessageWindow;
 use crate::responses::{CloneInProgressResponse, CloneSharedConversationResponse};
-use crate::store::CloneStart;
+use crate::store::{CloneStart, DeleteScope};
 
 /// Items (attachments first, then messages) written between two progress records:
 /// 20 batch writes, so recording progress adds about 5% to a clone's writes.
@@ -60,7 +60,10 @@ pub async fn clone_snapshot(deps: &Deps, caller: &Caller, input: CloneSnapshot) 
     let (share, owner) = (&input.share, &input.user_id);
     let deadline = Instant::now() + deps.config.clone_time_budget;
     let blobs = deps.blobs()?;
-    let snapshot = active_snapshot(deps, share).await?.ok_or(OpError::ShareNotFound)?;
+    let Some(snapshot) = active_snapshot(deps, share).await? else {
+        abandon_unfinished(deps, owner, share, input.new_conversation_id.as_ref()).await?;
+        return Err(OpError::ShareNotFound);
+    };
     let content = snapshots::read_all(blobs, &snapshot.body).await?;
     let source = CloneSource {
         share_id: share.clone(),
@@ -154,6 +157,32 @@ pub async fn clone_snapshot(deps: &Deps, caller: &Caller, input: CloneSnapshot) 
         messages: MessageWindow::newest_before(None, None).page_of(&messages),
         conversation: record.into(),
     })))
+}
+
+/// The link died (revoked, expired, its conversation deleted) while a clone of it
+/// under `id` was unfinished: that clone can never complete, so it is deleted now
+/// rather than left parked (it was never listed or counted).
+async fn abandon_unfinished(
+    deps: &Deps,
+    owner: &UserId,
+    share: &ShareId,
+    id: Option<&ConversationId>,
+) -> Result<(), OpError> {
+    let Some(id) = id else {
+        return Ok(());
+    };
+    let CloneStart::Found(found) = deps.store.existing_clone(id, owner).await? else {
+        return Ok(());
+    };
+    let of_this_link = found.source.as_ref().is_some_and(|s| &s.share_id == share);
+    if found.progress.is_some() && of_this_link {
+        let scope = DeleteScope {
+            owner: owner.clone(),
+            chatbot: None,
+        };
+        super::conversations::cascade(deps, id, &scope).await?;
+    }
+    Ok(())
 }
 
 /// The clone stopped being this request's unfinished clone while it wrote: finished

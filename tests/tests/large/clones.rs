@@ -298,3 +298,35 @@ async fn a_clone_racing_a_delete_leaves_nothing_behind() {
     assert_eq!(app.count("bob", "").await, 0);
     app.drop_table().await;
 }
+
+/// A link revoked while a clone of it is unfinished: the clone can never complete, so
+/// its next request answers 404 and removes it; nothing is left parked.
+#[tokio::test]
+async fn an_unfinished_clone_of_a_revoked_link_is_removed() {
+    let _turn = glchat_tests::at_real_size().await;
+    let app = TestApp::spawn_with(spawn_options()).await;
+    let shared = large_shared(&app).await;
+    let id = assert_in_progress(&clone(&app, &shared, "bob", None).await, 500, MESSAGES + ATTACHMENTS);
+    assert!(app.items_of(&id).await > 0);
+
+    let share_id = shared
+        .clone_path
+        .trim_start_matches("/conversations/shared/")
+        .trim_end_matches("/clone");
+    app.delete(&format!("/conversations/shared/{share_id}"))
+        .bearer(&app.token("alice"))
+        .send()
+        .await
+        .assert_status(200);
+    let again = clone(&app, &shared, "bob", Some(&id)).await;
+    again.assert_status(404);
+    assert_eq!(again.detail(), "Shared conversation not found");
+    assert_eq!(app.items_of(&id).await, 0, "the unfinished clone is gone");
+    assert!(
+        app.objects_under(&format!("tenants/acme/conversations/{id}/"))
+            .await
+            .is_empty()
+    );
+    assert_eq!(app.count("bob", "").await, 0);
+    app.drop_table().await;
+}
