@@ -6,6 +6,7 @@ pub mod client;
 pub mod contract;
 pub mod faults;
 pub mod fixtures;
+pub mod iam;
 pub mod llm;
 pub mod scenario;
 pub mod seed;
@@ -82,6 +83,8 @@ pub struct Options {
     pub extra: Vec<(String, String)>,
     /// Interceptors on the app's SDK clients (failure injection).
     pub hooks: ClientHooks,
+    /// The IAM actions of the app's DynamoDB requests.
+    pub actions: iam::ActionLog,
     /// Requests the services refuse, as AWS does when it throttles or writers meet.
     pub refusals: Vec<faults::Refusal>,
     /// Every function's timeout, instead of the template's (tests of the limit).
@@ -97,6 +100,7 @@ impl Default for Options {
             clock: Arc::new(SystemClock),
             extra: Vec::new(),
             hooks: ClientHooks::default(),
+            actions: iam::ActionLog::default(),
             refusals: Vec::new(),
             function_timeout: None,
         }
@@ -266,6 +270,7 @@ async fn build_deps(vars: &HashMap<String, String>, options: &Options, needs: Ne
     let config = Config::from_lookup(needs, |k| vars.get(k).cloned()).expect("test configuration");
     let sdk = glchat_shared::deps::load_sdk_config(&config).await;
     let mut hooks = options.hooks.clone();
+    hooks.dynamodb.push(options.actions.interceptor());
     if !options.refusals.is_empty() {
         // The HTTP client the SDK builds by default (rustls with aws-lc).
         let inner = aws_smithy_http_client::Builder::new()

@@ -2,7 +2,7 @@
 //! calls and capacity each one made: the budget test holds the calls to the table in
 //! `docs/data-model.md`, the benchmarks report the capacity.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use glchat_shared::store::calls::Consumed;
 use serde_json::json;
@@ -19,6 +19,8 @@ pub struct Measured {
     /// The DynamoDB operations, sorted.
     pub calls: Vec<String>,
     pub consumed: Consumed,
+    /// The IAM actions they needed (`crate::iam`).
+    pub actions: BTreeSet<String>,
 }
 
 /// The rows between `<!-- budget -->` and `<!-- /budget -->`: scenario -> sorted calls.
@@ -64,6 +66,7 @@ pub async fn every_endpoint(app: &TestApp, history: usize) -> Vec<Measured> {
             scenario: scenario.to_owned(),
             calls: app.dynamodb_calls(),
             consumed: app.app.store.calls().take_consumed(),
+            actions: app.options.actions.take(),
         })
     };
     measure(SET_UP);

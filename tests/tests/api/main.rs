@@ -8,6 +8,7 @@ mod conversations;
 mod deletes;
 mod events;
 mod gateway;
+mod iam;
 mod idempotency;
 mod listing;
 mod messages;

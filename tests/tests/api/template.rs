@@ -7,7 +7,7 @@ use glchat_shared::config::deployed_variables;
 use glchat_shared::store::schema::SCHEMA;
 use yaml_rust2::{Yaml, YamlLoader};
 
-fn template() -> Yaml {
+pub(crate) fn template() -> Yaml {
     let text = include_str!("../../../template.yaml");
     YamlLoader::load_from_str(text).expect("template.yaml parses").remove(0)
 }
@@ -19,7 +19,7 @@ fn str_of(y: &Yaml) -> String {
 }
 
 /// The template's function whose Lambda binary is `name`.
-fn function_of<'a>(template: &'a Yaml, name: &str) -> &'a Yaml {
+pub(crate) fn function_of<'a>(template: &'a Yaml, name: &str) -> &'a Yaml {
     template["Resources"]
         .as_hash()
         .expect("Resources")
