@@ -5,6 +5,7 @@ mod attachments;
 mod auth;
 mod budget;
 mod conversations;
+mod crashes;
 mod deletes;
 mod events;
 mod gateway;
