@@ -227,7 +227,7 @@ impl Store {
             let counted = found.clone_progress.is_none();
             let record = found.record;
             let mut transaction = Transaction::new(self)
-                .update("conversation", self.tombstone(&record)?)
+                .update("conversation", self.tombstone(&record, counted)?)
                 .check("link", self.link_unchanged(id, link.as_ref())?);
             if let Some(link) = &link {
                 transaction = transaction.put("dead share", self.dead_share_put(link.record(), now)?);
@@ -250,7 +250,10 @@ impl Store {
     }
 
     /// The tombstone: `deleting` set and the list keys moved to the `DELETING#` partitions.
-    fn tombstone(&self, record: &ConversationRecord) -> anyhow::Result<Update> {
+    /// `counted` is what the delete read: a clone completing between the read and the
+    /// tombstone would be counted and not counted out, so the condition holds the item
+    /// to it (refused, the delete reads again).
+    fn tombstone(&self, record: &ConversationRecord, counted: bool) -> anyhow::Result<Update> {
         let mut e = Expr::default();
         let update = format!(
             "SET {}, {}, {}",
@@ -261,12 +264,16 @@ impl Store {
                 keys::deleting_user_chatbot_conversations(&record.user_id, &record.chatbot_id)
             ),
         );
-        let condition = owned_undeleted(&mut e, &record.user_id);
+        let owned = owned_undeleted(&mut e, &record.user_id);
+        let as_read = match counted {
+            true => e.not_exists("clone_progress"),
+            false => e.exists("clone_progress"),
+        };
         with_placeholders!(Update::builder(), e)
             .table_name(&self.table)
             .set_key(Some(keys::conversation(&record.id).to_attributes()))
             .update_expression(update)
-            .condition_expression(condition)
+            .condition_expression(all(&[owned, as_read]))
             .build()
             .context("building the tombstone")
     }

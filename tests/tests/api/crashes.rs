@@ -184,7 +184,7 @@ fn s(item: &HashMap<String, AttributeValue>, name: &str) -> String {
 }
 
 /// The invariants after any interrupted request was repeated.
-async fn assert_consistent(app: &TestApp, case: &str) {
+pub(crate) async fn assert_consistent(app: &TestApp, case: &str) {
     // The whole table (a test may scan; the service never does).
     let items: Vec<HashMap<String, AttributeValue>> = app
         .app

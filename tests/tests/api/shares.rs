@@ -248,7 +248,7 @@ async fn an_expired_link_whose_snapshot_was_purged_is_revoked() {
 #[tokio::test]
 async fn a_refresh_racing_a_revoke_never_republishes_the_revoked_link() {
     let app = TestApp::spawn().await;
-    for round in 0..25 {
+    for round in 0..50 {
         let id = app.create_conversation("alice", "bot", Some("Race")).await["id"]
             .as_str()
             .unwrap()
@@ -684,4 +684,52 @@ async fn a_large_snapshot_is_kept_in_s3() {
     reply.assert_status(200);
     assert_eq!(reply.body["messages"].as_array().unwrap().len(), 10);
     assert_eq!(reply.body["messages"][9]["content"], long.as_str());
+}
+
+/// A clone and a delete of the clone's id racing, many times: whichever wins, nothing
+/// is left under a conversation that is gone, and counts match the lists.
+#[tokio::test]
+async fn clones_racing_deletes_leave_nothing_behind() {
+    let app = TestApp::spawn().await;
+    let (id, _) = shared_conversation(&app).await;
+    let created = share(&app, "alice", &id, None).await;
+    let share_id = created.body["shared_conversation_id"].as_str().unwrap().to_owned();
+    for round in 0..50 {
+        let clone_id = ulid::Ulid::new().to_string();
+        let clone = app
+            .post(&format!("/conversations/shared/{share_id}/clone"))
+            .bearer(&app.token("bob"))
+            .form(&[
+                ("user_id", "bob"),
+                ("old_parent_id", id.as_str()),
+                ("new_conversation_id", clone_id.as_str()),
+            ])
+            .send();
+        let delete = async {
+            // Somewhere inside the clone's few calls.
+            tokio::time::sleep(std::time::Duration::from_millis(round % 10)).await;
+            app.delete(&format!("/conversations/{clone_id}"))
+                .bearer(&app.token("bob"))
+                .send()
+                .await
+        };
+        let (cloned, deleted) = tokio::join!(clone, delete);
+        assert!(
+            [200, 404, 409].contains(&cloned.status),
+            "round {round}: {}",
+            cloned.text
+        );
+        assert!([200, 404].contains(&deleted.status), "round {round}: {}", deleted.text);
+        // A clone that outlived the delete is whole; otherwise it is gone, items and all.
+        if app.items_of(&clone_id).await > 0 {
+            let read = app
+                .get(&format!("/conversations/{clone_id}"))
+                .bearer(&app.token("bob"))
+                .send()
+                .await;
+            read.assert_status(200);
+            assert_eq!(read.body["messages"].as_array().unwrap().len(), 2, "round {round}");
+        }
+        crate::crashes::assert_consistent(&app, &format!("clone vs delete, round {round}")).await;
+    }
 }
