@@ -242,6 +242,21 @@ impl TestApp {
         reply.body["conversation"].clone()
     }
 
+    /// Shares (or refreshes) `user`'s conversation without expiry and returns the share id.
+    pub async fn share(&self, user: &str, conversation: &str) -> String {
+        let reply = self
+            .post(&format!("/conversations/{conversation}/share"))
+            .bearer(&self.token(user))
+            .form(&[])
+            .send()
+            .await;
+        reply.assert_status(200);
+        reply.body["shared_conversation_id"]
+            .as_str()
+            .expect("a shared_conversation_id")
+            .to_owned()
+    }
+
     /// `conversations_count` of `GET /conversations{query}` as `user`.
     pub async fn count(&self, user: &str, query: &str) -> serde_json::Value {
         let reply = self

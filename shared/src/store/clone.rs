@@ -7,7 +7,7 @@
 use anyhow::Context;
 use aws_sdk_dynamodb::types::Update;
 
-use super::error::{dynamodb_error, refused_by_condition};
+use super::error::applied;
 use super::expr::{Expr, all, with_placeholders};
 use super::items::{CollectionItem, ConversationItem};
 use super::keys::{self, GSI1PK, GSI1SK, GSI2PK, GSI2SK, PK};
@@ -58,10 +58,9 @@ impl Store {
             .condition_expression(condition)
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(CloneStart::Started),
-            Err(err) if refused_by_condition(&err) => self.existing_clone(&record.id, &record.user_id).await,
-            Err(err) => Err(dynamodb_error(err, "starting a clone")),
+        match applied(result, "starting a clone")? {
+            Some(_) => Ok(CloneStart::Started),
+            None => self.existing_clone(&record.id, &record.user_id).await,
         }
     }
 
@@ -99,18 +98,14 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let item = ConversationItem::cloning(record.clone(), source.clone(), attachments);
         let mut e = Expr::default();
-        let condition = all(&[owned_undeleted(&mut e, &record.user_id), e.exists("clone_progress")]);
+        let condition = unfinished_clone_of(&mut e, &record.user_id);
         let result = with_placeholders!(self.client.put_item(), e)
             .table_name(&self.table)
             .set_item(Some(CollectionItem::Conversation(item).to_attributes()?))
             .condition_expression(condition)
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) if refused_by_condition(&err) => Ok(false),
-            Err(err) => Err(dynamodb_error(err, "restarting a clone")),
-        }
+        Ok(applied(result, "restarting a clone")?.is_some())
     }
 
     /// Records that the clone's first `written` items are written. `false` when it is
@@ -126,7 +121,7 @@ impl Store {
             "SET {}",
             e.eq("clone_progress", i64::try_from(written).unwrap_or(i64::MAX))
         );
-        let condition = all(&[owned_undeleted(&mut e, owner), e.exists("clone_progress")]);
+        let condition = unfinished_clone_of(&mut e, owner);
         let result = with_placeholders!(self.client.update_item(), e)
             .table_name(&self.table)
             .set_key(Some(keys::conversation(id).to_attributes()))
@@ -134,11 +129,7 @@ impl Store {
             .condition_expression(condition)
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) if refused_by_condition(&err) => Ok(false),
-            Err(err) => Err(dynamodb_error(err, "recording a clone's progress")),
-        }
+        Ok(applied(result, "recording a clone's progress")?.is_some())
     }
 
     /// Completes a clone whose items are all written: into the lists, its head set,
@@ -162,7 +153,7 @@ impl Store {
             set.push(e.eq("head_message_id", head.as_str()));
         }
         let update = format!("SET {} REMOVE {}", set.join(", "), e.name("clone_progress"));
-        let condition = all(&[owned_undeleted(&mut e, owner), e.exists("clone_progress")]);
+        let condition = unfinished_clone_of(&mut e, owner);
         let finish = with_placeholders!(Update::builder(), e)
             .table_name(&self.table)
             .set_key(Some(keys::conversation(&record.id).to_attributes()))
@@ -181,4 +172,11 @@ impl Store {
             Err(refused) => Err(anyhow::anyhow!("completing a clone refused on {refused:?}").into()),
         }
     }
+}
+
+/// The condition of every write to a clone in progress: still an unfinished clone of
+/// `owner`'s, not being deleted.
+fn unfinished_clone_of(e: &mut Expr, owner: &UserId) -> String {
+    let undeleted = owned_undeleted(e, owner);
+    all(&[undeleted, e.exists("clone_progress")])
 }

@@ -5,7 +5,7 @@ use anyhow::Context;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, Update};
 use serde::{Deserialize, Serialize};
 
-use super::error::{dynamodb_error, refused_by_condition};
+use super::error::{applied, dynamodb_error};
 use super::expr::{Expr, all, with_placeholders};
 use super::idempotency::{Receipt, receipt_refused};
 use super::items::{Attributes, CollectionItem, ConversationItem};
@@ -176,14 +176,11 @@ impl Store {
             .return_values(ReturnValue::AllNew)
             .send()
             .await;
-        match result {
-            Ok(output) => {
-                let item = output.attributes.context("UpdateItem returned no attributes")?;
-                Ok(Some(conversation_record(item)?))
-            }
-            Err(err) if refused_by_condition(&err) => Ok(None),
-            Err(err) => Err(dynamodb_error(err, "renaming a conversation")),
-        }
+        let Some(output) = applied(result, "renaming a conversation")? else {
+            return Ok(None);
+        };
+        let item = output.attributes.context("UpdateItem returned no attributes")?;
+        Ok(Some(conversation_record(item)?))
     }
 
     /// Tombstones the conversation if it is in `scope`: out of every list, closed to
@@ -288,12 +285,9 @@ impl Store {
             .condition_expression(condition)
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            // Already gone: another attempt finished first.
-            Err(err) if refused_by_condition(&err) => Ok(()),
-            Err(err) => Err(dynamodb_error(err, "removing a deleted conversation")),
-        }
+        // Refused: already gone, another attempt finished first.
+        applied(result, "removing a deleted conversation")?;
+        Ok(())
     }
 
     /// Conversations of `owner` (with one chatbot) whose delete began but did not

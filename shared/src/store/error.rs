@@ -95,11 +95,25 @@ impl HttpStatus for aws_smithy_runtime_api::http::Response {
     }
 }
 
-/// Whether a single-item write was refused by its condition: an answer (the item is
-/// not as the write required), not a failure.
-pub(crate) fn refused_by_condition<E: ConditionFailure, R>(err: &aws_sdk_dynamodb::error::SdkError<E, R>) -> bool {
-    err.as_service_error()
-        .is_some_and(ConditionFailure::is_condition_failure)
+/// The outcome of a conditional single-item write: its output when it applied, `None`
+/// when its condition refused it (an answer: the item is not as the write required),
+/// the classified error otherwise.
+pub(crate) fn applied<O, E, R>(result: Result<O, SdkError<E, R>>, doing: &'static str) -> Result<Option<O>, StoreError>
+where
+    E: ConditionFailure + ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: HttpStatus + std::fmt::Debug + Send + Sync + 'static,
+{
+    match result {
+        Ok(output) => Ok(Some(output)),
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(ConditionFailure::is_condition_failure) =>
+        {
+            Ok(None)
+        }
+        Err(err) => Err(dynamodb_error(err, doing)),
+    }
 }
 
 /// Single-item writes whose refusal by their condition is an answer, not a failure.

@@ -10,7 +10,7 @@ use anyhow::Context;
 use aws_sdk_dynamodb::types::Update;
 use serde::{Deserialize, Serialize};
 
-use super::error::{dynamodb_error, refused_by_condition};
+use super::error::applied;
 use super::expr::{Expr, all, any, with_placeholders};
 use super::items::CollectionItem;
 use super::keys::{self, PK};
@@ -97,10 +97,8 @@ impl Store {
             .condition_expression(condition)
             .send()
             .await;
-        match result {
-            Ok(_) => return Ok(Claim::Claimed),
-            Err(err) if refused_by_condition(&err) => {}
-            Err(err) => return Err(dynamodb_error(err, "claiming an idempotency key")),
+        if applied(result, "claiming an idempotency key")?.is_some() {
+            return Ok(Claim::Claimed);
         }
         let found = self
             .get_item(key.key.clone(), "reading an idempotency key")
@@ -120,14 +118,7 @@ impl Store {
 
     /// Records the response of the request that claimed `key`.
     pub async fn complete_idempotency(&self, key: &IdempotencyKey, status: u16, body: &str) -> Result<(), StoreError> {
-        let mut e = Expr::default();
-        let update = format!(
-            "SET {}, {}, {}",
-            e.eq("state", COMPLETED),
-            e.eq("status", i64::from(status)),
-            e.eq("body", body),
-        );
-        let condition = all(&[e.exists(PK), e.eq("fingerprint", key.fingerprint.as_str())]);
+        let (e, update, condition) = completion(key, status, body);
         let result = with_placeholders!(self.client.update_item(), e)
             .table_name(&self.table)
             .set_key(Some(key.key.to_attributes()))
@@ -135,12 +126,9 @@ impl Store {
             .condition_expression(condition)
             .send()
             .await;
-        match result {
-            // Expired and claimed by a different request meanwhile: that one records.
-            Err(err) if refused_by_condition(&err) => Ok(()),
-            Err(err) => Err(dynamodb_error(err, "recording an idempotent response")),
-            Ok(_) => Ok(()),
-        }
+        // Refused: expired and claimed by a different request meanwhile, which records.
+        applied(result, "recording an idempotent response")?;
+        Ok(())
     }
 
     /// Lets go of a claim whose request failed: a repeat runs again.
@@ -156,11 +144,9 @@ impl Store {
             .condition_expression(condition)
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err) if refused_by_condition(&err) => Ok(()),
-            Err(err) => Err(dynamodb_error(err, "releasing an idempotency key")),
-        }
+        // Refused: not this request's claim any more.
+        applied(result, "releasing an idempotency key")?;
+        Ok(())
     }
 }
 
@@ -187,6 +173,20 @@ impl Receipt {
     }
 }
 
+/// A record completed with a response, as an update and its condition (the record is
+/// still this request's claim): the same whether sent alone or in the write's transaction.
+fn completion(key: &IdempotencyKey, status: u16, body: &str) -> (Expr, String, String) {
+    let mut e = Expr::default();
+    let update = format!(
+        "SET {}, {}, {}",
+        e.eq("state", COMPLETED),
+        e.eq("status", i64::from(status)),
+        e.eq("body", body),
+    );
+    let condition = all(&[e.exists(PK), e.eq("fingerprint", key.fingerprint.as_str())]);
+    (e, update, condition)
+}
+
 impl Transaction<'_> {
     /// Completes the receipt's record with the transaction's write (held while the
     /// record is still this request's claim).
@@ -194,14 +194,7 @@ impl Transaction<'_> {
         let Some(receipt) = receipt else {
             return Ok(self);
         };
-        let mut e = Expr::default();
-        let update = format!(
-            "SET {}, {}, {}",
-            e.eq("state", COMPLETED),
-            e.eq("status", 200i64),
-            e.eq("body", receipt.body.as_str()),
-        );
-        let condition = all(&[e.exists(PK), e.eq("fingerprint", receipt.key.fingerprint.as_str())]);
+        let (e, update, condition) = completion(&receipt.key, 200, &receipt.body);
         let completion = with_placeholders!(Update::builder(), e)
             .table_name(table)
             .set_key(Some(receipt.key.key.to_attributes()))

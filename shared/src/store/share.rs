@@ -6,7 +6,7 @@
 use anyhow::Context;
 use aws_sdk_dynamodb::types::{ConditionCheck, Put, ReturnValuesOnConditionCheckFailure};
 
-use super::error::{dynamodb_error, refused_by_condition};
+use super::error::{applied, dynamodb_error};
 use super::expr::{Expr, any, with_placeholders};
 use super::items::{Attributes, CollectionItem, DeadShareItem, ShareLinkItem, SnapshotItem};
 use super::keys::{self, GSI1, GSI1PK, PK};
@@ -343,11 +343,8 @@ impl Store {
             .condition_expression(condition)
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err) if refused_by_condition(&err) => Ok(()),
-            Err(err) => Err(dynamodb_error(err, "removing a revoked link")),
-        }
+        applied(result, "removing a revoked link")?;
+        Ok(())
     }
 
     /// The owner's share links, most recently refreshed first.

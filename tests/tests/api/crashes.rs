@@ -39,14 +39,7 @@ async fn fixture(app: &TestApp) -> Fixture {
     app.append("alice", &conversation, "user", "question").await;
     app.append("alice", &conversation, "assistant", "answer").await;
     app.upload("alice", &conversation, "notes.txt", b"notes").await;
-    let shared = app
-        .post(&format!("/conversations/{conversation}/share"))
-        .bearer(&app.token("alice"))
-        .form(&[])
-        .send()
-        .await;
-    assert_eq!(shared.status, 200, "{}", shared.text);
-    let share = shared.body["shared_conversation_id"].as_str().unwrap().to_owned();
+    let share = app.share("alice", &conversation).await;
     let unshared = app.create_conversation("alice", "bot", Some("Fresh")).await["id"]
         .as_str()
         .unwrap()

@@ -118,14 +118,7 @@ async fn a_first_share_cut_off_after_its_copies_leaves_nothing_behind() {
         .await;
     assert_eq!(listed.body["today"], json!([]), "nothing published");
 
-    let shared = app
-        .post(&format!("/conversations/{}/share", ids[0]))
-        .bearer(&app.token("alice"))
-        .form(&[])
-        .send()
-        .await;
-    shared.assert_status(200);
-    let share_id = shared.body["shared_conversation_id"].as_str().unwrap();
+    let share_id = app.share("alice", &ids[0]).await;
     app.delete(&format!("/conversations/{}", ids[1]))
         .bearer(&app.token("alice"))
         .send()
@@ -188,16 +181,7 @@ async fn s3_slow_down_on_a_delete_answers_503_and_the_retry_finishes() {
         .to_owned();
     app.upload("alice", &id, "notes.txt", b"notes").await;
     let path = format!("/conversations/{id}");
-    let shared = app
-        .post(&format!("{path}/share"))
-        .bearer(&app.token("alice"))
-        .form(&[])
-        .send()
-        .await;
-    let public = format!(
-        "/conversations/shared/{}",
-        shared.body["shared_conversation_id"].as_str().unwrap()
-    );
+    let public = format!("/conversations/shared/{}", app.share("alice", &id).await);
     app.get(&public).send().await.assert_status(200);
 
     slow.arm(ATTEMPTS);

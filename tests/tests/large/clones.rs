@@ -24,14 +24,7 @@ async fn large_shared(app: &TestApp) -> Shared {
     .await
     .unwrap();
     seed::attachments(&app.app, &ids[0], ATTACHMENTS, 64).await.unwrap();
-    let shared = app
-        .post(&format!("/conversations/{}/share", ids[0]))
-        .bearer(&app.token("alice"))
-        .form(&[])
-        .send()
-        .await;
-    shared.assert_status(200);
-    let share = shared.body["shared_conversation_id"].as_str().unwrap();
+    let share = app.share("alice", ids[0].as_str()).await;
     Shared {
         conversation: ids[0].to_string(),
         clone_path: format!("/conversations/shared/{share}/clone"),
@@ -152,12 +145,7 @@ async fn an_unfinished_clone_starts_over_when_the_link_is_refreshed() {
 
     // Alice adds a message and refreshes the link: the snapshot now has 1,201.
     app.append("alice", &shared.conversation, "user", "one more").await;
-    app.post(&format!("/conversations/{}/share", shared.conversation))
-        .bearer(&app.token("alice"))
-        .form(&[])
-        .send()
-        .await
-        .assert_status(200);
+    app.share("alice", &shared.conversation).await;
     let total = MESSAGES + 1 + ATTACHMENTS;
     assert_in_progress(&clone(&app, &shared, "bob", Some(&id)).await, 500, total);
     assert_in_progress(&clone(&app, &shared, "bob", Some(&id)).await, 1_000, total);

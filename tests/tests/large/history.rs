@@ -97,9 +97,7 @@ async fn a_five_thousand_message_conversation_is_read_shared_cloned_and_deleted(
     );
     assert_every_message_once_in_order(&read_whole(&app, &path, Some(&token), None).await, 5_000);
 
-    let shared = app.post(&format!("{path}/share")).bearer(&token).form(&[]).send().await;
-    shared.assert_status(200);
-    let share = shared.body["shared_conversation_id"].as_str().unwrap().to_owned();
+    let share = app.share("alice", &id).await;
     let public = format!("/conversations/shared/{share}");
     // The 7.5 MB snapshot is in S3 in chunks of about 1 MB: each page reads one or two.
     let chunks = app.objects_under(&format!("tenants/acme/shares/{share}/")).await;
@@ -156,14 +154,7 @@ async fn a_conversation_with_300_attachments_is_shared_and_deleted_whole() {
     let originals = format!("tenants/acme/conversations/{id}/");
     assert_eq!(app.objects_under(&originals).await.len(), 300);
 
-    let shared = app
-        .post(&format!("/conversations/{id}/share"))
-        .bearer(&token)
-        .form(&[])
-        .send()
-        .await;
-    shared.assert_status(200);
-    let share = shared.body["shared_conversation_id"].as_str().unwrap().to_owned();
+    let share = app.share("alice", &id).await;
     let copies = format!("tenants/acme/shares/{share}/");
     assert_eq!(app.objects_under(&copies).await.len(), 300, "every attachment copied");
     let public = app.get(&format!("/conversations/shared/{share}")).send().await;
