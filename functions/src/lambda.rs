@@ -1,13 +1,18 @@
 //! What every Lambda binary runs: tracing, its `Deps` (config and SDK clients for its
-//! needs, once per cold start), then the runtime loop calling one handler.
+//! needs, once per cold start), then the runtime loop calling one handler: an HTTP
+//! handler behind API Gateway (`serve`) or an AWS event handler (`serve_events`).
 
 use std::future::Future;
 use std::sync::Arc;
 
 use glchat_shared::config::Needs;
 use glchat_shared::i18n::Lang;
+use glchat_shared::ops::OpError;
 use glchat_shared::{ApiError, Deps, telemetry};
+use lambda_http::lambda_runtime::{self, LambdaEvent};
 use lambda_http::{Body, Request, Response, service_fn};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 /// Runs `handler` as this process's Lambda function, with what `needs` asks for.
 pub async fn serve<F, Fut>(needs: Needs, handler: F) -> Result<(), lambda_http::Error>
@@ -15,6 +20,53 @@ where
     F: Fn(Arc<Deps>, Request) -> Fut + Copy + Send + Sync + 'static,
     Fut: Future<Output = Result<Response<Body>, ApiError>> + Send,
 {
+    let deps = cold_start(needs).await?;
+    lambda_http::run(service_fn(move |req: Request| {
+        let deps = Arc::clone(&deps);
+        async move {
+            let response = respond(Arc::clone(&deps), req, handler).await;
+            let status = response.status().as_u16();
+            log_invocation(&deps, |calls, read_units, write_units| {
+                tracing::info!(status, dynamodb_calls = calls, read_units, write_units, "invocation")
+            });
+            Ok::<_, std::convert::Infallible>(response)
+        }
+    }))
+    .await
+}
+
+/// Runs `handler` as this process's Lambda function for AWS events of type `E`. A
+/// failure fails the invocation, so Lambda retries it (the event sources here invoke
+/// asynchronously) and then hands the event to the function's dead-letter queue: event
+/// handlers must be safe to repeat.
+pub async fn serve_events<E, R, F, Fut>(needs: Needs, handler: F) -> Result<(), lambda_http::Error>
+where
+    E: DeserializeOwned + Send + 'static,
+    R: Serialize,
+    F: Fn(Arc<Deps>, E) -> Fut + Copy + Send + Sync + 'static,
+    Fut: Future<Output = Result<R, OpError>> + Send,
+{
+    let deps = cold_start(needs).await?;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<E>| {
+        let deps = Arc::clone(&deps);
+        async move {
+            let result = handler(Arc::clone(&deps), event.payload).await;
+            let failed = result.is_err();
+            log_invocation(&deps, |calls, read_units, write_units| {
+                tracing::info!(failed, dynamodb_calls = calls, read_units, write_units, "invocation")
+            });
+            result.map_err(|err| {
+                tracing::error!(error = ?err, "event failed");
+                // The cause chain is in the log; the invocation's error names no internals.
+                lambda_http::Error::from("the event could not be handled")
+            })
+        }
+    }))
+    .await
+}
+
+/// Tracing and the function's dependencies, once per sandbox.
+async fn cold_start(needs: Needs) -> Result<Arc<Deps>, lambda_http::Error> {
     telemetry::init();
     let deps = Deps::from_env(needs).await.map_err(|e| {
         tracing::error!(error = ?e, "cold start failed");
@@ -23,30 +75,16 @@ where
     // Open the DynamoDB connection (DNS, TCP, TLS) during init, which Lambda runs
     // before the first request is waiting, rather than inside it.
     deps.store.warm_up().await;
-    lambda_http::run(service_fn(move |req: Request| {
-        let deps = Arc::clone(&deps);
-        async move {
-            let response = respond(Arc::clone(&deps), req, handler).await;
-            log_invocation(&deps, response.status().as_u16());
-            Ok::<_, std::convert::Infallible>(response)
-        }
-    }))
-    .await
+    Ok(deps)
 }
 
 /// One line per invocation with what it cost in DynamoDB (a sandbox serves one request
 /// at a time, so the log holds exactly this request's calls). Taking them also keeps
 /// the log from growing over the sandbox's life.
-fn log_invocation(deps: &Deps, status: u16) {
+fn log_invocation(deps: &Deps, line: impl FnOnce(usize, f64, f64)) {
     let calls = deps.dynamodb_calls.take().len();
     let consumed = deps.dynamodb_calls.take_consumed();
-    tracing::info!(
-        status,
-        dynamodb_calls = calls,
-        read_units = consumed.read_units,
-        write_units = consumed.write_units,
-        "invocation"
-    );
+    line(calls, consumed.read_units, consumed.write_units);
 }
 
 /// Runs a handler and turns its error into the localized FastAPI-shaped response.
@@ -73,6 +111,23 @@ macro_rules! lambda_main {
                 .enable_all()
                 .build()?
                 .block_on($crate::lambda::serve(
+                    $crate::handlers::$handler::NEEDS,
+                    $crate::handlers::$handler::handle,
+                ))
+        }
+    };
+}
+
+/// `main` of an event-driven Lambda binary: `event_main!(settle_upload);` runs
+/// `handlers::settle_upload::handle` on each event, with its `NEEDS`.
+#[macro_export]
+macro_rules! event_main {
+    ($handler:ident) => {
+        fn main() -> Result<(), lambda_http::Error> {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?
+                .block_on($crate::lambda::serve_events(
                     $crate::handlers::$handler::NEEDS,
                     $crate::handlers::$handler::handle,
                 ))

@@ -61,6 +61,17 @@ impl Blobs {
         format!("{}attachments/{}", self.conversation_prefix(conversation), attachment)
     }
 
+    /// The conversation and attachment an object key names, when it is an attachment
+    /// key of this tenant ([`Blobs::attachment_key`] read backwards).
+    pub fn attachment_of(&self, key: &str) -> Option<(ConversationId, AttachmentId)> {
+        let rest = key.strip_prefix(&format!("tenants/{}/conversations/", self.tenant))?;
+        let (conversation, attachment) = rest.split_once("/attachments/")?;
+        Some((
+            ConversationId::parse(conversation).ok()?,
+            AttachmentId::parse(attachment).ok()?,
+        ))
+    }
+
     /// Everything a share link owns (copied attachments, large snapshots).
     pub fn share_prefix(&self, share: &ShareId) -> String {
         format!("tenants/{}/shares/{}/", self.tenant, share)
@@ -154,6 +165,18 @@ impl Blobs {
             .buffered(COPY_CONCURRENCY)
             .try_collect()
             .await
+    }
+
+    /// Deletes one object; deleting a missing one succeeds, as S3 answers.
+    pub async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| s3_error(e, "deleting an object"))?;
+        Ok(())
     }
 
     pub async fn put_json(&self, key: &str, bytes: Vec<u8>) -> Result<(), StoreError> {

@@ -8,12 +8,16 @@ NEXTAUTH_SECRET=local-nextauth-secret): their bearer token is signed with that
 secret and expires in 2100; one event authenticates with a NextAuth session cookie
 instead (minted by next-auth@4: `NEXT_AUTH_NODE_PATH=... python3 generate.py`).
 They name the fixture ids below, which the `events` test seeds before replaying them.
+
+It also writes the S3 notification that starts `settle_upload` (`s3/settle_upload.json`):
+a presigned upload of an attachment of the fixture conversation into `make run`'s bucket.
 """
 import base64, hashlib, hmac, json, os, subprocess
 
 CONVERSATION = "01JEVENTC0NVERSAT10N000000"
 SHARE = "EventShare000000000000"
 CLONE = "01JEVENTC10NE0000000000000"
+ATTACHMENT = "01JEVENTATTACHMENT00000000"
 USER = "dev-user"
 
 
@@ -110,3 +114,34 @@ for name, body in EVENTS.items():
     with open(os.path.join(here, f"{name}.json"), "w") as f:
         json.dump(body, f, indent=2)
         f.write("\n")
+
+
+def s3_put(bucket, key, size):
+    """An S3 `ObjectCreated:Put` notification as Lambda receives it (event version 2.1)."""
+    return {
+        "Records": [
+            {
+                "eventVersion": "2.1",
+                "eventSource": "aws:s3",
+                "awsRegion": "us-east-1",
+                "eventTime": "2026-11-26T12:00:00.000Z",
+                "eventName": "ObjectCreated:Put",
+                "userIdentity": {"principalId": "AWS:AROAEXAMPLE:settle"},
+                "requestParameters": {"sourceIPAddress": "203.0.113.7"},
+                "responseElements": {"x-amz-request-id": "C3D13FE58DE4C810", "x-amz-id-2": "FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD"},
+                "s3": {
+                    "s3SchemaVersion": "1.0",
+                    "configurationId": "settle-upload",
+                    "bucket": {"name": bucket, "ownerIdentity": {"principalId": "A3NL1KOZZKExample"}, "arn": f"arn:aws:s3:::{bucket}"},
+                    "object": {"key": key, "size": size, "eTag": "d41d8cd98f00b204e9800998ecf8427e", "sequencer": "0055AED6DCD90281E5"},
+                },
+            }
+        ]
+    }
+
+
+os.makedirs(os.path.join(here, "s3"), exist_ok=True)
+with open(os.path.join(here, "s3", "settle_upload.json"), "w") as f:
+    key = f"tenants/local/conversations/{CONVERSATION}/attachments/{ATTACHMENT}"
+    json.dump(s3_put("glchat-local", key, 2048), f, indent=2)
+    f.write("\n")

@@ -16,6 +16,7 @@ pub mod get_shared_conversation;
 pub mod list_conversations;
 pub mod list_shared_conversations;
 pub mod rename_conversation;
+pub mod settle_upload;
 pub mod share_conversation;
 
 /// Extractors more than one handler uses.

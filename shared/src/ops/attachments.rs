@@ -84,6 +84,36 @@ pub async fn create(deps: &Deps, caller: &Caller, input: Create) -> Result<Creat
     Ok(response)
 }
 
+/// What became of an object uploaded through a presigned URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Upload {
+    /// Its conversation is alive: the object is the attachment's content.
+    Kept,
+    /// Its conversation is deleted or being deleted: the object was removed.
+    Removed,
+    /// Not an attachment key of this tenant: left alone.
+    Foreign,
+}
+
+/// Settles an upload to the tenant's bucket that S3 reported (`ObjectCreated:Put`). A presigned PUT
+/// works for 15 minutes whatever happens meanwhile, so a client may upload after the
+/// conversation's delete swept its objects; nothing would ever reference or remove
+/// that object. The report comes after the object exists, and a delete tombstones the
+/// conversation before it sweeps, so an upload the sweep missed finds the tombstone (or
+/// nothing) here and is removed. Repeating it is harmless.
+pub async fn settle_upload(deps: &Deps, key: &str) -> Result<Upload, OpError> {
+    let blobs = deps.blobs()?;
+    let Some((conversation, _)) = blobs.attachment_of(key) else {
+        return Ok(Upload::Foreign);
+    };
+    if deps.store.takes_objects(&conversation).await? {
+        return Ok(Upload::Kept);
+    }
+    blobs.delete(key).await?;
+    Ok(Upload::Removed)
+}
+
 /// Attachments as the API shows them, each with a short-lived download URL.
 /// Presigning is local computation: no S3 call per attachment.
 pub async fn with_download_urls(blobs: &Blobs, records: Vec<AttachmentRecord>) -> Result<Vec<Attachment>, OpError> {

@@ -118,6 +118,19 @@ impl Store {
         Ok(Owned::admit(meta, |m| &m.record.user_id, owner))
     }
 
+    /// Whether objects may still be added under the conversation: it exists and no
+    /// delete has begun (one GetItem). A clone being written counts: its copies land
+    /// before it opens.
+    pub async fn takes_objects(&self, id: &ConversationId) -> Result<bool, StoreError> {
+        let Some(item) = self.get_item(keys::conversation(id), "reading a conversation").await? else {
+            return Ok(false);
+        };
+        match CollectionItem::from_attributes(item)? {
+            CollectionItem::Conversation(found) => Ok(!found.is_deleting()),
+            other => Err(anyhow::anyhow!("expected a conversation item, found {other:?}").into()),
+        }
+    }
+
     /// One page of a user's conversations, newest activity first, after `after`.
     pub async fn conversation_page(
         &self,

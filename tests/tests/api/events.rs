@@ -1,8 +1,13 @@
 //! The committed API Gateway HTTP API (v2) events, one per route: each is decoded the
 //! way the Lambda runtime decodes it and handled by its route's handler, with the
 //! dependencies its Lambda builds (its `NEEDS`, nothing more), against the local stack,
-//! in an order that lets every one of them succeed.
+//! in an order that lets every one of them succeed; then the S3 notification that
+//! starts `settle_upload`.
 
+use std::sync::Arc;
+
+use aws_lambda_events::s3::S3Event;
+use glchat_functions::handlers::settle_upload;
 use glchat_functions::lambda::respond;
 use glchat_functions::routes::routes;
 use glchat_tests::TestApp;
@@ -81,4 +86,22 @@ async fn every_committed_event_runs_through_its_handler() {
             other => panic!("no expectation for {other}"),
         }
     }
+
+    // The S3 notification, after the fixture conversation is deleted: an upload that
+    // landed late (put here directly) is removed. Only the bucket is this test's own.
+    let text = std::fs::read_to_string(events_dir().join("s3/settle_upload.json")).unwrap();
+    let mut raw: Value = serde_json::from_str(&text).unwrap();
+    let key = raw["Records"][0]["s3"]["object"]["key"].as_str().unwrap().to_owned();
+    assert!(
+        key.starts_with(&format!("tenants/local/conversations/{CONVERSATION}/")),
+        "{key}"
+    );
+    let deps = app.deps_for(settle_upload::NEEDS).await;
+    let blobs = deps.blobs().unwrap();
+    raw["Records"][0]["s3"]["bucket"]["name"] = json!(blobs.bucket());
+    blobs.put_json(&key, b"late".to_vec()).await.unwrap();
+    let event: S3Event = serde_json::from_value(raw).expect("an S3 event as Lambda decodes it");
+    let settled = settle_upload::handle(Arc::clone(&deps), event).await.unwrap();
+    assert_eq!(settled.removed, 1);
+    assert!(app.objects_under(&key).await.is_empty());
 }

@@ -12,7 +12,7 @@ use yaml_rust2::Yaml;
 use crate::template::{function_of, template};
 
 /// The DynamoDB actions a function's policy allows, and whether on the indexes too.
-fn granted(function: &Yaml) -> (BTreeSet<String>, bool) {
+pub(crate) fn granted(function: &Yaml) -> (BTreeSet<String>, bool) {
     let mut actions = BTreeSet::new();
     let mut on_indexes = false;
     let statements = function["Properties"]["Policies"]

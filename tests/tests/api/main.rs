@@ -20,3 +20,4 @@ mod shares;
 mod template;
 mod tenancy;
 mod titles;
+mod uploads;

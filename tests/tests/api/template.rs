@@ -1,9 +1,10 @@
 //! `template.yaml` agrees with the code: the table with `store::schema`, the functions
-//! and their HTTP events with the route table.
+//! and their events with the route and trigger tables.
 
 use std::collections::BTreeSet;
+use std::time::Duration;
 
-use glchat_shared::config::deployed_variables;
+use glchat_shared::config::{Needs, deployed_variables};
 use glchat_shared::store::schema::SCHEMA;
 use yaml_rust2::{Yaml, YamlLoader};
 
@@ -81,30 +82,56 @@ fn template_matches_schema() {
     assert_eq!(str_of(&table["BillingMode"]), "PAY_PER_REQUEST");
 }
 
+/// What a function is in the code (`routes`, `triggers`) and must be in the template:
+/// its binary, what its Lambda needs and its timeout.
+fn functions_in_code() -> Vec<(&'static str, Needs, Duration)> {
+    let routes = glchat_functions::routes::routes()
+        .into_iter()
+        .map(|r| (r.name, r.needs, r.timeout));
+    let triggers = glchat_functions::triggers::triggers()
+        .into_iter()
+        .map(|t| (t.name, t.needs, t.timeout));
+    routes.chain(triggers).collect()
+}
+
 #[test]
-fn template_has_one_function_per_route() {
+fn template_has_one_function_per_route_and_trigger() {
     let template = template();
     let resources = template["Resources"].as_hash().expect("Resources");
     let functions: Vec<(String, String, String)> = resources
         .values()
         .filter(|r| r["Type"].as_str() == Some("AWS::Serverless::Function"))
         .map(|f| {
-            let event = &f["Properties"]["Events"]["Http"]["Properties"];
+            let events = f["Properties"]["Events"]
+                .as_hash()
+                .expect("every function has its event");
+            let (_, event) = events.iter().next().expect("one event");
+            let source = match str_of(&event["Type"]).as_str() {
+                "HttpApi" => format!(
+                    "{} {}",
+                    str_of(&event["Properties"]["Method"]),
+                    str_of(&event["Properties"]["Path"])
+                ),
+                other => other.to_owned(),
+            };
             (
                 str_of(&f["Metadata"]["BuildProperties"]["Binary"]),
-                str_of(&event["Method"]),
-                str_of(&event["Path"]),
+                source,
+                events.len().to_string(),
             )
         })
         .collect();
     let mut from_template: Vec<_> = functions.clone();
     from_template.sort();
-    let mut from_routes: Vec<_> = glchat_functions::routes::routes()
+    let routes = glchat_functions::routes::routes()
         .into_iter()
-        .map(|r| (r.name.to_owned(), r.method.to_string(), r.path.to_owned()))
-        .collect();
-    from_routes.sort();
-    assert_eq!(from_template, from_routes);
+        .map(|r| (r.name.to_owned(), format!("{} {}", r.method, r.path), "1".to_owned()));
+    let triggers = glchat_functions::triggers::triggers()
+        .into_iter()
+        .map(|t| (t.name.to_owned(), t.source.to_owned(), "1".to_owned()));
+    let mut from_code: Vec<_> = routes.chain(triggers).collect();
+    from_code.sort();
+    assert_eq!(from_template, from_code);
     for (binary, _, _) in &functions {
         let main = format!("{}/../functions/src/bin/{binary}.rs", env!("CARGO_MANIFEST_DIR"));
         assert!(std::path::Path::new(&main).exists(), "no Lambda binary {main}");
@@ -125,13 +152,13 @@ fn each_function_gets_only_the_environment_it_reads() {
     // Settings of the runtime, not of the configuration.
     let runtime = BTreeSet::from(["AWS_EC2_METADATA_DISABLED".to_owned(), "RUST_LOG".to_owned()]);
     assert!(global.is_superset(&runtime), "{global:?}");
-    for route in glchat_functions::routes::routes() {
-        let function = function_of(&template, route.name);
+    for (name, needs, _) in functions_in_code() {
+        let function = function_of(&template, name);
         let mut environment = names(&function["Properties"]["Environment"]["Variables"]);
         environment.extend(global.iter().cloned());
-        let mut expected: BTreeSet<String> = deployed_variables(route.needs).into_iter().map(str::to_owned).collect();
+        let mut expected: BTreeSet<String> = deployed_variables(needs).into_iter().map(str::to_owned).collect();
         expected.extend(runtime.iter().cloned());
-        assert_eq!(environment, expected, "{}", route.name);
+        assert_eq!(environment, expected, "{name}");
     }
     // The public read holds no token key, and only the title function the LLM key.
     let env_of = |name: &str| {
@@ -158,15 +185,10 @@ fn function_timeouts_match_the_routes() {
     let global = template["Globals"]["Function"]["Timeout"]
         .as_i64()
         .expect("Globals Timeout");
-    for route in glchat_functions::routes::routes() {
-        let function = function_of(&template, route.name);
+    for (name, _, timeout) in functions_in_code() {
+        let function = function_of(&template, name);
         let seconds = function["Properties"]["Timeout"].as_i64().unwrap_or(global);
-        assert_eq!(
-            std::time::Duration::from_secs(seconds as u64),
-            route.timeout,
-            "{}",
-            route.name
-        );
-        assert!(route.timeout < glchat_functions::gateway::INTEGRATION_TIMEOUT);
+        assert_eq!(Duration::from_secs(seconds as u64), timeout, "{name}");
+        assert!(timeout < glchat_functions::gateway::INTEGRATION_TIMEOUT);
     }
 }

@@ -1,0 +1,29 @@
+//! The functions an AWS event starts rather than a route: each one's handler, what its
+//! Lambda needs, and its event source in `template.yaml` (checked by
+//! `tests/tests/api/template.rs`, as the routes are).
+
+use std::time::Duration;
+
+use glchat_shared::config::Needs;
+
+use crate::handlers::*;
+
+#[derive(Debug, Clone)]
+pub struct Trigger {
+    /// The Lambda binary (`src/bin/<name>.rs`) and template function.
+    pub name: &'static str,
+    /// The SAM event type that invokes it.
+    pub source: &'static str,
+    pub needs: Needs,
+    /// The function's `Timeout` in `template.yaml`.
+    pub timeout: Duration,
+}
+
+pub fn triggers() -> Vec<Trigger> {
+    vec![Trigger {
+        name: "settle_upload",
+        source: "S3",
+        needs: settle_upload::NEEDS,
+        timeout: crate::gateway::DEFAULT_TIMEOUT,
+    }]
+}
