@@ -14,7 +14,7 @@ pub const NEEDS: Needs = Needs::AUTH;
 pub async fn handle(deps: Arc<Deps>, req: Request) -> HandlerResult {
     let caller = deps.caller(req.headers())?;
     let (deps, caller, req) = (&deps, &caller, &req);
-    idempotent(deps, caller, req, "append_message", |key| async move {
+    idempotent_write(deps, caller, req, "append_message", |key| async move {
         let id: ConversationId = path_id(req)?;
         let input = Fields::body(req, BodyKind::JsonOrForm).await?.parse(|f| {
             let (role, content) = (f.required("role"), f.required("content"));

@@ -20,7 +20,7 @@ pub async fn handle(deps: Arc<Deps>, req: Request) -> HandlerResult {
     // a response too large to record) continue or return the same clone.
     let keyed =
         idempotency::raw_key(req.headers())?.map(|key| idempotency::derived_conversation_id(&caller.user_id, &key));
-    idempotent(&deps, &caller, &req, "clone_shared_conversation", |_| async {
+    idempotent(&deps, &caller, &req, "clone_shared_conversation", || async {
         let input = Fields::body(&req, BodyKind::Form).await?.parse(|f| {
             let (user_id, old_parent_id) = (f.required("user_id"), f.required("old_parent_id"));
             Some(CloneSnapshot {

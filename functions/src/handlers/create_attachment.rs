@@ -13,7 +13,7 @@ pub const NEEDS: Needs = Needs::AUTH.bucket().uploads();
 pub async fn handle(deps: Arc<Deps>, req: Request) -> HandlerResult {
     let caller = deps.caller(req.headers())?;
     let (deps, caller, req) = (&deps, &caller, &req);
-    idempotent(deps, caller, req, "create_attachment", |key| async move {
+    idempotent_write(deps, caller, req, "create_attachment", |key| async move {
         let id = path_id(req)?;
         let max = deps.config.max_attachment_bytes;
         let input = Fields::body(req, BodyKind::Json).await?.parse(|f| {

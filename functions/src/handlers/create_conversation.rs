@@ -10,7 +10,7 @@ pub const NEEDS: Needs = Needs::AUTH;
 pub async fn handle(deps: Arc<Deps>, req: Request) -> HandlerResult {
     let caller = deps.caller(req.headers())?;
     let (deps, caller, req) = (&deps, &caller, &req);
-    idempotent(deps, caller, req, "create_conversation", |key| async move {
+    idempotent_write(deps, caller, req, "create_conversation", |key| async move {
         let input = Fields::body(req, BodyKind::Form).await?.parse(|f| {
             let (user_id, chatbot_id) = (f.required("user_id"), f.required("chatbot_id"));
             Some(Create {

@@ -56,7 +56,9 @@ mod extract {
 /// repeat with the same key and request gets the recorded response
 /// (`Idempotent-Replayed: true`), one with a different request 422, one while the first
 /// still runs 409 with `Retry-After`. Failures are not recorded: a repeat runs again.
-/// `run` gets the claim, for the operations that complete it in their own write.
+/// An operation that writes in one transaction records its response in it
+/// (`idempotent_write`: `run` gets the claim); one of many writes has it recorded after
+/// it succeeds (`idempotent`).
 mod once {
     use std::future::Future;
     use std::time::Duration;
@@ -77,11 +79,52 @@ mod once {
     /// its repeat runs again, which a clone's own idempotency makes safe.
     const MAX_RECORDED: usize = 300 * 1024;
 
+    /// Where a success is recorded.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Recorded {
+        /// In the operation's own write transaction, from the claim `run` gets.
+        InWrite,
+        /// Here, once the operation succeeded.
+        After,
+    }
+
+    /// For an operation that completes the claim in its write: a success needs no
+    /// further call.
+    pub async fn idempotent_write<F, Fut>(
+        deps: &Deps,
+        caller: &Caller,
+        req: &Request,
+        operation: &'static str,
+        run: F,
+    ) -> HandlerResult
+    where
+        F: FnOnce(Option<IdempotencyKey>) -> Fut,
+        Fut: Future<Output = HandlerResult>,
+    {
+        guarded(deps, caller, req, operation, Recorded::InWrite, run).await
+    }
+
+    /// For an operation of many writes: its success is recorded after it.
     pub async fn idempotent<F, Fut>(
         deps: &Deps,
         caller: &Caller,
         req: &Request,
         operation: &'static str,
+        run: F,
+    ) -> HandlerResult
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = HandlerResult>,
+    {
+        guarded(deps, caller, req, operation, Recorded::After, |_| run()).await
+    }
+
+    async fn guarded<F, Fut>(
+        deps: &Deps,
+        caller: &Caller,
+        req: &Request,
+        operation: &'static str,
+        recorded: Recorded,
         run: F,
     ) -> HandlerResult
     where
@@ -119,10 +162,9 @@ mod once {
                 ));
             }
         }
-        // The operations that write in one transaction complete the record in it (the
-        // claim goes in with them); the completion below then finds it done.
         let result = run(Some(record.clone())).await;
         let recorded = match &result {
+            Ok(response) if response.status() == 200 && recorded == Recorded::InWrite => Ok(()),
             Ok(response) if response.status() == 200 => match response.body() {
                 Body::Text(text) if text.len() <= MAX_RECORDED => {
                     deps.store.complete_idempotency(&record, 200, text).await
@@ -163,6 +205,6 @@ mod prelude {
     pub use lambda_http::Request;
 
     pub use super::extract::message_window;
-    pub use super::once::idempotent;
+    pub use super::once::{idempotent, idempotent_write};
     pub use crate::routes::HandlerResult;
 }

@@ -11,7 +11,7 @@ pub const NEEDS: Needs = Needs::AUTH.bucket();
 
 pub async fn handle(deps: Arc<Deps>, req: Request) -> HandlerResult {
     let caller = deps.caller(req.headers())?;
-    idempotent(&deps, &caller, &req, "share_conversation", |_| async {
+    idempotent(&deps, &caller, &req, "share_conversation", || async {
         let id = path_id(&req)?;
         let expiry_days = Fields::body(&req, BodyKind::Form).await?.parse(|f| {
             let days: Option<i64> = f.optional("expiry_days");

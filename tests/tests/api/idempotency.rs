@@ -162,23 +162,21 @@ async fn a_repeat_while_the_first_runs_answers_409() {
     assert_eq!(app.count("alice", "").await, json!(1));
 }
 
-/// The record completes in the write's own transaction: a request whose later
-/// completion step is lost (as when the sandbox dies right after the write) is still
-/// replayed, never run a second time.
+/// The record completes in the write's own transaction and nothing is sent after it (no
+/// completion, no release): a sandbox that dies right after the write leaves the record
+/// completed, so the repeat is replayed, never run a second time.
 #[tokio::test]
 async fn a_write_and_its_record_complete_together() {
-    let attempts = glchat_shared::deps::SDK_ATTEMPTS as usize;
-    let lost = Refusal::dynamodb_throttling("UpdateItem", 0);
-    let app = TestApp::spawn_with(Options {
-        refusals: vec![lost.clone()],
-        ..Options::default()
-    })
-    .await;
-    lost.arm(attempts);
-    let first = create(&app, "alice", "crash-1", "bot").await;
+    let app = TestApp::spawn().await;
+    app.dynamodb_calls();
+    let first = create(&app, "alice", "once-1", "bot").await;
     first.assert_status(200);
-    assert_eq!(lost.remaining(), 0, "the completion after the write was refused");
-    let again = create(&app, "alice", "crash-1", "bot").await;
+    assert_eq!(
+        app.dynamodb_calls(),
+        ["PutItem", "TransactWriteItems"],
+        "the claim, then the write with its record"
+    );
+    let again = create(&app, "alice", "once-1", "bot").await;
     assert!(replayed(&again), "completed with the write: {}", again.text);
     assert_eq!(again.body, first.body);
     assert_eq!(app.count("alice", "").await, json!(1));
@@ -187,21 +185,42 @@ async fn a_write_and_its_record_complete_together() {
     let append = || {
         app.post(&format!("/conversations/{id}/messages"))
             .bearer(&app.token("alice"))
-            .header("idempotency-key", "crash-2")
+            .header("idempotency-key", "once-2")
             .json(&json!({ "role": "user", "content": "once" }))
             .send()
     };
-    lost.arm(attempts);
+    app.dynamodb_calls();
     let first = append().await;
     first.assert_status(200);
-    assert_eq!(lost.remaining(), 0);
+    assert_eq!(
+        app.dynamodb_calls(),
+        ["GetItem", "PutItem", "TransactWriteItems"],
+        "the claim, the head, the write with its record"
+    );
     let again = append().await;
     assert!(replayed(&again));
     assert_eq!(again.body, first.body);
+
+    let attach = || {
+        app.post(&format!("/conversations/{id}/attachments"))
+            .bearer(&app.token("alice"))
+            .header("idempotency-key", "once-3")
+            .json(&json!({ "file_name": "a.txt", "content_type": "text/plain", "size": 3 }))
+            .send()
+    };
+    app.dynamodb_calls();
+    let first = attach().await;
+    first.assert_status(200);
+    assert_eq!(app.dynamodb_calls(), ["PutItem", "TransactWriteItems"]);
+    let again = attach().await;
+    assert!(replayed(&again));
+    assert_eq!(again.body["attachment"]["id"], first.body["attachment"]["id"]);
+
     let view = app
         .get(&format!("/conversations/{id}"))
         .bearer(&app.token("alice"))
         .send()
         .await;
     assert_eq!(view.body["messages"].as_array().unwrap().len(), 1);
+    assert_eq!(view.body["attachments"].as_array().unwrap().len(), 1);
 }
