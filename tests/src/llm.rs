@@ -19,6 +19,9 @@ pub enum Behavior {
     Status(u16),
     /// Waits this long, then replies.
     Slow(Duration, String),
+    /// Waits until the test releases the request (`FakeLlm::release` with a text its
+    /// body contains), then replies: a test acts while the caller waits on the LLM.
+    Held(String),
 }
 
 #[derive(Debug, Clone)]
@@ -31,6 +34,26 @@ pub struct Received {
 pub struct FakeLlm {
     pub base_url: String,
     received: Arc<Mutex<Vec<Received>>>,
+    released: Released,
+}
+
+/// Texts whose requests may get their reply (`Behavior::Held`).
+#[derive(Clone, Default)]
+struct Released {
+    texts: Arc<Mutex<Vec<String>>>,
+    changed: Arc<tokio::sync::Notify>,
+}
+
+impl Released {
+    async fn wait_for(&self, body: &str) {
+        loop {
+            let changed = self.changed.notified();
+            if self.texts.lock().unwrap().iter().any(|t| body.contains(t.as_str())) {
+                return;
+            }
+            changed.await;
+        }
+    }
 }
 
 impl FakeLlm {
@@ -41,15 +64,17 @@ impl FakeLlm {
         let base_url = format!("http://{}/v1", listener.local_addr().expect("address"));
         let received = Arc::new(Mutex::new(Vec::new()));
         let log = Arc::clone(&received);
+        let released = Released::default();
+        let gate = released.clone();
         tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     return;
                 };
-                let (behavior, log) = (behavior.clone(), Arc::clone(&log));
+                let (behavior, log, gate) = (behavior.clone(), Arc::clone(&log), gate.clone());
                 tokio::spawn(async move {
                     let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
-                        let (behavior, log) = (behavior.clone(), Arc::clone(&log));
+                        let (behavior, log, gate) = (behavior.clone(), Arc::clone(&log), gate.clone());
                         async move {
                             let authorization = req
                                 .headers()
@@ -64,6 +89,7 @@ impl FakeLlm {
                                 .map(|b| b.to_bytes())
                                 .unwrap_or_default();
                             let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+                            let text = body.to_string();
                             log.lock().unwrap().push(Received {
                                 authorization,
                                 path,
@@ -75,6 +101,10 @@ impl FakeLlm {
                                 Behavior::Slow(delay, text) => {
                                     tokio::time::sleep(delay).await;
                                     (200, text)
+                                }
+                                Behavior::Held(reply) => {
+                                    gate.wait_for(&text).await;
+                                    (200, reply)
                                 }
                             };
                             let reply = if status == 200 {
@@ -98,7 +128,17 @@ impl FakeLlm {
                 });
             }
         });
-        Self { base_url, received }
+        Self {
+            base_url,
+            received,
+            released,
+        }
+    }
+
+    /// Lets the held requests whose body contains `text` have their reply.
+    pub fn release(&self, text: &str) {
+        self.released.texts.lock().unwrap().push(text.to_owned());
+        self.released.changed.notify_waiters();
     }
 
     pub fn received(&self) -> Vec<Received> {

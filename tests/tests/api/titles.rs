@@ -160,32 +160,52 @@ async fn nobody_titles_someone_elses_conversation_and_message_is_required() {
 }
 
 /// A rename made while the title is being generated stands: the generated title never
-/// overwrites it, and the reply says which title the conversation has.
+/// overwrites it, and the reply says which title the conversation has. 50 rounds side
+/// by side, each on its own conversation: each rename is sent once the LLM has its
+/// round's request (the generation has read the title) and the LLM replies once the
+/// rename is done (the generation has not written yet).
 #[tokio::test]
 async fn a_rename_during_generation_is_not_overwritten() {
-    let llm = FakeLlm::start(Behavior::Slow(Duration::from_millis(300), "Generated title".into())).await;
-    let app = app_with_llm(&llm).await;
-    for round in 0..10 {
-        let id = app.create_conversation("alice", "bot", None).await["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let mine = format!("Mine {round}");
-        let rename = async {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            app.patch(&format!("/conversations/{id}"))
-                .bearer(&app.token("alice"))
-                .form(&[("title", mine.as_str())])
-                .send()
-                .await
-        };
-        let (generated, renamed) = tokio::join!(generate(&app, "alice", &id, "plan a trip"), rename);
-        renamed.assert_status(200);
-        generated.assert_status(200);
-        assert_eq!(generated.body, json!({ "title": mine }), "round {round}");
-        assert_eq!(stored_title(&app, &id).await, mine.as_str(), "round {round}");
-    }
+    let llm = FakeLlm::start(Behavior::Held("Generated title".into())).await;
+    let app = TestApp::spawn_with(Options {
+        extra: vec![
+            ("LLM_BASE_URL".into(), llm.base_url.clone()),
+            ("LLM_API_KEY".into(), "sk-test-key".into()),
+        ],
+        ..Options::default()
+    })
+    .await;
+    let round = |round: usize| {
+        let (app, llm) = (&app, &llm);
+        async move {
+            let id = app.create_conversation("alice", "bot", None).await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            let (mine, asked) = (format!("Mine {round}"), format!("plan trip number {round}."));
+            let rename = async {
+                while !llm.received().iter().any(|r| r.body.to_string().contains(&asked)) {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                let renamed = app
+                    .patch(&format!("/conversations/{id}"))
+                    .bearer(&app.token("alice"))
+                    .form(&[("title", mine.as_str())])
+                    .send()
+                    .await;
+                llm.release(&asked);
+                renamed
+            };
+            let (generated, renamed) = tokio::join!(generate(app, "alice", &id, &asked), rename);
+            renamed.assert_status(200);
+            generated.assert_status(200);
+            assert_eq!(generated.body, json!({ "title": mine }), "round {round}");
+            assert_eq!(stored_title(app, &id).await, mine.as_str(), "round {round}");
+        }
+    };
+    futures::future::join_all((0..50).map(round)).await;
     // Without a rename meanwhile, the generated title is saved.
+    llm.release("plan a trip");
     let id = app.create_conversation("alice", "bot", None).await["id"]
         .as_str()
         .unwrap()
