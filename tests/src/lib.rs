@@ -242,6 +242,12 @@ impl TestApp {
         reply.body["conversation"].clone()
     }
 
+    /// Creates an untitled conversation for `user` and returns its id.
+    pub async fn conversation_id(&self, user: &str, chatbot: &str) -> String {
+        let created = self.create_conversation(user, chatbot, None).await;
+        created["id"].as_str().expect("a conversation id").to_owned()
+    }
+
     /// Shares (or refreshes) `user`'s conversation without expiry and returns the share id.
     pub async fn share(&self, user: &str, conversation: &str) -> String {
         let reply = self

@@ -201,10 +201,7 @@ async fn a_conversation_holds_a_bounded_number_of_attachments() {
         ..Options::default()
     })
     .await;
-    let id = app.create_conversation("alice", "bot", None).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = app.conversation_id("alice", "bot").await;
     let attach = |user: &str| {
         app.post(&format!("/conversations/{id}/attachments"))
             .bearer(&app.token(user))

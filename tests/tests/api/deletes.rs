@@ -188,26 +188,11 @@ async fn bulk_delete_by_chatbot_leaves_other_chatbots_and_users_alone() {
 #[tokio::test]
 async fn bulk_delete_by_ids_takes_only_the_callers_conversations_of_that_chatbot() {
     let app = TestApp::spawn().await;
-    let a1 = app.create_conversation("alice", "travel", None).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let a2 = app.create_conversation("alice", "travel", None).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let a3 = app.create_conversation("alice", "travel", None).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let work = app.create_conversation("alice", "work", None).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let bobs = app.create_conversation("bob", "travel", None).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let a1 = app.conversation_id("alice", "travel").await;
+    let a2 = app.conversation_id("alice", "travel").await;
+    let a3 = app.conversation_id("alice", "travel").await;
+    let work = app.conversation_id("alice", "work").await;
+    let bobs = app.conversation_id("bob", "travel").await;
 
     let body = json!({ "user_id": "alice", "chatbot_id": "travel", "conversation_ids": [a1, a2, a2, work, bobs, "01NOSUCHCONVERSATION00000X"] });
     let reply = bulk(&app, "alice", &body).await;

@@ -44,10 +44,7 @@ async fn events_over_lambdas_limit_fail_the_invocation() {
     assert_gateway(&reply, 500, "Internal Server Error");
 
     // A binary body travels base64: 4.8 MB of multipart is 6.4 MB in the event.
-    let id = app.create_conversation("alice", "bot", None).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = app.conversation_id("alice", "bot").await;
     let message = "y".repeat(4_800_000);
     let reply = app
         .post(&format!("/conversations/{id}/generate-title"))
@@ -75,10 +72,7 @@ async fn a_function_past_its_timeout_fails_the_invocation() {
         ..Options::default()
     })
     .await;
-    let id = app.create_conversation("alice", "bot", None).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = app.conversation_id("alice", "bot").await;
     let reply = app
         .get(&format!("/conversations/{id}/share"))
         .bearer(&app.token("alice"))

@@ -175,10 +175,7 @@ async fn s3_slow_down_on_a_copy_answers_503_and_the_retry_shares() {
 async fn s3_slow_down_on_a_delete_answers_503_and_the_retry_finishes() {
     let slow = Refusal::s3_slow_down(s3_bulk_delete, 0);
     let app = app_refusing(std::slice::from_ref(&slow)).await;
-    let id = app.create_conversation("alice", "bot", None).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = app.conversation_id("alice", "bot").await;
     app.upload("alice", &id, "notes.txt", b"notes").await;
     let path = format!("/conversations/{id}");
     let public = format!("/conversations/shared/{}", app.share("alice", &id).await);
@@ -217,10 +214,7 @@ async fn a_transaction_conflict_is_retried_then_answers_409() {
     let tries = glchat_shared::store::CONFLICT_ATTEMPTS as usize;
     let conflict = Refusal::dynamodb_transaction_conflict(0);
     let app = app_refusing(std::slice::from_ref(&conflict)).await;
-    let id = app.create_conversation("alice", "bot", None).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = app.conversation_id("alice", "bot").await;
     let append = |content: &'static str| {
         app.post(&format!("/conversations/{id}/messages"))
             .bearer(&app.token("alice"))

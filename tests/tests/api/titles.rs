@@ -77,10 +77,7 @@ async fn an_llm_error_or_timeout_falls_back_to_the_deterministic_title() {
     ] {
         let llm = FakeLlm::start(behavior.clone()).await;
         let app = app_with_llm(&llm).await;
-        let id = app.create_conversation("alice", "bot", None).await["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let id = app.conversation_id("alice", "bot").await;
         let started = Instant::now();
         let reply = generate(&app, "alice", &id, "how do I renew my passport?").await;
         reply.assert_status(200);
@@ -178,10 +175,7 @@ async fn a_rename_during_generation_is_not_overwritten() {
     let round = |round: usize| {
         let (app, llm) = (&app, &llm);
         async move {
-            let id = app.create_conversation("alice", "bot", None).await["id"]
-                .as_str()
-                .unwrap()
-                .to_owned();
+            let id = app.conversation_id("alice", "bot").await;
             let (mine, asked) = (format!("Mine {round}"), format!("plan trip number {round}."));
             let rename = async {
                 while !llm.received().iter().any(|r| r.body.to_string().contains(&asked)) {
@@ -206,10 +200,7 @@ async fn a_rename_during_generation_is_not_overwritten() {
     futures::future::join_all((0..50).map(round)).await;
     // Without a rename meanwhile, the generated title is saved.
     llm.release("plan a trip");
-    let id = app.create_conversation("alice", "bot", None).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = app.conversation_id("alice", "bot").await;
     generate(&app, "alice", &id, "plan a trip").await.assert_status(200);
     assert_eq!(stored_title(&app, &id).await, "Generated title");
 }

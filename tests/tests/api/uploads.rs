@@ -76,10 +76,7 @@ fn key_of(conversation: &str, created: &Value) -> String {
 #[tokio::test]
 async fn an_upload_after_the_delete_is_removed_when_reported() {
     let app = TestApp::spawn().await;
-    let id = app.create_conversation("alice", "bot", None).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = app.conversation_id("alice", "bot").await;
     let created = record_attachment(&app, "alice", &id, b"too late").await;
     let key = key_of(&id, &created);
     let prefix = format!("tenants/acme/conversations/{id}/");
@@ -133,10 +130,7 @@ async fn an_upload_after_the_delete_is_removed_when_reported() {
 #[tokio::test]
 async fn an_upload_into_a_live_conversation_stays() {
     let app = TestApp::spawn().await;
-    let id = app.create_conversation("alice", "bot", None).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = app.conversation_id("alice", "bot").await;
     let attachment = app.upload("alice", &id, "kept.txt", b"kept bytes").await;
     let key = format!(
         "tenants/acme/conversations/{id}/attachments/{}",
@@ -173,10 +167,7 @@ async fn an_upload_during_an_interrupted_delete_is_removed_and_the_retry_finishe
         ..Options::default()
     })
     .await;
-    let id = app.create_conversation("alice", "bot", None).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = app.conversation_id("alice", "bot").await;
     app.upload("alice", &id, "early.txt", b"early").await;
     let created = record_attachment(&app, "alice", &id, b"late").await;
     let key = key_of(&id, &created);
