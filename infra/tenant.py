@@ -81,6 +81,20 @@ def problems_of(path, data):
         problems.append(f"{path}: JwtAlgorithm HS256 needs JwtSecret in secrets_from_environment")
     if algorithm in ("RS256", "ES256") and "BEGIN PUBLIC KEY" not in parameters.get("JwtPublicKey", ""):
         problems.append(f"{path}: JwtAlgorithm {algorithm} needs a PEM JwtPublicKey")
+    if algorithm in ("RS256", "ES256"):
+        # A public key is usually an identity provider's, which signs for other clients too.
+        for name in ("JwtIssuer", "JwtAudience"):
+            if not parameters.get(name, "").strip():
+                problems.append(f"{path}: JwtAlgorithm {algorithm} needs {name}: the provider's tokens for other clients must not pass")
+    if parameters.get("TenantClaimOptional", "false") == "true" and algorithm in ("RS256", "ES256"):
+        key = pem_body(parameters.get("JwtPublicKey", ""))
+        for other_path, other in other_tenant_files(path):
+            other_parameters = other.get("parameters", {}) if isinstance(other, dict) else {}
+            if key and pem_body(other_parameters.get("JwtPublicKey", "")) == key:
+                problems.append(
+                    f"{path}: TenantClaimOptional is only for keys of the tenant's own, "
+                    f"but {other_path} uses the same JwtPublicKey: its tokens would pass here"
+                )
     if "CursorSecret" not in secrets:
         problems.append(f"{path}: CursorSecret must be named in secrets_from_environment")
     for origin in [o.strip() for o in parameters.get("CorsAllowedOrigins", "").split(",") if o.strip()]:
@@ -90,6 +104,24 @@ def problems_of(path, data):
         if not has_default and name != "TenantId" and name not in parameters and name not in secrets:
             problems.append(f"{path}: template parameter {name} has no default and is not set")
     return problems
+
+
+def pem_body(pem):
+    """A PEM key without its armour and whitespace, to compare keys however wrapped."""
+    lines = pem.replace("\\n", "\n").strip().splitlines()
+    return "".join(l.strip() for l in lines if l.strip() and not l.strip().startswith("-----"))
+
+
+def other_tenant_files(path):
+    """Every tenant file in infra/tenants/ but `path`, parsed (unreadable ones skipped:
+    their own validation reports them)."""
+    folder = os.path.join(ROOT, "infra", "tenants")
+    for name in sorted(os.listdir(folder)):
+        other = os.path.join(folder, name)
+        if name.endswith(".json") and os.path.abspath(other) != os.path.abspath(path):
+            data, problems = load(other)
+            if not problems:
+                yield os.path.relpath(other, ROOT), data
 
 
 def load(path):

@@ -219,7 +219,8 @@ pub fn dev_token(config: &glchat_shared::config::Config, user: &str, hours: i64)
         return None;
     }
     let exp = time::OffsetDateTime::now_utc().unix_timestamp() + hours * 3600;
-    let mut claims = serde_json::json!({ "sub": user, "exp": exp, "tenant_id": config.tenant.as_str() });
+    let mut claims = serde_json::json!({ "sub": user, "exp": exp });
+    claims[jwt.tenant_claim.as_str()] = config.tenant.as_str().into();
     if let Some(iss) = &jwt.issuer {
         claims["iss"] = iss.as_str().into();
     }

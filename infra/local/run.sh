@@ -14,6 +14,8 @@ export CURSOR_SECRET="${CURSOR_SECRET:-local-cursor-secret}"
 export TABLE_NAME="${TABLE_NAME:-glchat-$TENANT_ID}"
 export BUCKET_NAME="${BUCKET_NAME:-glchat-$TENANT_ID}"
 export LOCAL_DEV_USER="${LOCAL_DEV_USER:-dev-user}"
+# Pages a session cookie may write from (a Next.js dev server beside the API).
+export ALLOWED_ORIGINS="${ALLOWED_ORIGINS:-http://localhost:3001,http://127.0.0.1:3001}"
 export RUST_LOG="${RUST_LOG:-info}"
 
 if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then

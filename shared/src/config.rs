@@ -126,6 +126,9 @@ pub const VARIABLES: &[Variable] = &[
     var("JWT_ISSUER", |n| n.auth, true),
     var("JWT_AUDIENCE", |n| n.auth, true),
     var("NEXTAUTH_SECRET", |n| n.auth, true),
+    var("TENANT_CLAIM", |n| n.auth, true),
+    var("TENANT_CLAIM_OPTIONAL", |n| n.auth, true),
+    var("ALLOWED_ORIGINS", |n| n.auth, true),
     var("CURSOR_SECRET", |n| n.cursors, true),
     var("SEARCH_TIME_BUDGET_MS", |n| n.cursors, false),
     var("LLM_BASE_URL", |n| n.llm, true),
@@ -160,8 +163,17 @@ pub struct JwtConfig {
     pub algorithm: JwtAlgorithm,
     /// The HS256 secret, or the RS256/ES256 public key in PEM.
     pub key: String,
+    /// Required for RS256/ES256: a public key is usually an identity provider's, which
+    /// signs tokens for other clients and tenants too.
     pub issuer: Option<String>,
     pub audience: Option<String>,
+    /// The claim naming the tenant, in bearer tokens and session cookies alike.
+    pub tenant_claim: String,
+    /// Credentials without the tenant claim are accepted: only for a tenant whose keys
+    /// are its own (no other tenant's credentials can carry its signature).
+    pub tenant_claim_optional: bool,
+    /// Origins a cookie-authenticated write may come from (`Origin`, else `Referer`).
+    pub allowed_origins: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -311,6 +323,9 @@ const DEFAULT_MAX_ATTACHMENT_BYTES: u64 = 25 * 1024 * 1024;
 /// their download URLs (at the longest file names): well inside one response.
 const DEFAULT_MAX_ATTACHMENTS: u64 = 1_000;
 
+/// The tenant claim's name unless `TENANT_CLAIM` says otherwise.
+pub const DEFAULT_TENANT_CLAIM: &str = "tenant_id";
+
 fn jwt_config(get: &impl Fn(&'static str) -> Option<String>) -> Result<JwtConfig, ConfigError> {
     let algorithm = match get("JWT_ALGORITHM").as_deref().unwrap_or("HS256") {
         "HS256" => JwtAlgorithm::Hs256,
@@ -330,11 +345,34 @@ fn jwt_config(get: &impl Fn(&'static str) -> Option<String>) -> Result<JwtConfig
             .ok_or(ConfigError::Missing("JWT_PUBLIC_KEY"))?
             .replace("\\n", "\n"),
     };
+    let (issuer, audience) = (get("JWT_ISSUER"), get("JWT_AUDIENCE"));
+    if algorithm != JwtAlgorithm::Hs256 {
+        issuer.as_ref().ok_or(ConfigError::Missing("JWT_ISSUER"))?;
+        audience.as_ref().ok_or(ConfigError::Missing("JWT_AUDIENCE"))?;
+    }
+    let tenant_claim_optional = match get("TENANT_CLAIM_OPTIONAL").as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            return Err(ConfigError::Invalid {
+                var: "TENANT_CLAIM_OPTIONAL",
+                reason: format!("{other:?} is neither true nor false"),
+            });
+        }
+    };
     Ok(JwtConfig {
         algorithm,
         key,
-        issuer: get("JWT_ISSUER"),
-        audience: get("JWT_AUDIENCE"),
+        issuer,
+        audience,
+        tenant_claim: get("TENANT_CLAIM").unwrap_or_else(|| DEFAULT_TENANT_CLAIM.to_owned()),
+        tenant_claim_optional,
+        allowed_origins: get("ALLOWED_ORIGINS")
+            .unwrap_or_default()
+            .split(',')
+            .map(|o| o.trim().trim_end_matches('/').to_owned())
+            .filter(|o| !o.is_empty())
+            .collect(),
     })
 }
 
@@ -426,6 +464,28 @@ mod tests {
         assert!(matches!(
             config(Needs::ALL, &rs),
             Err(ConfigError::Missing("JWT_PUBLIC_KEY"))
+        ));
+        // A public key is an identity provider's: its tokens for other clients must not pass.
+        rs.push(("JWT_PUBLIC_KEY", "-----BEGIN PUBLIC KEY-----"));
+        assert!(matches!(
+            config(Needs::ALL, &rs),
+            Err(ConfigError::Missing("JWT_ISSUER"))
+        ));
+        rs.push(("JWT_ISSUER", "https://id.example"));
+        assert!(matches!(
+            config(Needs::ALL, &rs),
+            Err(ConfigError::Missing("JWT_AUDIENCE"))
+        ));
+        rs.push(("JWT_AUDIENCE", "glchat"));
+        assert!(config(Needs::ALL, &rs).is_ok());
+        let mut optional = BASE.to_vec();
+        optional.push(("TENANT_CLAIM_OPTIONAL", "yes"));
+        assert!(matches!(
+            config(Needs::ALL, &optional),
+            Err(ConfigError::Invalid {
+                var: "TENANT_CLAIM_OPTIONAL",
+                ..
+            })
         ));
         let mut none = BASE.to_vec();
         none.push(("JWT_ALGORITHM", "none"));

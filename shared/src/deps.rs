@@ -108,12 +108,13 @@ impl Deps {
         })
     }
 
-    /// The authenticated caller: 401 without valid credentials, 403 for another tenant.
-    pub fn caller(&self, headers: &HeaderMap) -> Result<Caller, ApiError> {
+    /// The authenticated caller: 401 without valid credentials, 403 for a credential
+    /// not bound to this tenant or a cookie-authenticated write from a foreign page.
+    pub fn caller<B>(&self, req: &http::Request<B>) -> Result<Caller, ApiError> {
         self.auth
             .as_ref()
             .ok_or_else(|| ApiError::Internal(missing("token verification")))?
-            .authenticate(headers)
+            .authenticate(req.method(), req.headers())
     }
 
     /// For public endpoints: `X-Tenant-ID`, when sent, names this tenant.

@@ -74,6 +74,8 @@ pub enum ApiError {
     Conflict(Text),
     #[error("request body too large")]
     PayloadTooLarge,
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
     #[error("dependency unavailable")]
     Unavailable(#[source] anyhow::Error),
     #[error("internal error")]
@@ -94,6 +96,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => 405,
             ApiError::Conflict(_) => 409,
             ApiError::PayloadTooLarge => 413,
+            ApiError::UnsupportedMediaType => 415,
             ApiError::Unavailable(_) => 503,
             ApiError::Internal(_) => 500,
         }
@@ -112,6 +115,7 @@ impl ApiError {
             ApiError::Forbidden(text) | ApiError::NotFound(text) | ApiError::Conflict(text) => detail(*text),
             ApiError::MethodNotAllowed => detail(Text::MethodNotAllowed),
             ApiError::PayloadTooLarge => detail(Text::PayloadTooLarge),
+            ApiError::UnsupportedMediaType => detail(Text::UnsupportedMediaType),
             ApiError::Unavailable(cause) => {
                 tracing::warn!(error = ?cause, "dependency unavailable after retries");
                 detail(Text::ServiceUnavailable)

@@ -35,7 +35,7 @@ def bearer():
 def session_cookie():
     script = (
         'const { encode } = require("next-auth/jwt");'
-        'encode({ token: { sub: "dev-user", name: "Dev" }, secret: "local-nextauth-secret", maxAge: 60 * 60 * 24 * 365 * 70 })'
+        'encode({ token: { sub: "dev-user", name: "Dev", tenant_id: "local" }, secret: "local-nextauth-secret", maxAge: 60 * 60 * 24 * 365 * 70 })'
         '.then((t) => process.stdout.write(t));'
     )
     env = dict(os.environ, NODE_PATH=os.environ["NEXT_AUTH_NODE_PATH"])

@@ -72,6 +72,9 @@ async fn delete_every_table() {
     }
 }
 
+/// The web app's origin in every test app's `ALLOWED_ORIGINS`.
+pub const WEB_APP_ORIGIN: &str = "https://chat.acme.test";
+
 /// How a test app is configured; `Default` is tenant `acme` with fixed test secrets.
 #[derive(Clone)]
 pub struct Options {
@@ -136,6 +139,7 @@ impl TestApp {
             ("BUCKET_NAME".into(), format!("b-{unique}")),
             ("JWT_SECRET".into(), options.jwt_secret.clone()),
             ("NEXTAUTH_SECRET".into(), options.nextauth_secret.clone()),
+            ("ALLOWED_ORIGINS".into(), WEB_APP_ORIGIN.into()),
             ("CURSOR_SECRET".into(), "test-cursor-secret".into()),
         ]);
         vars.extend(options.extra.iter().cloned());
@@ -216,7 +220,14 @@ impl TestApp {
 
     /// A valid bearer token of this deployment for `user`.
     pub fn token(&self, user: &str) -> String {
-        tokens::bearer(&self.options.jwt_secret, tokens::claims(user))
+        tokens::bearer(&self.options.jwt_secret, self.claims(user))
+    }
+
+    /// `sub`, an `exp` an hour away and the app's tenant claim: what its tokens carry.
+    pub fn claims(&self, user: &str) -> serde_json::Value {
+        let mut claims = tokens::claims(user);
+        claims["tenant_id"] = self.options.tenant.as_str().into();
+        claims
     }
 
     /// The DynamoDB operations made since the last call, sorted.

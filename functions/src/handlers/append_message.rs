@@ -12,7 +12,7 @@ use super::prelude::*;
 pub const NEEDS: Needs = Needs::AUTH;
 
 pub async fn handle(deps: Arc<Deps>, req: Request) -> HandlerResult {
-    let caller = deps.caller(req.headers())?;
+    let caller = deps.caller(&req)?;
     let (deps, caller, req) = (&deps, &caller, &req);
     idempotent_write(deps, caller, req, "append_message", |key| async move {
         let id: ConversationId = path_id(req)?;

@@ -14,7 +14,7 @@ use super::prelude::*;
 pub const NEEDS: Needs = Needs::AUTH.bucket().clones();
 
 pub async fn handle(deps: Arc<Deps>, req: Request) -> HandlerResult {
-    let caller = deps.caller(req.headers())?;
+    let caller = deps.caller(&req)?;
     let share: ShareId = path_id(&req)?;
     // With a key and no id, the key names the clone: its repeats (after a 202, or after
     // a response too large to record) continue or return the same clone.

@@ -11,7 +11,7 @@ use super::prelude::*;
 pub const NEEDS: Needs = Needs::AUTH.bucket().uploads();
 
 pub async fn handle(deps: Arc<Deps>, req: Request) -> HandlerResult {
-    let caller = deps.caller(req.headers())?;
+    let caller = deps.caller(&req)?;
     let (deps, caller, req) = (&deps, &caller, &req);
     idempotent_write(deps, caller, req, "create_attachment", |key| async move {
         let id = path_id(req)?;

@@ -8,7 +8,7 @@ use super::prelude::*;
 pub const NEEDS: Needs = Needs::AUTH;
 
 pub async fn handle(deps: Arc<Deps>, req: Request) -> HandlerResult {
-    let caller = deps.caller(req.headers())?;
+    let caller = deps.caller(&req)?;
     let (deps, caller, req) = (&deps, &caller, &req);
     idempotent_write(deps, caller, req, "create_conversation", |key| async move {
         let input = Fields::body(req, BodyKind::Form).await?.parse(|f| {

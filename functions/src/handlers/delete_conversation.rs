@@ -9,7 +9,7 @@ use super::prelude::*;
 pub const NEEDS: Needs = Needs::AUTH.bucket();
 
 pub async fn handle(deps: Arc<Deps>, req: Request) -> HandlerResult {
-    let caller = deps.caller(req.headers())?;
+    let caller = deps.caller(&req)?;
     let input = Delete { id: path_id(&req)? };
     ok(conversations::delete(&deps, &caller, input).await?)
 }

@@ -15,7 +15,7 @@ pub const NEEDS: Needs = Needs::AUTH.bucket().bulk_delete();
 const MAX_LISTED: usize = 1_000;
 
 pub async fn handle(deps: Arc<Deps>, req: Request) -> HandlerResult {
-    let caller = deps.caller(req.headers())?;
+    let caller = deps.caller(&req)?;
     let input = Fields::body(&req, BodyKind::Json).await?.parse(|f| {
         let (user_id, chatbot_id) = (f.required("user_id"), f.required("chatbot_id"));
         let conversation_ids: Option<Vec<ConversationId>> = f.optional("conversation_ids");

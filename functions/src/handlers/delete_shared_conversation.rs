@@ -8,7 +8,7 @@ use super::prelude::*;
 pub const NEEDS: Needs = Needs::AUTH.bucket();
 
 pub async fn handle(deps: Arc<Deps>, req: Request) -> HandlerResult {
-    let caller = deps.caller(req.headers())?;
+    let caller = deps.caller(&req)?;
     let input = Revoke { share: path_id(&req)? };
     ok(shares::revoke(&deps, &caller, input).await?)
 }

@@ -9,7 +9,7 @@ use super::prelude::*;
 pub const NEEDS: Needs = Needs::AUTH.llm();
 
 pub async fn handle(deps: Arc<Deps>, req: Request) -> HandlerResult {
-    let caller = deps.caller(req.headers())?;
+    let caller = deps.caller(&req)?;
     let input = GenerateTitle {
         id: path_id(&req)?,
         message: Fields::body(&req, BodyKind::Form)

@@ -11,7 +11,7 @@ use super::prelude::*;
 pub const NEEDS: Needs = Needs::AUTH.bucket();
 
 pub async fn handle(deps: Arc<Deps>, req: Request) -> HandlerResult {
-    let caller = deps.caller(req.headers())?;
+    let caller = deps.caller(&req)?;
     let input = Get {
         id: path_id(&req)?,
         window: message_window(&req)?,

@@ -10,7 +10,7 @@ use super::prelude::*;
 pub const NEEDS: Needs = Needs::AUTH.cursors();
 
 pub async fn handle(deps: Arc<Deps>, req: Request) -> HandlerResult {
-    let caller = deps.caller(req.headers())?;
+    let caller = deps.caller(&req)?;
     let input = Fields::query(&req).parse(|f| {
         let limit: i64 = f.optional("limit").unwrap_or(DEFAULT_LIMIT as i64);
         f.check("limit", limit >= 1, Issue::GreaterThanEqual(1));

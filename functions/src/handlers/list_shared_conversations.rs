@@ -9,7 +9,7 @@ use super::prelude::*;
 pub const NEEDS: Needs = Needs::AUTH;
 
 pub async fn handle(deps: Arc<Deps>, req: Request) -> HandlerResult {
-    let caller = deps.caller(req.headers())?;
+    let caller = deps.caller(&req)?;
     let query = Fields::query(&req).parse(|f| Some(f.optional("query")))?;
     ok(shares::list(&deps, &caller, List { query }).await?)
 }

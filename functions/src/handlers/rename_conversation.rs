@@ -7,7 +7,7 @@ use super::prelude::*;
 pub const NEEDS: Needs = Needs::AUTH;
 
 pub async fn handle(deps: Arc<Deps>, req: Request) -> HandlerResult {
-    let caller = deps.caller(req.headers())?;
+    let caller = deps.caller(&req)?;
     let input = Rename {
         id: path_id(&req)?,
         title: Fields::body(&req, BodyKind::Form)

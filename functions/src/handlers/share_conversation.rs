@@ -10,7 +10,7 @@ use super::prelude::*;
 pub const NEEDS: Needs = Needs::AUTH.bucket();
 
 pub async fn handle(deps: Arc<Deps>, req: Request) -> HandlerResult {
-    let caller = deps.caller(req.headers())?;
+    let caller = deps.caller(&req)?;
     idempotent(&deps, &caller, &req, "share_conversation", || async {
         let id = path_id(&req)?;
         let expiry_days = Fields::body(&req, BodyKind::Form).await?.parse(|f| {

@@ -1,21 +1,28 @@
 //! The claims we read from either kind of credential.
 
 use serde::{Deserialize, Deserializer};
+use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Claims {
     pub sub: String,
     pub exp: i64,
-    #[serde(default)]
-    pub tenant_id: Option<String>,
     /// `["admin", ...]`, or one space- or comma-separated string.
     #[serde(default, deserialize_with = "roles")]
     pub roles: Vec<String>,
+    /// The rest, among them the tenant claim, whose name each tenant configures.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
 }
 
 impl Claims {
     pub fn is_admin(&self) -> bool {
         self.roles.iter().any(|r| r == "admin")
+    }
+
+    /// A claim by name, as the credential carries it.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.other.get(name)
     }
 }
 
@@ -51,6 +58,8 @@ mod tests {
         let none: Claims = serde_json::from_str(r#"{"sub":"u","exp":1,"roles":{"admin":true}}"#).unwrap();
         assert!(!none.is_admin());
         let absent: Claims = serde_json::from_str(r#"{"sub":"u","exp":1}"#).unwrap();
-        assert!(!absent.is_admin() && absent.tenant_id.is_none());
+        assert!(!absent.is_admin() && absent.get("tenant_id").is_none());
+        let tenant: Claims = serde_json::from_str(r#"{"sub":"u","exp":1,"org":"acme"}"#).unwrap();
+        assert_eq!(tenant.get("org"), Some(&Value::from("acme")));
     }
 }

@@ -72,6 +72,9 @@ mod tests {
             key: "secret".into(),
             issuer: issuer.map(Into::into),
             audience: audience.map(Into::into),
+            tenant_claim: crate::config::DEFAULT_TENANT_CLAIM.into(),
+            tenant_claim_optional: false,
+            allowed_origins: Vec::new(),
         }
     }
 

@@ -6,6 +6,7 @@ mod jwt;
 mod nextauth;
 
 use http::HeaderMap;
+use serde_json::Value;
 
 use crate::config::{ConfigError, JwtConfig};
 use crate::error::ApiError;
@@ -37,6 +38,9 @@ pub struct Authenticator {
     tenant: TenantId,
     jwt: jwt::JwtVerifier,
     nextauth: Option<nextauth::NextAuthDecoder>,
+    tenant_claim: String,
+    tenant_claim_optional: bool,
+    allowed_origins: Vec<String>,
 }
 
 impl std::fmt::Debug for Authenticator {
@@ -47,37 +51,76 @@ impl std::fmt::Debug for Authenticator {
     }
 }
 
+/// How the caller proved who they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Credential {
+    Bearer,
+    /// The browser sends it on its own, to any request from any page: a write needs
+    /// proof the page was ours.
+    SessionCookie,
+}
+
 impl Authenticator {
     pub fn new(tenant: &TenantId, jwt: &JwtConfig, nextauth_secret: Option<&str>) -> Result<Self, ConfigError> {
         Ok(Self {
             tenant: tenant.clone(),
             jwt: jwt::JwtVerifier::new(jwt)?,
             nextauth: nextauth_secret.map(nextauth::NextAuthDecoder::new),
+            tenant_claim: jwt.tenant_claim.clone(),
+            tenant_claim_optional: jwt.tenant_claim_optional,
+            allowed_origins: jwt.allowed_origins.clone(),
         })
     }
 
-    /// The caller, or 401 (no or bad credentials) / 403 (another tenant).
-    pub fn authenticate(&self, headers: &HeaderMap) -> Result<Caller, ApiError> {
-        let claims = if let Some(token) = bearer_token(headers) {
-            self.jwt.verify(token)
+    /// The caller, or 401 (no or bad credentials) / 403 (a credential not bound to this
+    /// tenant, or a cookie-authenticated write from a page not among the allowed origins).
+    pub fn authenticate(&self, method: &http::Method, headers: &HeaderMap) -> Result<Caller, ApiError> {
+        let (claims, credential) = if let Some(token) = bearer_token(headers) {
+            (self.jwt.verify(token), Credential::Bearer)
         } else if let (Some(decoder), Some(cookie)) = (&self.nextauth, nextauth::session_cookie(headers)) {
-            decoder.decode(&cookie)
+            (decoder.decode(&cookie), Credential::SessionCookie)
         } else {
-            None
+            (None, Credential::Bearer)
         };
         let claims = claims.ok_or(ApiError::Unauthenticated)?;
         let user_id = UserId::parse(&claims.sub).map_err(|_| ApiError::Unauthenticated)?;
 
-        let claimed_tenant = claims.tenant_id.as_deref();
-        if claimed_tenant.is_some_and(|t| t != self.tenant.as_str()) {
-            return Err(ApiError::Forbidden(Text::TenantMismatch));
+        match claims.get(&self.tenant_claim) {
+            Some(Value::String(tenant)) if tenant == self.tenant.as_str() => {}
+            None if self.tenant_claim_optional => {}
+            None => return Err(ApiError::Forbidden(Text::TenantClaimMissing)),
+            Some(_) => return Err(ApiError::Forbidden(Text::TenantMismatch)),
         }
         check_tenant_header(&self.tenant, headers)?;
+        if credential == Credential::SessionCookie && !method.is_safe() && !self.sent_from_allowed_origin(headers) {
+            return Err(ApiError::Forbidden(Text::ForeignOrigin));
+        }
         Ok(Caller {
             is_admin: claims.is_admin(),
             user_id,
         })
     }
+
+    /// Whether the page that sent the request is one of ours: its `Origin`, or lacking
+    /// one (older browsers on same-origin requests) the origin of its `Referer`.
+    fn sent_from_allowed_origin(&self, headers: &HeaderMap) -> bool {
+        let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
+        let origin = match header(http::header::ORIGIN) {
+            Some(origin) => Some(origin.trim_end_matches('/').to_owned()),
+            None => header(http::header::REFERER).and_then(origin_of),
+        };
+        origin.is_some_and(|o| {
+            self.allowed_origins
+                .iter()
+                .any(|allowed| allowed.eq_ignore_ascii_case(&o))
+        })
+    }
+}
+
+/// `scheme://host[:port]` of a URL.
+fn origin_of(url: &str) -> Option<String> {
+    let uri: http::Uri = url.parse().ok()?;
+    Some(format!("{}://{}", uri.scheme_str()?, uri.authority()?))
 }
 
 /// `X-Tenant-ID`, when sent, must name this deployment's tenant. Public endpoints

@@ -149,11 +149,16 @@ impl Fields {
         // Lower-cased for matching only: the multipart boundary is case-sensitive.
         let content_type = raw_content_type.to_ascii_lowercase();
         let is_json = content_type.starts_with("application/json") || content_type.contains("+json");
+        let is_multipart = content_type.starts_with("multipart/form-data");
+        let is_form = is_multipart || content_type.starts_with("application/x-www-form-urlencoded");
         match kind {
-            BodyKind::Json => Self::json(bytes),
-            BodyKind::JsonOrForm if is_json => Self::json(bytes),
+            BodyKind::Json | BodyKind::JsonOrForm if is_json => Self::json(bytes),
+            // A JSON body under another type is how a page on another site sends JSON
+            // without a CORS preflight (`text/plain`): refused, whatever it holds.
+            BodyKind::Json => Err(ApiError::UnsupportedMediaType),
+            BodyKind::JsonOrForm if !is_form => Err(ApiError::UnsupportedMediaType),
             BodyKind::Form | BodyKind::JsonOrForm => {
-                let pairs = if content_type.starts_with("multipart/form-data") {
+                let pairs = if is_multipart {
                     multipart_pairs(raw_content_type, Bytes::copy_from_slice(bytes)).await?
                 } else {
                     serde_urlencoded::from_bytes(bytes).unwrap_or_default()

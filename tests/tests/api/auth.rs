@@ -1,6 +1,6 @@
 //! Credentials and tenancy: bearer JWTs, NextAuth cookies, tenant checks, admin rights.
 
-use glchat_tests::tokens::{self, bearer, claims, nextauth_cookie};
+use glchat_tests::tokens::{self, bearer, nextauth_cookie};
 use glchat_tests::{Options, TestApp};
 use serde_json::json;
 
@@ -14,7 +14,7 @@ async fn missing_or_bad_credentials_answer_401_in_fastapi_shape() {
     assert_eq!(reply.body, json!({ "detail": "Not authenticated" }));
     assert_eq!(reply.headers["www-authenticate"], "Bearer");
 
-    let wrong_secret = bearer("not-the-secret", claims("alice"));
+    let wrong_secret = bearer("not-the-secret", app.claims("alice"));
     let expired = bearer(
         &app.options.jwt_secret,
         json!({ "sub": "alice", "exp": tokens::now() - 3600 }),
@@ -72,7 +72,7 @@ async fn another_tenant_is_refused_with_403() {
         .await;
     reply.assert_status(200);
 
-    let mut foreign = claims("alice");
+    let mut foreign = app.claims("alice");
     foreign["tenant_id"] = json!("globex");
     let reply = app
         .get("/conversations")
@@ -81,13 +81,99 @@ async fn another_tenant_is_refused_with_403() {
         .await;
     reply.assert_status(403);
 
-    let mut own = claims("alice");
+    let mut own = app.claims("alice");
     own["tenant_id"] = json!("acme");
     app.get("/conversations")
         .bearer(&bearer(&app.options.jwt_secret, own))
         .send()
         .await
         .assert_status(200);
+}
+
+/// A credential must name the tenant (fail closed): signed with the right key but
+/// without the claim, or with it in another shape, it is refused, bearer and cookie
+/// alike, and the refused request changes nothing.
+#[tokio::test]
+async fn a_credential_without_the_tenant_claim_is_refused() {
+    let app = TestApp::spawn().await;
+    let unbound = bearer(&app.options.jwt_secret, tokens::claims("alice"));
+    let reply = app
+        .post("/conversations")
+        .bearer(&unbound)
+        .form(&[("user_id", "alice"), ("chatbot_id", "bot")])
+        .send()
+        .await;
+    reply.assert_status(403);
+    assert_eq!(reply.detail(), "The credential does not name a tenant");
+    let mut numeric = app.claims("alice");
+    numeric["tenant_id"] = json!(1);
+    let reply = app
+        .get("/conversations")
+        .bearer(&bearer(&app.options.jwt_secret, numeric))
+        .send()
+        .await;
+    reply.assert_status(403);
+    assert_eq!(reply.detail(), "Tenant does not match this deployment");
+
+    let cookie = nextauth_cookie(&app.options.nextauth_secret, json!({ "sub": "alice" }), 3600);
+    let reply = app
+        .get("/conversations")
+        .header("cookie", &format!("{COOKIE}={cookie}"))
+        .send()
+        .await;
+    reply.assert_status(403);
+    assert_eq!(reply.detail(), "The credential does not name a tenant");
+    let list = app.get("/conversations").bearer(&app.token("alice")).send().await;
+    assert_eq!(list.body["conversations_count"], 0, "the refused create wrote nothing");
+}
+
+/// The claim's name is the tenant's to choose; opting out of it (keys of its own) lets
+/// unbound credentials in but still refuses another tenant's.
+#[tokio::test]
+async fn the_tenant_claim_is_named_per_tenant_and_may_be_optional_by_declaration() {
+    let named = TestApp::spawn_with(Options {
+        extra: vec![("TENANT_CLAIM".into(), "https://acme.test/org".into())],
+        ..Options::default()
+    })
+    .await;
+    let with = |name: &str, value: &str| {
+        let mut c = tokens::claims("alice");
+        c[name] = json!(value);
+        bearer(&named.options.jwt_secret, c)
+    };
+    named
+        .get("/conversations")
+        .bearer(&with("https://acme.test/org", "acme"))
+        .send()
+        .await
+        .assert_status(200);
+    let reply = named
+        .get("/conversations")
+        .bearer(&with("tenant_id", "acme"))
+        .send()
+        .await;
+    reply.assert_status(403);
+    assert_eq!(reply.detail(), "The credential does not name a tenant");
+
+    let optional = TestApp::spawn_with(Options {
+        extra: vec![("TENANT_CLAIM_OPTIONAL".into(), "true".into())],
+        ..Options::default()
+    })
+    .await;
+    optional
+        .get("/conversations")
+        .bearer(&bearer(&optional.options.jwt_secret, tokens::claims("alice")))
+        .send()
+        .await
+        .assert_status(200);
+    let mut foreign = optional.claims("alice");
+    foreign["tenant_id"] = json!("globex");
+    optional
+        .get("/conversations")
+        .bearer(&bearer(&optional.options.jwt_secret, foreign))
+        .send()
+        .await
+        .assert_status(403);
 }
 
 #[tokio::test]
@@ -131,7 +217,7 @@ async fn issuer_and_audience_are_checked_when_configured() {
     })
     .await;
     let token = |iss: &str, aud: &str| {
-        let mut c = claims("alice");
+        let mut c = app.claims("alice");
         c["iss"] = json!(iss);
         c["aud"] = json!(aud);
         bearer(&app.options.jwt_secret, c)
@@ -162,7 +248,7 @@ async fn issuer_and_audience_are_checked_when_configured() {
 async fn a_session_cookie_from_next_auth_is_accepted() {
     let app = TestApp::spawn().await;
     app.create_conversation("alice", "bot", Some("Cookie")).await;
-    let token = json!({ "sub": "alice", "name": "Alice", "email": "alice@acme.test" });
+    let token = json!({ "sub": "alice", "name": "Alice", "email": "alice@acme.test", "tenant_id": "acme" });
     let cookie = nextauth_cookie(&app.options.nextauth_secret, token.clone(), 3600);
     let reply = app
         .get("/conversations")
@@ -213,7 +299,7 @@ async fn user_id_in_a_body_must_be_the_caller_unless_admin() {
     let bob = app.get("/conversations").bearer(&app.token("bob")).send().await;
     assert_eq!(bob.body["conversations_count"], 0, "the refused create wrote nothing");
 
-    let mut admin = claims("carol");
+    let mut admin = app.claims("carol");
     admin["roles"] = json!(["user", "admin"]);
     let reply = app
         .post("/conversations")

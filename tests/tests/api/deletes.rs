@@ -2,7 +2,7 @@
 
 use glchat_shared::deps::ClientHooks;
 use glchat_tests::faults::Fault;
-use glchat_tests::tokens::{bearer, claims};
+use glchat_tests::tokens::bearer;
 use glchat_tests::{Options, TestApp};
 use serde_json::{Value, json};
 
@@ -228,7 +228,7 @@ async fn bulk_delete_is_for_the_caller_or_an_admin() {
     assert_eq!(reply.detail(), "Anda hanya dapat bertindak untuk pengguna Anda sendiri");
     assert_eq!(app.count("bob", "").await, json!(1));
 
-    let mut admin = claims("carol");
+    let mut admin = app.claims("carol");
     admin["roles"] = json!(["admin"]);
     let reply = app
         .post("/conversations/delete")

@@ -6,6 +6,7 @@ mod auth;
 mod budget;
 mod conversations;
 mod crashes;
+mod csrf;
 mod deletes;
 mod events;
 mod gateway;

@@ -3,7 +3,7 @@
 
 use glchat_functions::routes::routes;
 use glchat_tests::TestApp;
-use glchat_tests::tokens::{bearer, claims};
+use glchat_tests::tokens::bearer;
 use serde_json::json;
 
 #[tokio::test]
@@ -20,7 +20,7 @@ async fn every_endpoint_refuses_another_tenant_and_changes_nothing() {
         .await;
     let share_id = shared.body["shared_conversation_id"].as_str().unwrap().to_owned();
 
-    let mut foreign = claims("alice");
+    let mut foreign = app.claims("alice");
     foreign["tenant_id"] = json!("globex");
     let foreign_token = bearer(&app.options.jwt_secret, foreign);
     let own_token = app.token("alice");
