@@ -1,7 +1,8 @@
-//! The IAM actions a client's DynamoDB requests need, read off the requests themselves
-//! (a transaction needs the item action of each of its items, a query on an index the
-//! index's ARN), so a test can hold each function's policy in `template.yaml` to what
-//! its requests do.
+//! The IAM actions a client's DynamoDB and S3 requests need, read off the requests
+//! themselves (a transaction needs the item action of each of its items, a query on an
+//! index the index's ARN, an S3 request its action on the object key it names,
+//! presigned URLs included), so a test can hold each function's policy in
+//! `template.yaml` to what its requests do.
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -27,6 +28,82 @@ impl ActionLog {
 
     pub fn interceptor(&self) -> SharedInterceptor {
         SharedInterceptor::new(self.clone())
+    }
+
+    /// For the S3 client: records `s3:<Action> <key>` (a listing: its prefix).
+    pub fn s3_interceptor(&self) -> SharedInterceptor {
+        SharedInterceptor::new(S3Actions(self.clone()))
+    }
+
+    fn record(&self, action: String) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(action);
+    }
+}
+
+/// The S3 side of an [`ActionLog`]. Presigning runs the interceptors up to
+/// `read_before_transmit`, so presigned URLs are recorded as the actions they grant.
+#[derive(Debug)]
+struct S3Actions(ActionLog);
+
+impl Intercept for S3Actions {
+    fn name(&self) -> &'static str {
+        "S3Actions"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let request = context.request();
+        let uri: http::Uri = request.uri().parse()?;
+        let decode = |raw: &str| {
+            percent_encoding::percent_decode_str(raw)
+                .decode_utf8_lossy()
+                .into_owned()
+        };
+        let path = decode(uri.path());
+        // Path-style or virtual-hosted alike, our keys start at `tenants/`.
+        let key = path
+            .find("tenants/")
+            .map(|at| path[at..].to_owned())
+            .unwrap_or_default();
+        let query: Vec<(String, String)> = serde_urlencoded::from_str(uri.query().unwrap_or("")).unwrap_or_default();
+        let has = |name: &str| query.iter().any(|(k, _)| k == name);
+        let method = request.method();
+        let mut actions = Vec::new();
+        match method {
+            "GET" if has("list-type") => {
+                let prefix = query.iter().find(|(k, _)| k == "prefix").map(|(_, v)| v.clone());
+                actions.push(("ListBucket", prefix.unwrap_or_default()));
+            }
+            "GET" | "HEAD" => actions.push(("GetObject", key)),
+            "PUT" => {
+                if let Some(source) = request.headers().get("x-amz-copy-source") {
+                    let source = decode(source);
+                    let source = source
+                        .find("tenants/")
+                        .map(|at| source[at..].to_owned())
+                        .unwrap_or(source);
+                    actions.push(("GetObject", source));
+                }
+                actions.push(("PutObject", key));
+            }
+            "DELETE" => actions.push(("DeleteObject", key)),
+            "POST" if has("delete") => {
+                let body = request.body().bytes().map(String::from_utf8_lossy).unwrap_or_default();
+                for part in body.split("<Key>").skip(1) {
+                    let named = part.split("</Key>").next().unwrap_or_default();
+                    actions.push(("DeleteObject", named.to_owned()));
+                }
+            }
+            other => actions.push(("Unknown", format!("{other} {path}"))),
+        }
+        for (action, key) in actions {
+            self.0.record(format!("s3:{action} {key}"));
+        }
+        Ok(())
     }
 }
 

@@ -303,6 +303,7 @@ async fn build_deps(vars: &HashMap<String, String>, options: &Options, needs: Ne
     let sdk = glchat_shared::deps::load_sdk_config(&config).await;
     let mut hooks = options.hooks.clone();
     hooks.dynamodb.push(options.actions.interceptor());
+    hooks.s3.push(options.actions.s3_interceptor());
     if !options.refusals.is_empty() {
         // The HTTP client the SDK builds by default (rustls with aws-lc).
         let inner = aws_smithy_http_client::Builder::new()

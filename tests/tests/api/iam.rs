@@ -1,6 +1,8 @@
-//! Each function's DynamoDB policy in `template.yaml` allows what its requests do: the
-//! actions are read off the requests of one call to every endpoint (`glchat_tests::iam`),
-//! so a new kind of write cannot reach a deployment its role refuses.
+//! Each function's policy in `template.yaml` allows what its requests do, in DynamoDB
+//! and in S3 (each action on the object keys it names, presigned URLs included): the
+//! actions are read off the requests of one call to every endpoint
+//! (`glchat_tests::iam`), so a new kind of write cannot reach a deployment its role
+//! refuses, and the public read is held to the share objects.
 
 use std::collections::BTreeSet;
 
@@ -42,15 +44,68 @@ pub(crate) fn granted(function: &Yaml) -> (BTreeSet<String>, bool) {
     (actions, on_indexes)
 }
 
+/// The S3 grants of a function: each action with the object-key patterns it is allowed
+/// on (`tenants/acme/shares/*`), or `""` for the bucket itself.
+pub(crate) fn granted_s3(function: &Yaml) -> Vec<(String, String)> {
+    let mut grants = Vec::new();
+    let statements = function["Properties"]["Policies"]
+        .as_vec()
+        .into_iter()
+        .flatten()
+        .flat_map(|policy| policy["Statement"].as_vec().into_iter().flatten());
+    for statement in statements {
+        let resources = match &statement["Resource"] {
+            Yaml::Array(list) => list.clone(),
+            one => vec![one.clone()],
+        };
+        let actions = statement["Action"].as_vec().into_iter().flatten();
+        for action in actions.filter_map(|a| a.as_str()?.strip_prefix("s3:")) {
+            for resource in resources.iter().filter_map(Yaml::as_str) {
+                // `${Bucket.Arn}/<key pattern>` or `arn:...:s3:::<bucket>/<key pattern>`;
+                // a bucket's ARN holds no `/`.
+                let pattern = resource.split_once('/').map_or("", |(_, keys)| keys);
+                grants.push((action.to_owned(), pattern.replace("${TenantId}", "acme")));
+            }
+        }
+    }
+    grants
+}
+
+pub(crate) fn allows(grants: &[(String, String)], action: &str, key: &str) -> bool {
+    grants.iter().any(|(granted, pattern)| {
+        granted == action
+            && match (action, pattern.strip_suffix('*')) {
+                ("ListBucket", _) => pattern.is_empty(),
+                (_, Some(prefix)) => key.starts_with(prefix),
+                (_, None) => key == pattern,
+            }
+    })
+}
+
 #[tokio::test]
 async fn each_function_may_do_what_its_requests_do() {
     let app = TestApp::spawn().await;
     let template = template();
     let mut checked = 0;
+    let mut public_reads = 0;
     for measured in every_endpoint(&app, 2).await {
         let function = measured.scenario.split(" (").next().unwrap_or_default();
         let (actions, on_indexes) = granted(function_of(&template, function));
+        let s3 = granted_s3(function_of(&template, function));
         for action in &measured.actions {
+            if let Some((action, key)) = action.strip_prefix("s3:").and_then(|a| a.split_once(' ')) {
+                assert!(
+                    allows(&s3, action, key),
+                    "{}: s3:{action} on {key:?} is not allowed by {function}'s policy {s3:?}",
+                    measured.scenario
+                );
+                if function == "get_shared_conversation" {
+                    assert!(key.starts_with("tenants/acme/shares/"), "the public read reached {key}");
+                    public_reads += 1;
+                }
+                checked += 1;
+                continue;
+            }
             match action.strip_suffix(ON_INDEX) {
                 Some(action) => assert!(
                     actions.contains(action) && on_indexes,
@@ -66,5 +121,20 @@ async fn each_function_may_do_what_its_requests_do() {
             checked += 1;
         }
     }
-    assert!(checked > 30, "the scenario made the requests it should: {checked}");
+    assert!(checked > 40, "the scenario made the requests it should: {checked}");
+    assert!(public_reads > 0, "the public read presigned its attachment");
+}
+
+/// Least privilege for the unauthenticated function: its S3 grants name share objects
+/// only, never a conversation's private attachments.
+#[test]
+fn the_public_read_may_read_share_objects_only() {
+    let template = template();
+    let grants = granted_s3(function_of(&template, "get_shared_conversation"));
+    assert_eq!(grants, [("GetObject".to_owned(), "tenants/acme/shares/*".to_owned())]);
+    assert!(!allows(
+        &grants,
+        "GetObject",
+        "tenants/acme/conversations/c/attachments/a"
+    ));
 }
