@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::clock::Timestamp;
-use crate::ids::{ChatbotId, ConversationId, ShareId, UserId};
-use crate::models::{Attachment, Conversation, Message};
+use crate::ids::{ChatbotId, ConversationId, MessageId, ShareId, UserId};
+use crate::models::{Attachment, Conversation, Message, MessageRole};
 
 /// `POST /conversations` and `PATCH /conversations/{id}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -103,12 +103,41 @@ pub struct SharedConversationGroups {
     pub older: Vec<SharedConversation>,
 }
 
-/// `GET /conversations/shared/{share_id}`: the snapshot, publicly.
+/// The conversation of a public read: the seed's `Conversation` fields that say
+/// nothing about the owner.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublicConversation {
+    pub id: ConversationId,
+    /// Always empty: no owner.
+    pub user_id: UserId,
+    pub chatbot_id: ChatbotId,
+    pub title: Option<String>,
+    pub created_time: Timestamp,
+    pub updated_time: Timestamp,
+    pub is_active: bool,
+    pub is_anonymized: bool,
+}
+
+/// A message of a public read: no `deanonymized_content`, `source`, `feedback` or
+/// `metadata_`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublicMessage {
+    pub id: MessageId,
+    pub conversation_id: ConversationId,
+    pub role: MessageRole,
+    pub content: String,
+    pub created_time: Timestamp,
+    pub is_active: bool,
+    pub parent_id: Option<String>,
+}
+
+/// `GET /conversations/shared/{share_id}`: the snapshot, publicly, under its own ids
+/// (`ops::public_view`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GetSharedConversationResponse {
-    pub conversation: Conversation,
+    pub conversation: PublicConversation,
     pub conversation_title: String,
-    pub messages: Vec<Message>,
+    pub messages: Vec<PublicMessage>,
     pub attachments: Vec<Attachment>,
     pub last_updated_time: Timestamp,
     pub expired_time: Option<Timestamp>,

@@ -13,6 +13,7 @@ use std::time::Instant;
 
 use sha2::{Digest, Sha256};
 
+use super::public_view::PublicIds;
 use super::shares::active_snapshot;
 use super::snapshots;
 use super::{OpError, act_for};
@@ -113,7 +114,15 @@ pub async fn clone_snapshot(deps: &Deps, caller: &Caller, input: CloneSnapshot) 
         }
     };
 
-    let (messages, attachments) = clone_items(blobs, &record, &content, &input.old_parent_id);
+    // The parent as the public read shows it (the snapshot's id for the conversation);
+    // the owner's live id, which older clients send, names the same.
+    let live = &content.conversation.id;
+    let public = PublicIds::of(&source.snapshot_id, live).conversation(live);
+    let old_parent_id = match input.old_parent_id == public.as_str() {
+        true => content.conversation.id.as_str(),
+        false => input.old_parent_id.as_str(),
+    };
+    let (messages, attachments) = clone_items(blobs, &record, &content, old_parent_id);
     let total = attachments.len() + messages.len();
     let mut written = usize::try_from(written).unwrap_or(usize::MAX).min(total);
     while written < total {
@@ -279,8 +288,11 @@ fn clone_items(
                 conversation_id: clone.id.clone(),
                 parent_id: Some(parent),
                 created_time,
+                // What the public read withholds, the clone does not get either.
                 deanonymized_content: None,
                 feedback: None,
+                source: None,
+                metadata_: None,
                 ..m.clone()
             }
         })

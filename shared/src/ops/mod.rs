@@ -8,6 +8,7 @@ pub mod attachments;
 pub mod clones;
 pub mod conversations;
 pub mod messages;
+pub mod public_view;
 pub mod search;
 pub mod shares;
 pub mod snapshots;

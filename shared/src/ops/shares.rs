@@ -6,6 +6,7 @@ use time::Date;
 
 use super::OpError;
 use super::attachments::with_download_urls;
+use super::public_view::PublicIds;
 use super::search::fold;
 use super::snapshots;
 use crate::Deps;
@@ -95,10 +96,12 @@ pub async fn share(deps: &Deps, caller: &Caller, input: Share) -> Result<SharedC
         };
 
         let copies = blobs.snapshot_prefix(&share_id, &snapshot_id);
+        // Copies are named by the public ids: their download URLs show the key.
+        let ids = PublicIds::of(&snapshot_id, id);
         let pairs: Vec<(String, String)> = view
             .attachments
             .iter()
-            .map(|a| (a.object_key.clone(), format!("{copies}{}", a.id)))
+            .map(|a| (a.object_key.clone(), format!("{copies}{}", ids.attachment(&a.id))))
             .collect();
         let copied = blobs.copy_all(pairs.clone()).await?;
         // Attachments never uploaded have nothing to copy and are left out.
@@ -235,11 +238,14 @@ pub async fn public_read(deps: &Deps, input: PublicRead) -> Result<GetSharedConv
     let blobs = deps.blobs()?;
     let (head, messages) = snapshots::read_page(blobs, &snapshot.body, &input.window).await?;
     let link = snapshot.link;
+    let live = &head.conversation.id;
+    let ids = PublicIds::of(&link.snapshot_id, live);
+    let attachments = head.attachments.into_iter().map(|a| ids.attachment_view(a)).collect();
     Ok(GetSharedConversationResponse {
-        conversation: head.conversation.into(),
+        conversation: ids.conversation_view(&head.conversation),
         conversation_title: link.conversation_title,
-        messages,
-        attachments: with_download_urls(blobs, head.attachments).await?,
+        messages: messages.into_iter().map(|m| ids.message_view(live, m)).collect(),
+        attachments: with_download_urls(blobs, attachments).await?,
         last_updated_time: link.last_updated_time,
         expired_time: link.expired_time,
         chatbot: ChatbotRef {

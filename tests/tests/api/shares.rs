@@ -42,7 +42,8 @@ async fn shared_conversation(app: &TestApp) -> (String, Vec<Value>) {
     let question = app
         .post(&format!("/conversations/{id}/messages"))
         .bearer(&app.token("alice"))
-        .json(&json!({ "role": "user", "content": "I am [PERSON_1], plan my trip", "deanonymized_content": "I am Alice Wijaya, plan my trip" }))
+        .json(&json!({ "role": "user", "content": "I am [PERSON_1], plan my trip", "deanonymized_content": "I am Alice Wijaya, plan my trip",
+                        "source": "internal-crm", "metadata_": { "crm_ticket": "T-4411" } }))
         .send()
         .await
         .body["message"]
@@ -81,16 +82,54 @@ async fn the_public_read_serves_the_snapshot_without_private_data() {
     assert_eq!(body["conversation_title"], "Trip to Bali");
     assert_eq!(body["chatbot"], json!({ "id": "travel" }));
     assert_eq!(body["last_updated_time"], created.body["last_updated_time"]);
+    // An allowlist of fields, under the snapshot's own ids.
+    let allowed = [
+        "id",
+        "conversation_id",
+        "role",
+        "content",
+        "created_time",
+        "is_active",
+        "parent_id",
+    ];
     for message in body["messages"].as_array().unwrap() {
-        assert_eq!(message["deanonymized_content"], json!(null));
+        let mut keys: Vec<&str> = message.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort();
+        let mut expected = allowed.to_vec();
+        expected.sort();
+        assert_eq!(keys, expected);
     }
-    assert_eq!(body["conversation"]["deanonymized_mapping"], json!({}));
-    assert!(
-        !reply.text.contains("Alice Wijaya"),
-        "no de-anonymized text anywhere: {}",
-        reply.text
+    for private in [
+        "Alice Wijaya",
+        "internal-crm",
+        "T-4411",
+        "metadata_",
+        "deanonymized",
+        "\"alice\"",
+    ] {
+        assert!(!reply.text.contains(private), "{private} leaked: {}", reply.text);
+    }
+    let live_attachment = app
+        .get(&format!("/conversations/{id}"))
+        .bearer(&app.token("alice"))
+        .send()
+        .await
+        .body["attachments"][0]["id"]
+        .clone();
+    for live in [json!(id), sent[0]["id"].clone(), sent[1]["id"].clone(), live_attachment] {
+        assert!(
+            !reply.text.contains(live.as_str().unwrap()),
+            "the live id {live} leaked"
+        );
+    }
+    let public_id = body["conversation"]["id"].as_str().unwrap();
+    assert_eq!(
+        body["messages"][0]["parent_id"], public_id,
+        "the links hold among the snapshot's ids"
     );
-    assert!(!reply.text.contains("\"alice\""), "the owner's id is withheld");
+    assert_eq!(body["messages"][1]["parent_id"], body["messages"][0]["id"]);
+    assert_eq!(body["messages"][1]["conversation_id"], public_id);
+    assert_eq!(body["conversation"]["user_id"], "", "no owner");
 
     let attachment = &body["attachments"][0];
     assert_eq!(attachment["file_name"], "itinerary.txt");
@@ -110,9 +149,14 @@ async fn the_public_read_serves_the_snapshot_without_private_data() {
     assert_eq!(refreshed.body["shared_conversation_id"], share_id.as_str());
     assert_ne!(refreshed.body["last_updated_time"], created.body["last_updated_time"]);
     assert!(refreshed.body["expired_time"].is_string());
-    let reply = public(&app, &share_id).await;
-    assert_eq!(reply.body["messages"].as_array().unwrap().len(), 3);
-    assert_eq!(reply.body["conversation"]["title"], "Renamed");
+    let again = public(&app, &share_id).await;
+    assert_eq!(again.body["messages"].as_array().unwrap().len(), 3);
+    assert_eq!(again.body["conversation"]["title"], "Renamed");
+    assert_ne!(
+        again.body["conversation"]["id"], body["conversation"]["id"],
+        "a new snapshot, new ids"
+    );
+    assert_ne!(again.body["messages"][0]["id"], body["messages"][0]["id"]);
     let copies = app.objects_under(&format!("tenants/acme/shares/{share_id}/")).await;
     assert_eq!(copies.len(), 1, "the older snapshot's copies are gone: {copies:?}");
 }
@@ -483,11 +527,13 @@ async fn a_clone_copies_the_snapshot_with_new_ids_and_remapped_parents() {
     let share_id = created.body["shared_conversation_id"].as_str().unwrap().to_owned();
     let snapshot = public(&app, &share_id).await.body;
 
+    // Bob names the parent as the public read showed it: the snapshot's own id.
     let path = format!("/conversations/shared/{share_id}/clone");
+    let shown = snapshot["conversation"]["id"].as_str().unwrap();
     let reply = app
         .post(&path)
         .bearer(&app.token("bob"))
-        .form(&[("user_id", "bob"), ("old_parent_id", &id)])
+        .form(&[("user_id", "bob"), ("old_parent_id", shown)])
         .send()
         .await;
     reply.assert_status(200);
@@ -506,7 +552,10 @@ async fn a_clone_copies_the_snapshot_with_new_ids_and_remapped_parents() {
         assert_eq!(clone["conversation_id"], new_id.as_str());
         assert_eq!(clone["content"], original["content"]);
         assert_eq!(clone["role"], original["role"]);
+        // The clone gets no more than the public read showed.
         assert_eq!(clone["deanonymized_content"], json!(null));
+        assert_eq!(clone["source"], json!(null));
+        assert_eq!(clone["metadata_"], json!(null));
     }
     assert_eq!(
         clones[0]["parent_id"],
