@@ -34,10 +34,10 @@ if [ "$mode" = "--validate" ]; then
   exit 0
 fi
 
-deploy="$(python3 infra/tenant.py deploy-args "$tenant_file")"
-stack="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["stack_name"])' "$deploy")"
-mapfile -t overrides < <(python3 -c 'import json,sys; print("\n".join(json.loads(sys.argv[1])["parameter_overrides"]))' "$deploy")
+# Secrets go into a file only this user can read, never onto a command line.
+umask 077
+config="$(mktemp)"; trap 'rm -f "$config"' EXIT
+python3 infra/tenant.py deploy-config "$tenant_file" >"$config"
 
 sam build --beta-features
-sam deploy --stack-name "$stack" --region "$region" --capabilities CAPABILITY_IAM --resolve-s3 \
-  --no-fail-on-empty-changeset --parameter-overrides "${overrides[@]}"
+sam deploy --config-file "$config" --config-env default

@@ -26,4 +26,15 @@ fi
 for expected in "infra/tenants/acme.json uses the same JwtPublicKey" "needs JwtIssuer" "needs JwtAudience"; do
   grep -q "$expected" "$out" || { echo "the refusal of copycat.json does not say: $expected" >&2; cat "$out" >&2; exit 1; }
 done
+# The deploy configuration carries every secret, and parses as sam reads it.
+ACME_CURSOR_SECRET="c-$(printf '%040d' 7)" ACME_NEXTAUTH_SECRET="n-$(printf '%040d' 8)" ACME_LLM_API_KEY="sk-test" \
+  python3 infra/tenant.py deploy-config infra/tenants/acme.json >"$out"
+python3 - "$out" <<'PY'
+import sys, tomllib
+config = tomllib.load(open(sys.argv[1], "rb"))["default"]["deploy"]["parameters"]
+overrides = dict(o.split("=", 1) for o in config["parameter_overrides"])
+assert config["stack_name"] == "glchat-acme", config
+assert overrides["CursorSecret"].startswith("c-000") and overrides["LlmApiKey"] == "sk-test", overrides
+assert overrides["JwtPublicKey"].startswith("-----BEGIN PUBLIC KEY-----\n"), "PEM newlines kept"
+PY
 echo "infra: tenant files and template valid; a malformed tenant file and a borrowed key's opt-out are refused"

@@ -2,7 +2,9 @@
 """Checks a tenant file against template.yaml and prints the `sam deploy` arguments.
 
     infra/tenant.py validate infra/tenants/acme.json
-    infra/tenant.py deploy-args infra/tenants/acme.json   (secrets read from the environment)
+    infra/tenant.py deploy-config infra/tenants/acme.json > samconfig.toml
+        (secrets read from the environment; written only to that file, never to a
+        command line, where `ps` would show them)
 
 A tenant file names the tenant, its region, the template parameters it sets, and for
 each secret parameter the environment variable that holds it at deploy time: secrets
@@ -14,7 +16,10 @@ import re
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SECRET_PARAMETERS = {"JwtSecret", "NextAuthSecret", "CursorSecret", "LlmApiKey"}
+SECRET_PARAMETERS = {
+    "JwtSecret", "JwtSecretPrevious", "NextAuthSecret", "NextAuthSecretPrevious",
+    "CursorSecret", "CursorSecretPrevious", "LlmApiKey",
+}
 TENANT = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
 REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 
@@ -133,7 +138,7 @@ def load(path):
 
 
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] not in ("validate", "deploy-args"):
+    if len(sys.argv) != 3 or sys.argv[1] not in ("validate", "deploy-config"):
         print(__doc__, file=sys.stderr)
         return 2
     path = sys.argv[2]
@@ -153,11 +158,17 @@ def main():
         print(f"error: set the secret environment variables {missing}", file=sys.stderr)
         return 1
     overrides += [f"{k}={os.environ[v]}" for k, v in sorted(data.get("secrets_from_environment", {}).items())]
-    print(json.dumps({
-        "stack_name": data.get("stack_name", f"glchat-{data['tenant_id']}"),
-        "region": data["region"],
-        "parameter_overrides": overrides,
-    }))
+    # A samconfig.toml for `sam deploy --config-file`: TOML basic strings take JSON's
+    # escapes, so each value (PEM newlines included) is written with json.dumps.
+    stack = data.get("stack_name", f"glchat-{data['tenant_id']}")
+    print("version = 0.1")
+    print("[default.deploy.parameters]")
+    print(f"stack_name = {json.dumps(stack)}")
+    print(f"region = {json.dumps(data['region'])}")
+    print('capabilities = "CAPABILITY_IAM"')
+    print("resolve_s3 = true")
+    print("fail_on_empty_changeset = false")
+    print(f"parameter_overrides = [{', '.join(json.dumps(o) for o in overrides)}]")
     return 0
 
 

@@ -310,7 +310,7 @@ pub async fn run(functions: &Path, python: &Path, starts: usize, out: &Path) -> 
             ("JWT_ALGORITHM", "HS256"),
             ("JWT_SECRET", app.options.jwt_secret.as_str()),
             ("NEXTAUTH_SECRET", app.options.nextauth_secret.as_str()),
-            ("CURSOR_SECRET", config.cursor_secret.as_deref().unwrap_or_default()),
+            ("CURSOR_SECRET", app.var("CURSOR_SECRET")),
             ("MAX_ATTACHMENT_BYTES", "26214400"),
             ("AWS_EC2_METADATA_DISABLED", "true"),
             ("AWS_DEFAULT_REGION", config_region.as_str()),

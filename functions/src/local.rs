@@ -227,6 +227,7 @@ pub fn dev_token(config: &glchat_shared::config::Config, user: &str, hours: i64)
     if let Some(aud) = &jwt.audience {
         claims["aud"] = aud.as_str().into();
     }
-    let key = jsonwebtoken::EncodingKey::from_secret(jwt.key.as_bytes());
+    use secrecy::ExposeSecret;
+    let key = jsonwebtoken::EncodingKey::from_secret(jwt.key.current.expose_secret().as_bytes());
     jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &key).ok()
 }

@@ -8,6 +8,8 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use secrecy::{ExposeSecret, SecretString};
+
 use crate::ids::TenantId;
 use crate::titles::LlmConfig;
 
@@ -122,14 +124,18 @@ pub const VARIABLES: &[Variable] = &[
     var("S3_FORCE_PATH_STYLE", |n| n.bucket, false),
     var("JWT_ALGORITHM", |n| n.auth, true),
     var("JWT_SECRET", |n| n.auth, true),
+    var("JWT_SECRET_PREVIOUS", |n| n.auth, true),
     var("JWT_PUBLIC_KEY", |n| n.auth, true),
+    var("JWT_PUBLIC_KEY_PREVIOUS", |n| n.auth, true),
     var("JWT_ISSUER", |n| n.auth, true),
     var("JWT_AUDIENCE", |n| n.auth, true),
     var("NEXTAUTH_SECRET", |n| n.auth, true),
+    var("NEXTAUTH_SECRET_PREVIOUS", |n| n.auth, true),
     var("TENANT_CLAIM", |n| n.auth, true),
     var("TENANT_CLAIM_OPTIONAL", |n| n.auth, true),
     var("ALLOWED_ORIGINS", |n| n.auth, true),
     var("CURSOR_SECRET", |n| n.cursors, true),
+    var("CURSOR_SECRET_PREVIOUS", |n| n.cursors, true),
     var("SEARCH_TIME_BUDGET_MS", |n| n.cursors, false),
     var("LLM_BASE_URL", |n| n.llm, true),
     var("LLM_API_KEY", |n| n.llm, true),
@@ -158,11 +164,30 @@ pub enum JwtAlgorithm {
     Es256,
 }
 
+/// Shortest secret accepted (HS256, NextAuth, cursors): 256 bits of key material at
+/// best, and no guessable word.
+pub const MIN_SECRET_LEN: usize = 32;
+
+/// A key and, during a rotation, the one it replaces: credentials and cursors made with
+/// either are accepted, only the current one signs. `Debug` shows neither.
+#[derive(Debug, Clone)]
+pub struct Rotating {
+    pub current: SecretString,
+    pub previous: Option<SecretString>,
+}
+
+impl Rotating {
+    /// The current key first.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.current.expose_secret()).chain(self.previous.as_ref().map(|p| p.expose_secret()))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct JwtConfig {
     pub algorithm: JwtAlgorithm,
-    /// The HS256 secret, or the RS256/ES256 public key in PEM.
-    pub key: String,
+    /// The HS256 secret, or the RS256/ES256 public key in PEM (and the previous one).
+    pub key: Rotating,
     /// Required for RS256/ES256: a public key is usually an identity provider's, which
     /// signs tokens for other clients and tenants too.
     pub issuer: Option<String>,
@@ -194,9 +219,9 @@ pub struct Config {
     pub bucket: Option<BucketConfig>,
     pub jwt: Option<JwtConfig>,
     /// The NextAuth secret; without it session cookies are not accepted.
-    pub nextauth_secret: Option<String>,
+    pub nextauth_secret: Option<Rotating>,
     /// Key for signing list cursors.
-    pub cursor_secret: Option<String>,
+    pub cursor_secret: Option<Rotating>,
     /// How long one search request examines conversations before it answers with a
     /// cursor (`ops::search::TIME_BUDGET` unless set).
     pub search_time_budget: Duration,
@@ -257,15 +282,16 @@ impl Config {
             false => None,
             true => get("LLM_BASE_URL")
                 .map(|base_url| -> Result<LlmConfig, ConfigError> {
-                    if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
+                    // The API key travels with every call: in clear only to this machine.
+                    if !(base_url.starts_with("https://") || is_loopback_http(&base_url)) {
                         return Err(ConfigError::Invalid {
                             var: "LLM_BASE_URL",
-                            reason: format!("{base_url:?} is not an http(s) URL"),
+                            reason: format!("{base_url:?} is not an https URL (http only to a loopback address)"),
                         });
                     }
                     Ok(LlmConfig {
                         base_url,
-                        api_key: get("LLM_API_KEY"),
+                        api_key: get("LLM_API_KEY").map(SecretString::from),
                         timeout: Duration::from_millis(positive("LLM_TIMEOUT_MS", 8_000)?),
                         model: get("LLM_MODEL"),
                     })
@@ -279,8 +305,17 @@ impl Config {
             aws_operation_timeout: Duration::from_millis(positive("AWS_OPERATION_TIMEOUT_MS", 8_000)?),
             bucket,
             jwt,
-            nextauth_secret: needs.auth.then(|| get("NEXTAUTH_SECRET")).flatten(),
-            cursor_secret: needs.cursors.then(|| required("CURSOR_SECRET")).transpose()?,
+            nextauth_secret: match needs.auth {
+                true => rotating(&get, "NEXTAUTH_SECRET", "NEXTAUTH_SECRET_PREVIOUS")?,
+                false => None,
+            },
+            cursor_secret: match needs.cursors {
+                true => Some(
+                    rotating(&get, "CURSOR_SECRET", "CURSOR_SECRET_PREVIOUS")?
+                        .ok_or(ConfigError::Missing("CURSOR_SECRET"))?,
+                ),
+                false => None,
+            },
             search_time_budget: match needs.cursors {
                 true => Duration::from_millis(positive(
                     "SEARCH_TIME_BUDGET_MS",
@@ -323,6 +358,46 @@ const DEFAULT_MAX_ATTACHMENT_BYTES: u64 = 25 * 1024 * 1024;
 /// their download URLs (at the longest file names): well inside one response.
 const DEFAULT_MAX_ATTACHMENTS: u64 = 1_000;
 
+/// `http://` to 127.0.0.1, ::1 or localhost (a local model, or a test's).
+fn is_loopback_http(url: &str) -> bool {
+    let Ok(uri) = url.parse::<http::Uri>() else {
+        return false;
+    };
+    uri.scheme_str() == Some("http")
+        && uri.host().is_some_and(|host| {
+            host == "localhost"
+                || host
+                    .trim_matches(|c| c == '[' || c == ']')
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        })
+}
+
+/// A secret `name` and its `previous` one (rotation), each at least
+/// [`MIN_SECRET_LEN`] long; `None` when `name` is unset.
+fn rotating(
+    get: &impl Fn(&'static str) -> Option<String>,
+    name: &'static str,
+    previous: &'static str,
+) -> Result<Option<Rotating>, ConfigError> {
+    let secret = |var: &'static str| -> Result<Option<SecretString>, ConfigError> {
+        match get(var) {
+            Some(value) if value.len() < MIN_SECRET_LEN => Err(ConfigError::Invalid {
+                var,
+                reason: format!("shorter than {MIN_SECRET_LEN} characters"),
+            }),
+            value => Ok(value.map(SecretString::from)),
+        }
+    };
+    let Some(current) = secret(name)? else {
+        return Ok(None);
+    };
+    Ok(Some(Rotating {
+        current,
+        previous: secret(previous)?,
+    }))
+}
+
 /// The tenant claim's name unless `TENANT_CLAIM` says otherwise.
 pub const DEFAULT_TENANT_CLAIM: &str = "tenant_id";
 
@@ -339,11 +414,17 @@ fn jwt_config(get: &impl Fn(&'static str) -> Option<String>) -> Result<JwtConfig
         }
     };
     let key = match algorithm {
-        JwtAlgorithm::Hs256 => get("JWT_SECRET").ok_or(ConfigError::Missing("JWT_SECRET"))?,
+        JwtAlgorithm::Hs256 => {
+            rotating(get, "JWT_SECRET", "JWT_SECRET_PREVIOUS")?.ok_or(ConfigError::Missing("JWT_SECRET"))?
+        }
         // PEM often arrives with its newlines escaped when passed through env files.
-        JwtAlgorithm::Rs256 | JwtAlgorithm::Es256 => get("JWT_PUBLIC_KEY")
-            .ok_or(ConfigError::Missing("JWT_PUBLIC_KEY"))?
-            .replace("\\n", "\n"),
+        JwtAlgorithm::Rs256 | JwtAlgorithm::Es256 => {
+            let pem = |name| get(name).map(|k| SecretString::from(k.replace("\\n", "\n")));
+            Rotating {
+                current: pem("JWT_PUBLIC_KEY").ok_or(ConfigError::Missing("JWT_PUBLIC_KEY"))?,
+                previous: pem("JWT_PUBLIC_KEY_PREVIOUS"),
+            }
+        }
     };
     let (issuer, audience) = (get("JWT_ISSUER"), get("JWT_AUDIENCE"));
     if algorithm != JwtAlgorithm::Hs256 {
@@ -408,8 +489,8 @@ mod tests {
         ("TENANT_ID", "acme"),
         ("TABLE_NAME", "t"),
         ("BUCKET_NAME", "b"),
-        ("JWT_SECRET", "s"),
-        ("CURSOR_SECRET", "c"),
+        ("JWT_SECRET", "a-jwt-secret-of-32-characters-ok"),
+        ("CURSOR_SECRET", "a-cursor-secret-of-32-characters"),
         ("LLM_BASE_URL", "https://llm.example"),
     ];
 
@@ -441,6 +522,19 @@ mod tests {
         );
         assert!(deployed_variables(Needs::AUTH.llm()).contains("LLM_API_KEY"));
         assert!(!deployed_variables(Needs::AUTH.cursors()).contains("LLM_API_KEY"));
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let mut vars = BASE.to_vec();
+        vars.push(("NEXTAUTH_SECRET", "nextauth-secret-that-must-not-leak"));
+        vars.push(("LLM_BASE_URL", "https://llm.example/v1"));
+        vars.push(("LLM_API_KEY", "sk-key-that-must-not-leak"));
+        let shown = format!("{:?}", config(Needs::ALL, &vars).unwrap());
+        for secret in ["a-jwt-secret-of-32", "a-cursor-secret", "must-not-leak"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("REDACTED"));
     }
 
     #[test]
@@ -478,6 +572,37 @@ mod tests {
         ));
         rs.push(("JWT_AUDIENCE", "glchat"));
         assert!(config(Needs::ALL, &rs).is_ok());
+        let mut short = BASE.to_vec();
+        short.push(("NEXTAUTH_SECRET", "too-short"));
+        assert!(matches!(
+            config(Needs::ALL, &short),
+            Err(ConfigError::Invalid {
+                var: "NEXTAUTH_SECRET",
+                ..
+            })
+        ));
+        let mut short_previous = BASE.to_vec();
+        short_previous.push(("JWT_SECRET_PREVIOUS", "old"));
+        assert!(matches!(
+            config(Needs::ALL, &short_previous),
+            Err(ConfigError::Invalid {
+                var: "JWT_SECRET_PREVIOUS",
+                ..
+            })
+        ));
+        for (url, accepted) in [
+            ("https://api.openai.com/v1", true),
+            ("http://127.0.0.1:8080/v1", true),
+            ("http://localhost:11434/v1", true),
+            ("http://[::1]:8080/v1", true),
+            ("http://api.openai.com/v1", false),
+            ("http://127.0.0.1.evil.example/v1", false),
+            ("ftp://127.0.0.1/v1", false),
+        ] {
+            let mut llm = BASE.to_vec();
+            llm.push(("LLM_BASE_URL", url));
+            assert_eq!(config(Needs::ALL, &llm).is_ok(), accepted, "{url}");
+        }
         let mut optional = BASE.to_vec();
         optional.push(("TENANT_CLAIM_OPTIONAL", "yes"));
         assert!(matches!(

@@ -18,7 +18,8 @@ const MAX_CURSOR_LEN: usize = 1024;
 
 #[derive(Clone)]
 pub struct CursorSigner {
-    key: Vec<u8>,
+    /// The current key signs; the previous one, during a rotation, still verifies.
+    keys: Vec<Vec<u8>>,
 }
 
 impl std::fmt::Debug for CursorSigner {
@@ -28,14 +29,14 @@ impl std::fmt::Debug for CursorSigner {
 }
 
 impl CursorSigner {
-    pub fn new(secret: &str) -> Self {
+    pub fn new(secret: &crate::config::Rotating) -> Self {
         Self {
-            key: secret.as_bytes().to_vec(),
+            keys: secret.keys().map(|k| k.as_bytes().to_vec()).collect(),
         }
     }
 
-    fn mac(&self, scope: &[&str], payload: &[u8]) -> HmacSha256 {
-        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes keys of any length");
+    fn mac(key: &[u8], scope: &[&str], payload: &[u8]) -> HmacSha256 {
+        let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes keys of any length");
         // The scope as JSON: an unambiguous encoding of the list of strings.
         mac.update(&serde_json::to_vec(scope).expect("a list of strings serializes"));
         mac.update(b"\n");
@@ -45,7 +46,7 @@ impl CursorSigner {
 
     pub fn sign<T: Serialize>(&self, scope: &[&str], position: &T) -> String {
         let payload = serde_json::to_vec(position).expect("cursor positions serialize");
-        let tag = self.mac(scope, &payload).finalize().into_bytes();
+        let tag = Self::mac(&self.keys[0], scope, &payload).finalize().into_bytes();
         format!("{}.{}", URL_SAFE_NO_PAD.encode(&payload), URL_SAFE_NO_PAD.encode(tag))
     }
 
@@ -56,9 +57,13 @@ impl CursorSigner {
         let (payload_b64, tag_b64) = cursor.split_once('.').ok_or(Issue::InvalidCursor)?;
         let payload = URL_SAFE_NO_PAD.decode(payload_b64).map_err(|_| Issue::InvalidCursor)?;
         let tag = URL_SAFE_NO_PAD.decode(tag_b64).map_err(|_| Issue::InvalidCursor)?;
-        self.mac(scope, &payload)
-            .verify_slice(&tag)
-            .map_err(|_| Issue::InvalidCursor)?;
+        if !self
+            .keys
+            .iter()
+            .any(|key| Self::mac(key, scope, &payload).verify_slice(&tag).is_ok())
+        {
+            return Err(Issue::InvalidCursor);
+        }
         serde_json::from_slice(&payload).map_err(|_| Issue::InvalidCursor)
     }
 }
@@ -73,9 +78,16 @@ mod tests {
         after: String,
     }
 
+    fn signer(current: &str, previous: Option<&str>) -> CursorSigner {
+        CursorSigner::new(&crate::config::Rotating {
+            current: current.into(),
+            previous: previous.map(Into::into),
+        })
+    }
+
     #[test]
     fn round_trips_within_its_scope_only() {
-        let signer = CursorSigner::new("k");
+        let signer = signer("k", None);
         let pos = Position {
             after: "2026-01-01T00:00:00.000Z#01J".into(),
         };
@@ -84,15 +96,32 @@ mod tests {
         assert!(signer.verify::<Position>(&["list", "bob", ""], &cursor).is_err());
         assert!(signer.verify::<Position>(&["list", "alice", "bot"], &cursor).is_err());
         assert!(
-            CursorSigner::new("other")
+            self::signer("other", None)
                 .verify::<Position>(&["list", "alice", ""], &cursor)
                 .is_err()
         );
     }
 
     #[test]
+    fn a_rotation_keeps_the_cursors_of_the_previous_key() {
+        let pos = Position { after: "a".into() };
+        let old = signer("old", None).sign(&["s"], &pos);
+        let rotating = signer("new", Some("old"));
+        assert_eq!(rotating.verify::<Position>(&["s"], &old).unwrap(), pos);
+        let new = rotating.sign(&["s"], &pos);
+        assert!(
+            signer("old", None).verify::<Position>(&["s"], &new).is_err(),
+            "signed with the new key"
+        );
+        assert!(
+            signer("new", None).verify::<Position>(&["s"], &old).is_err(),
+            "after the rotation"
+        );
+    }
+
+    #[test]
     fn refuses_edits_and_garbage() {
-        let signer = CursorSigner::new("k");
+        let signer = signer("k", None);
         let cursor = signer.sign(&["s"], &Position { after: "a".into() });
         let forged_payload = URL_SAFE_NO_PAD.encode(br#"{"after":"b"}"#);
         let (_, tag) = cursor.split_once('.').unwrap();

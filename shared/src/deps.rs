@@ -87,7 +87,7 @@ impl Deps {
         let auth = config
             .jwt
             .as_ref()
-            .map(|jwt| Authenticator::new(&config.tenant, jwt, config.nextauth_secret.as_deref()))
+            .map(|jwt| Authenticator::new(&config.tenant, jwt, config.nextauth_secret.as_ref()))
             .transpose()
             .context("loading the token verification keys")?;
         let titles = config
@@ -100,7 +100,7 @@ impl Deps {
             auth,
             store,
             blobs,
-            cursors: config.cursor_secret.as_deref().map(CursorSigner::new),
+            cursors: config.cursor_secret.as_ref().map(CursorSigner::new),
             titles,
             clock,
             dynamodb_calls,

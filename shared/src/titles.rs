@@ -33,7 +33,8 @@ const INSTRUCTIONS: &str = "You write titles for chat conversations. Reply with 
 pub struct LlmConfig {
     /// E.g. `https://api.openai.com/v1` or `https://openrouter.ai/api/v1`; `/chat/completions` is appended.
     pub base_url: String,
-    pub api_key: Option<String>,
+    /// Sent as a bearer token; `Debug` does not show it.
+    pub api_key: Option<secrecy::SecretString>,
     pub timeout: Duration,
     /// Sent instead of the conversation's `model_name` when set.
     pub model: Option<String>,
@@ -107,7 +108,8 @@ async fn ask(config: &LlmConfig, client: &HttpsClient, model: &str, message: &st
     let url = format!("{}/chat/completions", config.base_url.trim_end_matches('/'));
     let mut request = http::Request::post(&url).header(http::header::CONTENT_TYPE, "application/json");
     if let Some(key) = &config.api_key {
-        request = request.header(http::header::AUTHORIZATION, format!("Bearer {key}"));
+        use secrecy::ExposeSecret;
+        request = request.header(http::header::AUTHORIZATION, format!("Bearer {}", key.expose_secret()));
     }
     let request = request
         .body(Full::new(Bytes::from(body.to_string())))

@@ -3,8 +3,8 @@
 
 The events work as they are with `sam local invoke -e`, `cargo lambda invoke
 --data-file` and the `events` integration test, against a deployment configured like
-`make run` (TENANT_ID=local, JWT_SECRET=local-dev-secret,
-NEXTAUTH_SECRET=local-nextauth-secret): their bearer token is signed with that
+`make run` (TENANT_ID=local, JWT_SECRET=local-dev-secret-only-for-make-run-0001,
+NEXTAUTH_SECRET=local-nextauth-secret-only-for-make-run): their bearer token is signed with that
 secret and expires in 2100; one event authenticates with a NextAuth session cookie
 instead (minted by next-auth@4: `NEXT_AUTH_NODE_PATH=... python3 generate.py`).
 They name the fixture ids below, which the `events` test seeds before replaying them.
@@ -28,14 +28,14 @@ def b64(data):
 def bearer():
     header = b64(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
     claims = b64(json.dumps({"sub": USER, "exp": 4102444800, "tenant_id": "local"}, separators=(",", ":")).encode())
-    signature = hmac.new(b"local-dev-secret", f"{header}.{claims}".encode(), hashlib.sha256).digest()
+    signature = hmac.new(b"local-dev-secret-only-for-make-run-0001", f"{header}.{claims}".encode(), hashlib.sha256).digest()
     return f"{header}.{claims}.{b64(signature)}"
 
 
 def session_cookie():
     script = (
         'const { encode } = require("next-auth/jwt");'
-        'encode({ token: { sub: "dev-user", name: "Dev", tenant_id: "local" }, secret: "local-nextauth-secret", maxAge: 60 * 60 * 24 * 365 * 70 })'
+        'encode({ token: { sub: "dev-user", name: "Dev", tenant_id: "local" }, secret: "local-nextauth-secret-only-for-make-run", maxAge: 60 * 60 * 24 * 365 * 70 })'
         '.then((t) => process.stdout.write(t));'
     )
     env = dict(os.environ, NODE_PATH=os.environ["NEXT_AUTH_NODE_PATH"])

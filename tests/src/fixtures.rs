@@ -93,8 +93,8 @@ pub async fn seed(app: &TestApp) {
 pub fn event_options() -> Options {
     Options {
         tenant: "local".into(),
-        jwt_secret: "local-dev-secret".into(),
-        nextauth_secret: "local-nextauth-secret".into(),
+        jwt_secret: "local-dev-secret-only-for-make-run-0001".into(),
+        nextauth_secret: "local-nextauth-secret-only-for-make-run".into(),
         ..Options::default()
     }
 }

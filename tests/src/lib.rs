@@ -98,8 +98,8 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             tenant: "acme".into(),
-            jwt_secret: "test-jwt-secret".into(),
-            nextauth_secret: "test-nextauth-secret".into(),
+            jwt_secret: "test-jwt-secret-of-the-integration-tests".into(),
+            nextauth_secret: "test-nextauth-secret-of-the-integration-tests".into(),
             clock: Arc::new(SystemClock),
             extra: Vec::new(),
             hooks: ClientHooks::default(),
@@ -140,7 +140,10 @@ impl TestApp {
             ("JWT_SECRET".into(), options.jwt_secret.clone()),
             ("NEXTAUTH_SECRET".into(), options.nextauth_secret.clone()),
             ("ALLOWED_ORIGINS".into(), WEB_APP_ORIGIN.into()),
-            ("CURSOR_SECRET".into(), "test-cursor-secret".into()),
+            (
+                "CURSOR_SECRET".into(),
+                "test-cursor-secret-of-the-integration-tests".into(),
+            ),
         ]);
         vars.extend(options.extra.iter().cloned());
         let app = build_deps(&vars, &options, Needs::ALL).await;
@@ -177,6 +180,11 @@ impl TestApp {
 
     /// Dependencies over the same table and bucket built for `needs` only, as the
     /// Lambda of a route with those needs builds them.
+    /// A setting of the app's environment (`""` when unset).
+    pub fn var(&self, name: &str) -> &str {
+        self.vars.get(name).map_or("", String::as_str)
+    }
+
     pub async fn deps_for(&self, needs: Needs) -> Arc<Deps> {
         build_deps(&self.vars, &self.options, needs).await
     }

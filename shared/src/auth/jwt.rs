@@ -6,7 +6,8 @@ use super::Claims;
 use crate::config::{ConfigError, JwtAlgorithm, JwtConfig};
 
 pub(super) struct JwtVerifier {
-    key: DecodingKey,
+    /// The current key, then the previous one during a rotation.
+    keys: Vec<DecodingKey>,
     validation: Validation,
 }
 
@@ -16,17 +17,20 @@ impl JwtVerifier {
             var: "JWT_PUBLIC_KEY",
             reason: e.to_string(),
         };
-        let (algorithm, key) = match config.algorithm {
-            JwtAlgorithm::Hs256 => (Algorithm::HS256, DecodingKey::from_secret(config.key.as_bytes())),
-            JwtAlgorithm::Rs256 => (
-                Algorithm::RS256,
-                DecodingKey::from_rsa_pem(config.key.as_bytes()).map_err(invalid)?,
-            ),
-            JwtAlgorithm::Es256 => (
-                Algorithm::ES256,
-                DecodingKey::from_ec_pem(config.key.as_bytes()).map_err(invalid)?,
-            ),
+        let algorithm = match config.algorithm {
+            JwtAlgorithm::Hs256 => Algorithm::HS256,
+            JwtAlgorithm::Rs256 => Algorithm::RS256,
+            JwtAlgorithm::Es256 => Algorithm::ES256,
         };
+        let keys = config
+            .key
+            .keys()
+            .map(|key| match config.algorithm {
+                JwtAlgorithm::Hs256 => Ok(DecodingKey::from_secret(key.as_bytes())),
+                JwtAlgorithm::Rs256 => DecodingKey::from_rsa_pem(key.as_bytes()).map_err(invalid),
+                JwtAlgorithm::Es256 => DecodingKey::from_ec_pem(key.as_bytes()).map_err(invalid),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         // One algorithm only: a token cannot pick its own (no "none", no HS/RS confusion).
         let mut validation = Validation::new(algorithm);
         // A configured issuer or audience must also be present, not only match when present.
@@ -44,19 +48,23 @@ impl JwtVerifier {
             Some(aud) => validation.set_audience(&[aud]),
             None => validation.validate_aud = false,
         }
-        Ok(Self { key, validation })
+        Ok(Self { keys, validation })
     }
 
     /// The claims of a valid token; `None` for anything else (the caller answers 401
     /// without saying why, and the reason goes to the debug log).
     pub(super) fn verify(&self, token: &str) -> Option<Claims> {
-        match decode::<Claims>(token, &self.key, &self.validation) {
-            Ok(data) => Some(data.claims),
-            Err(err) => {
-                tracing::debug!(error = %err, "bearer token refused");
-                None
+        let mut refusal = None;
+        for key in &self.keys {
+            match decode::<Claims>(token, key, &self.validation) {
+                Ok(data) => return Some(data.claims),
+                Err(err) => refusal = Some(err),
             }
         }
+        if let Some(err) = refusal {
+            tracing::debug!(error = %err, "bearer token refused");
+        }
+        None
     }
 }
 
@@ -69,7 +77,10 @@ mod tests {
     fn config(issuer: Option<&str>, audience: Option<&str>) -> JwtConfig {
         JwtConfig {
             algorithm: JwtAlgorithm::Hs256,
-            key: "secret".into(),
+            key: crate::config::Rotating {
+                current: "secret".into(),
+                previous: None,
+            },
             issuer: issuer.map(Into::into),
             audience: audience.map(Into::into),
             tenant_claim: crate::config::DEFAULT_TENANT_CLAIM.into(),

@@ -8,7 +8,7 @@ mod nextauth;
 use http::HeaderMap;
 use serde_json::Value;
 
-use crate::config::{ConfigError, JwtConfig};
+use crate::config::{ConfigError, JwtConfig, Rotating};
 use crate::error::ApiError;
 use crate::i18n::Text;
 use crate::ids::{TenantId, UserId};
@@ -37,7 +37,9 @@ impl Caller {
 pub struct Authenticator {
     tenant: TenantId,
     jwt: jwt::JwtVerifier,
-    nextauth: Option<nextauth::NextAuthDecoder>,
+    /// The current secret's decoder, then the previous one's during a rotation; none
+    /// when cookies are off.
+    nextauth: Vec<nextauth::NextAuthDecoder>,
     tenant_claim: String,
     tenant_claim_optional: bool,
     allowed_origins: Vec<String>,
@@ -61,11 +63,15 @@ enum Credential {
 }
 
 impl Authenticator {
-    pub fn new(tenant: &TenantId, jwt: &JwtConfig, nextauth_secret: Option<&str>) -> Result<Self, ConfigError> {
+    pub fn new(tenant: &TenantId, jwt: &JwtConfig, nextauth_secret: Option<&Rotating>) -> Result<Self, ConfigError> {
         Ok(Self {
             tenant: tenant.clone(),
             jwt: jwt::JwtVerifier::new(jwt)?,
-            nextauth: nextauth_secret.map(nextauth::NextAuthDecoder::new),
+            nextauth: nextauth_secret
+                .into_iter()
+                .flat_map(Rotating::keys)
+                .map(nextauth::NextAuthDecoder::new)
+                .collect(),
             tenant_claim: jwt.tenant_claim.clone(),
             tenant_claim_optional: jwt.tenant_claim_optional,
             allowed_origins: jwt.allowed_origins.clone(),
@@ -77,8 +83,9 @@ impl Authenticator {
     pub fn authenticate(&self, method: &http::Method, headers: &HeaderMap) -> Result<Caller, ApiError> {
         let (claims, credential) = if let Some(token) = bearer_token(headers) {
             (self.jwt.verify(token), Credential::Bearer)
-        } else if let (Some(decoder), Some(cookie)) = (&self.nextauth, nextauth::session_cookie(headers)) {
-            (decoder.decode(&cookie), Credential::SessionCookie)
+        } else if let (false, Some(cookie)) = (self.nextauth.is_empty(), nextauth::session_cookie(headers)) {
+            let claims = self.nextauth.iter().find_map(|decoder| decoder.decode(&cookie));
+            (claims, Credential::SessionCookie)
         } else {
             (None, Credential::Bearer)
         };

@@ -181,7 +181,7 @@ async fn another_deployments_tokens_and_data_stay_apart() {
     let acme = TestApp::spawn().await;
     let globex = TestApp::spawn_with(Options {
         tenant: "globex".into(),
-        jwt_secret: "globex-secret".into(),
+        jwt_secret: "globex-secret-of-the-integration-tests-0".into(),
         ..Options::default()
     })
     .await;
@@ -311,4 +311,38 @@ async fn user_id_in_a_body_must_be_the_caller_unless_admin() {
     assert_eq!(reply.body["conversation"]["user_id"], "bob");
     let bob = app.get("/conversations").bearer(&app.token("bob")).send().await;
     assert_eq!(bob.body["conversations_count"], 1);
+}
+
+/// Rotating a secret drops no session: with the old secret as `*_PREVIOUS`, tokens and
+/// cookies it signed are accepted beside the new ones, and once it is dropped, refused.
+/// (Cursors rotate the same way: `cursor.rs`'s unit tests.)
+#[tokio::test]
+async fn a_rotation_keeps_sessions_until_the_previous_secret_is_dropped() {
+    let old_jwt = "the-jwt-secret-before-the-rotation-2026";
+    let old_nextauth = "the-nextauth-secret-before-the-rotation";
+    let during = TestApp::spawn_with(Options {
+        extra: vec![
+            ("JWT_SECRET_PREVIOUS".into(), old_jwt.into()),
+            ("NEXTAUTH_SECRET_PREVIOUS".into(), old_nextauth.into()),
+        ],
+        ..Options::default()
+    })
+    .await;
+    let after = TestApp::spawn().await;
+    let old_token = bearer(old_jwt, during.claims("alice"));
+    let old_cookie = format!(
+        "{COOKIE}={}",
+        nextauth_cookie(old_nextauth, json!({ "sub": "alice", "tenant_id": "acme" }), 3600)
+    );
+    let status = |app: &TestApp, header: (&str, String)| {
+        let call = app.get("/conversations").header(header.0, &header.1);
+        async move { call.send().await.status }
+    };
+    let bearer_of = |token: &str| ("authorization", format!("Bearer {token}"));
+    assert_eq!(status(&during, bearer_of(&old_token)).await, 200);
+    assert_eq!(status(&during, bearer_of(&during.token("alice"))).await, 200);
+    assert_eq!(status(&during, ("cookie", old_cookie.clone())).await, 200);
+    assert_eq!(status(&after, bearer_of(&old_token)).await, 401);
+    assert_eq!(status(&after, ("cookie", old_cookie.clone())).await, 401);
+    assert_eq!(status(&after, bearer_of(&after.token("alice"))).await, 200);
 }
