@@ -100,6 +100,8 @@ def problems_of(path, data):
                     f"{path}: TenantClaimOptional is only for keys of the tenant's own, "
                     f"but {other_path} uses the same JwtPublicKey: its tokens would pass here"
                 )
+    if parameters.get("LlmBaseUrl", "").strip() and not parameters.get("LlmModel", "").strip():
+        problems.append(f"{path}: LlmBaseUrl needs LlmModel, the tenant's model (a client's model_name is sent only when LlmModels lists it)")
     if "CursorSecret" not in secrets:
         problems.append(f"{path}: CursorSecret must be named in secrets_from_environment")
     for origin in [o.strip() for o in parameters.get("CorsAllowedOrigins", "").split(",") if o.strip()]:

@@ -140,6 +140,7 @@ pub const VARIABLES: &[Variable] = &[
     var("LLM_BASE_URL", |n| n.llm, true),
     var("LLM_API_KEY", |n| n.llm, true),
     var("LLM_MODEL", |n| n.llm, true),
+    var("LLM_MODELS", |n| n.llm, true),
     var("LLM_TIMEOUT_MS", |n| n.llm, false),
     var("MAX_ATTACHMENT_BYTES", |n| n.uploads, true),
     var("MAX_ATTACHMENTS_PER_CONVERSATION", |n| n.uploads, false),
@@ -293,7 +294,13 @@ impl Config {
                         base_url,
                         api_key: get("LLM_API_KEY").map(SecretString::from),
                         timeout: Duration::from_millis(positive("LLM_TIMEOUT_MS", 8_000)?),
-                        model: get("LLM_MODEL"),
+                        model: required("LLM_MODEL")?,
+                        allowed_models: get("LLM_MODELS")
+                            .unwrap_or_default()
+                            .split(',')
+                            .map(|m| m.trim().to_owned())
+                            .filter(|m| !m.is_empty())
+                            .collect(),
                     })
                 })
                 .transpose()?,
@@ -492,6 +499,7 @@ mod tests {
         ("JWT_SECRET", "a-jwt-secret-of-32-characters-ok"),
         ("CURSOR_SECRET", "a-cursor-secret-of-32-characters"),
         ("LLM_BASE_URL", "https://llm.example"),
+        ("LLM_MODEL", "tenant-model"),
     ];
 
     #[test]
@@ -501,7 +509,13 @@ mod tests {
         assert_eq!(c.jwt.unwrap().algorithm, JwtAlgorithm::Hs256);
         assert!(c.nextauth_secret.is_none());
         assert_eq!(c.aws_operation_timeout, Duration::from_secs(8));
-        assert_eq!(c.llm.unwrap().base_url, "https://llm.example");
+        let llm = c.llm.unwrap();
+        assert_eq!(llm.base_url, "https://llm.example");
+        assert_eq!(
+            llm.model_for("anything"),
+            "tenant-model",
+            "no model is allowed but the tenant's"
+        );
         assert_eq!(c.max_attachment_bytes, 25 * 1024 * 1024);
     }
 

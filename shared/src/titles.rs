@@ -36,8 +36,21 @@ pub struct LlmConfig {
     /// Sent as a bearer token; `Debug` does not show it.
     pub api_key: Option<secrecy::SecretString>,
     pub timeout: Duration,
-    /// Sent instead of the conversation's `model_name` when set.
-    pub model: Option<String>,
+    /// The tenant's model: sent unless the conversation names one of `allowed_models`.
+    pub model: String,
+    /// Models a conversation's `model_name` may choose; any other is not sent (a client
+    /// could name the most expensive model and have the tenant pay for it).
+    pub allowed_models: Vec<String>,
+}
+
+impl LlmConfig {
+    /// The model a title of a conversation with `model_name` is asked of.
+    pub fn model_for<'a>(&'a self, model_name: &'a str) -> &'a str {
+        match self.allowed_models.iter().any(|m| m == model_name) {
+            true => model_name,
+            false => &self.model,
+        }
+    }
 }
 
 pub struct TitleGenerator {
@@ -75,7 +88,7 @@ impl TitleGenerator {
         let Some((config, client)) = &self.llm else {
             return fallback_title(message);
         };
-        let model = config.model.as_deref().unwrap_or(model_name);
+        let model = config.model_for(model_name);
         match tokio::time::timeout(config.timeout, ask(config, client, model, message)).await {
             Ok(Ok(title)) => title,
             Ok(Err(err)) => {

@@ -7,11 +7,16 @@ use glchat_tests::llm::{Behavior, FakeLlm};
 use glchat_tests::{Options, TestApp};
 use serde_json::json;
 
+/// The tenant's model in these tests: what a conversation gets unless it names an allowed one.
+const TENANT_MODEL: &str = "tenant/default-model";
+
 async fn app_with_llm(llm: &FakeLlm) -> TestApp {
     TestApp::spawn_with(Options {
         extra: vec![
             ("LLM_BASE_URL".into(), llm.base_url.clone()),
             ("LLM_API_KEY".into(), "sk-test-key".into()),
+            ("LLM_MODEL".into(), TENANT_MODEL.into()),
+            ("LLM_MODELS".into(), "openai/gpt-4.1-mini, openai/gpt-4.1-nano".into()),
             ("LLM_TIMEOUT_MS".into(), "700".into()),
         ],
         ..Options::default()
@@ -66,6 +71,26 @@ async fn the_llm_titles_the_conversation_with_its_model() {
         received[0].body["messages"][1]["content"],
         "Plan seven days in Bali with two kids"
     );
+
+    // A model the tenant does not allow is never sent: the tenant's own is.
+    let pricey = app
+        .post("/conversations")
+        .bearer(&app.token("alice"))
+        .form(&[
+            ("user_id", "alice"),
+            ("chatbot_id", "bot"),
+            ("model_name", "openai/o1-pro"),
+        ])
+        .send()
+        .await;
+    let id = pricey.body["conversation"]["id"].as_str().unwrap().to_owned();
+    generate(&app, "alice", &id, "Plan a week in Lombok")
+        .await
+        .assert_status(200);
+    let received = llm.received();
+    assert_eq!(received.len(), 2);
+    assert_eq!(received[1].body["model"], TENANT_MODEL);
+    assert!(received.iter().all(|r| r.body["model"] != "openai/o1-pro"));
 }
 
 #[tokio::test]
@@ -168,6 +193,8 @@ async fn a_rename_during_generation_is_not_overwritten() {
         extra: vec![
             ("LLM_BASE_URL".into(), llm.base_url.clone()),
             ("LLM_API_KEY".into(), "sk-test-key".into()),
+            ("LLM_MODEL".into(), TENANT_MODEL.into()),
+            ("LLM_MODELS".into(), "openai/gpt-4.1-mini, openai/gpt-4.1-nano".into()),
         ],
         ..Options::default()
     })
