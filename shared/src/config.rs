@@ -38,6 +38,8 @@ pub struct Needs {
     pub bulk_delete: bool,
     /// Clones, written within a time budget per request.
     pub clones: bool,
+    /// Share links, created or refreshed (a snapshot and copies each time).
+    pub shares: bool,
 }
 
 impl Needs {
@@ -50,6 +52,7 @@ impl Needs {
         uploads: false,
         bulk_delete: false,
         clones: false,
+        shares: false,
     };
     /// An authenticated endpoint on the table.
     pub const AUTH: Self = Self {
@@ -65,6 +68,7 @@ impl Needs {
         uploads: true,
         bulk_delete: true,
         clones: true,
+        shares: true,
     };
 
     pub const fn bucket(self) -> Self {
@@ -92,6 +96,10 @@ impl Needs {
 
     pub const fn clones(self) -> Self {
         Self { clones: true, ..self }
+    }
+
+    pub const fn shares(self) -> Self {
+        Self { shares: true, ..self }
     }
 }
 
@@ -146,6 +154,10 @@ pub const VARIABLES: &[Variable] = &[
     var("MAX_ATTACHMENTS_PER_CONVERSATION", |n| n.uploads, false),
     var("BULK_DELETE_MAX", |n| n.bulk_delete, false),
     var("CLONE_TIME_BUDGET_MS", |n| n.clones, false),
+    var("RATE_LIMIT_TITLES_PER_MINUTE", |n| n.llm, true),
+    var("RATE_LIMIT_SEARCHES_PER_MINUTE", |n| n.cursors, true),
+    var("RATE_LIMIT_SHARES_PER_MINUTE", |n| n.shares, true),
+    var("RATE_LIMIT_CLONES_PER_MINUTE", |n| n.clones, true),
 ];
 
 /// The variables the template must set for a function with `needs`.
@@ -237,6 +249,30 @@ pub struct Config {
     /// How long one clone request writes before it answers "in progress"
     /// ([`DEFAULT_CLONE_TIME_BUDGET`] unless set).
     pub clone_time_budget: Duration,
+    /// Requests per user and minute on the endpoints that cost the tenant most.
+    pub rate_limits: RateLimits,
+}
+
+/// Per user and minute: each endpoint's function reads its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    /// `generate-title` (an LLM call each).
+    pub titles: u32,
+    /// `GET /conversations?query=` (reads many conversations each).
+    pub searches: u32,
+    /// Share or refresh (a snapshot and attachment copies each).
+    pub shares: u32,
+    /// Clone requests (a conversation's worth of writes each).
+    pub clones: u32,
+}
+
+impl RateLimits {
+    pub const DEFAULT: Self = Self {
+        titles: 10,
+        searches: 60,
+        shares: 20,
+        clones: 20,
+    };
 }
 
 impl Config {
@@ -349,6 +385,21 @@ impl Config {
                     DEFAULT_CLONE_TIME_BUDGET.as_millis() as u64,
                 )?),
                 false => DEFAULT_CLONE_TIME_BUDGET,
+            },
+            rate_limits: {
+                let per_minute = |read: bool, var: &'static str, default: u32| -> Result<u32, ConfigError> {
+                    match read {
+                        true => Ok(u32::try_from(positive(var, u64::from(default))?).unwrap_or(u32::MAX)),
+                        false => Ok(default),
+                    }
+                };
+                let d = RateLimits::DEFAULT;
+                RateLimits {
+                    titles: per_minute(needs.llm, "RATE_LIMIT_TITLES_PER_MINUTE", d.titles)?,
+                    searches: per_minute(needs.cursors, "RATE_LIMIT_SEARCHES_PER_MINUTE", d.searches)?,
+                    shares: per_minute(needs.shares, "RATE_LIMIT_SHARES_PER_MINUTE", d.shares)?,
+                    clones: per_minute(needs.clones, "RATE_LIMIT_CLONES_PER_MINUTE", d.clones)?,
+                }
             },
             tenant,
         })

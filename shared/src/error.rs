@@ -76,6 +76,8 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    #[error("too many requests")]
+    TooManyRequests { retry_after: std::time::Duration },
     #[error("dependency unavailable")]
     Unavailable(#[source] anyhow::Error),
     #[error("internal error")]
@@ -97,6 +99,7 @@ impl ApiError {
             ApiError::Conflict(_) => 409,
             ApiError::PayloadTooLarge => 413,
             ApiError::UnsupportedMediaType => 415,
+            ApiError::TooManyRequests { .. } => 429,
             ApiError::Unavailable(_) => 503,
             ApiError::Internal(_) => 500,
         }
@@ -116,6 +119,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => detail(Text::MethodNotAllowed),
             ApiError::PayloadTooLarge => detail(Text::PayloadTooLarge),
             ApiError::UnsupportedMediaType => detail(Text::UnsupportedMediaType),
+            ApiError::TooManyRequests { .. } => detail(Text::TooManyRequests),
             ApiError::Unavailable(cause) => {
                 tracing::warn!(error = ?cause, "dependency unavailable after retries");
                 detail(Text::ServiceUnavailable)
@@ -130,6 +134,13 @@ impl ApiError {
             response
                 .headers_mut()
                 .insert(http::header::WWW_AUTHENTICATE, http::HeaderValue::from_static("Bearer"));
+        }
+        if let ApiError::TooManyRequests { retry_after } = &self {
+            // Whole seconds, rounded up: a client that waits this long is let in.
+            let seconds = retry_after.as_millis().div_ceil(1000).max(1);
+            if let Ok(value) = http::HeaderValue::from_str(&seconds.to_string()) {
+                response.headers_mut().insert(http::header::RETRY_AFTER, value);
+            }
         }
         // Both a dependency's hiccup and a lost race pass if the client tries again soon.
         if matches!(

@@ -140,6 +140,11 @@ impl TestApp {
             ("JWT_SECRET".into(), options.jwt_secret.clone()),
             ("NEXTAUTH_SECRET".into(), options.nextauth_secret.clone()),
             ("ALLOWED_ORIGINS".into(), WEB_APP_ORIGIN.into()),
+            // Tests run many requests of one user in a minute; the limits have their own.
+            ("RATE_LIMIT_TITLES_PER_MINUTE".into(), "10000".into()),
+            ("RATE_LIMIT_SEARCHES_PER_MINUTE".into(), "10000".into()),
+            ("RATE_LIMIT_SHARES_PER_MINUTE".into(), "10000".into()),
+            ("RATE_LIMIT_CLONES_PER_MINUTE".into(), "10000".into()),
             (
                 "CURSOR_SECRET".into(),
                 "test-cursor-secret-of-the-integration-tests".into(),

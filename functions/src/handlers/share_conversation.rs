@@ -7,7 +7,7 @@ use glchat_shared::ops::shares::{self, MAX_EXPIRY_DAYS, Share};
 
 use super::prelude::*;
 
-pub const NEEDS: Needs = Needs::AUTH.bucket();
+pub const NEEDS: Needs = Needs::AUTH.bucket().shares();
 
 pub async fn handle(deps: Arc<Deps>, req: Request) -> HandlerResult {
     let caller = deps.caller(&req)?;

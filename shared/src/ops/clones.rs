@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use super::public_view::PublicIds;
 use super::shares::active_snapshot;
 use super::snapshots;
-use super::{OpError, act_for};
+use super::{Limited, OpError, act_for, within_rate};
 use crate::Deps;
 use crate::auth::Caller;
 use crate::blobs::Blobs;
@@ -58,6 +58,7 @@ pub enum Cloned {
 /// another conversation's answers `ConversationIdTaken`.
 pub async fn clone_snapshot(deps: &Deps, caller: &Caller, input: CloneSnapshot) -> Result<Cloned, OpError> {
     act_for(caller, &input.user_id)?;
+    within_rate(deps, caller, Limited::Clones).await?;
     let (share, owner) = (&input.share, &input.user_id);
     let deadline = Instant::now() + deps.config.clone_time_budget;
     let blobs = deps.blobs()?;

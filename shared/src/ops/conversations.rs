@@ -10,7 +10,7 @@ use futures::StreamExt;
 
 use super::attachments::with_download_urls;
 use super::search::{fold, walk};
-use super::{OpError, act_for};
+use super::{Limited, OpError, act_for, within_rate};
 use crate::Deps;
 use crate::auth::Caller;
 use crate::error::Loc;
@@ -106,6 +106,10 @@ pub async fn list(deps: &Deps, caller: &Caller, input: List) -> Result<GetConver
                 })?,
         ),
     };
+    // Only a search reads many conversations; a plain page is not limited.
+    if needle.is_some() {
+        within_rate(deps, caller, Limited::Searches).await?;
+    }
     let index = ListIndex::for_user(&caller.user_id, input.chatbot_id.as_ref());
     let (page, count) = tokio::try_join!(
         walk(
@@ -182,6 +186,7 @@ pub async fn generate_title(
         .owned_conversation(&input.id, &caller.user_id)
         .await?
         .ok_or(OpError::ConversationNotFound)?;
+    within_rate(deps, caller, Limited::Titles).await?;
     let title = deps
         .titles()?
         .generate(&conversation.record.model_name, &input.message.0)

@@ -15,10 +15,11 @@ pub mod snapshots;
 
 use serde_json::Value;
 
+use crate::Deps;
 use crate::auth::Caller;
 use crate::error::{ApiError, FieldError, Loc};
 use crate::i18n::{Issue, Text};
-use crate::store::StoreError;
+use crate::store::{Rate, StoreError};
 
 /// Why an operation did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +39,9 @@ pub enum OpError {
     /// Concurrent writes kept winning; the client may try again.
     #[error("the conversation kept changing")]
     Busy,
+    /// The caller used up this endpoint's requests for the minute.
+    #[error("rate limited")]
+    RateLimited { retry_after: std::time::Duration },
     /// A field that is well-formed but names nothing usable.
     #[error("invalid field {field}")]
     InvalidField {
@@ -60,6 +64,36 @@ impl From<anyhow::Error> for OpError {
     }
 }
 
+/// The endpoints limited per user and minute (`config::RateLimits`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Limited {
+    Titles,
+    Searches,
+    Shares,
+    Clones,
+}
+
+/// Counts one request of the caller's to a limited endpoint: `RateLimited` past its
+/// limit for the minute. Done before any work, so a refused request costs one write.
+async fn within_rate(deps: &Deps, caller: &Caller, limited: Limited) -> Result<(), OpError> {
+    let limits = deps.config.rate_limits;
+    let (action, limit) = match limited {
+        Limited::Titles => ("titles", limits.titles),
+        Limited::Searches => ("searches", limits.searches),
+        Limited::Shares => ("shares", limits.shares),
+        Limited::Clones => ("clones", limits.clones),
+    };
+    let window = std::time::Duration::from_secs(60);
+    match deps
+        .store
+        .take_rate(&caller.user_id, action, limit, window, deps.clock.now())
+        .await?
+    {
+        Rate::Allowed => Ok(()),
+        Rate::Limited { retry_after } => Err(OpError::RateLimited { retry_after }),
+    }
+}
+
 /// A `user_id` named in a body must be the caller's own, unless the caller is an admin.
 fn act_for(caller: &Caller, user: &crate::ids::UserId) -> Result<(), OpError> {
     match caller.may_act_for(user) {
@@ -76,6 +110,7 @@ impl From<OpError> for ApiError {
             OpError::ForeignUser => ApiError::Forbidden(Text::ForeignUser),
             OpError::ConversationIdTaken => ApiError::Conflict(Text::ConversationIdTaken),
             OpError::Busy => ApiError::Conflict(Text::Busy),
+            OpError::RateLimited { retry_after } => ApiError::TooManyRequests { retry_after },
             OpError::InvalidField {
                 loc,
                 field,

@@ -4,11 +4,11 @@
 
 use time::Date;
 
-use super::OpError;
 use super::attachments::with_download_urls;
 use super::public_view::PublicIds;
 use super::search::fold;
 use super::snapshots;
+use super::{Limited, OpError, within_rate};
 use crate::Deps;
 use crate::auth::Caller;
 use crate::clock::Timestamp;
@@ -39,6 +39,7 @@ pub struct Share {
 /// leaves copies that its retry reuses and a delete removes.
 pub async fn share(deps: &Deps, caller: &Caller, input: Share) -> Result<SharedConversationResponse, OpError> {
     let blobs = deps.blobs()?;
+    within_rate(deps, caller, Limited::Shares).await?;
     let (owner, id) = (&caller.user_id, &input.id);
     // Two tries: a concurrent first share may win the link with another share id, and
     // then this call refreshes that link instead; or a revoke may kill the share id

@@ -9,6 +9,7 @@
 //! | share link      | `CONV#<id>`       | `SHARE`             | `SHARES#<u>` / upd. |                        |
 //! | share snapshot  | `SHARE#<sid>`     | `SHARE`             |                     |                        |
 //! | counter         | `USER#<u>`        | `COUNT` / `COUNT#BOT#<b>` |               |                        |
+//! | rate window     | `USER#<u>`        | `LIMIT#<action>#<window start ms>` |    |                        |
 //!
 //! "act." is `<updated_time>#<conversation id>`: newest activity sorts last, so lists
 //! query backwards. Parts that come from outside (user and chatbot ids) are escaped so
@@ -180,6 +181,14 @@ pub fn counter_chatbot(user: &UserId, chatbot: &ChatbotId) -> Key {
     Key {
         pk: format!("USER#{}", escape(user.as_str())),
         sk: format!("COUNT#BOT#{}", escape(chatbot.as_str())),
+    }
+}
+
+/// A user's count of one action in one fixed window (`store::limits`).
+pub fn rate_window(user: &UserId, action: &str, window_start_ms: u64) -> Key {
+    Key {
+        pk: format!("USER#{}", escape(user.as_str())),
+        sk: format!("LIMIT#{action}#{window_start_ms}"),
     }
 }
 

@@ -12,6 +12,7 @@ mod events;
 mod gateway;
 mod iam;
 mod idempotency;
+mod limits;
 mod listing;
 mod messages;
 mod outages;
