@@ -152,6 +152,7 @@ pub const VARIABLES: &[Variable] = &[
     var("LLM_TIMEOUT_MS", |n| n.llm, false),
     var("MAX_ATTACHMENT_BYTES", |n| n.uploads, true),
     var("MAX_ATTACHMENTS_PER_CONVERSATION", |n| n.uploads, false),
+    var("MAX_ATTACHMENT_BYTES_PER_CONVERSATION", |n| n.uploads, true),
     var("BULK_DELETE_MAX", |n| n.bulk_delete, false),
     var("CLONE_TIME_BUDGET_MS", |n| n.clones, false),
     var("RATE_LIMIT_TITLES_PER_MINUTE", |n| n.llm, true),
@@ -244,6 +245,8 @@ pub struct Config {
     pub max_attachment_bytes: u64,
     /// Attachments one conversation may hold (its reads and snapshots stay bounded).
     pub max_attachments: u64,
+    /// Bytes one conversation's attachments may add up to (their declared sizes).
+    pub max_attachment_bytes_per_conversation: u64,
     /// Conversations one bulk delete request deletes at most.
     pub bulk_delete_max: usize,
     /// How long one clone request writes before it answers "in progress"
@@ -375,6 +378,13 @@ impl Config {
                 true => positive("MAX_ATTACHMENTS_PER_CONVERSATION", DEFAULT_MAX_ATTACHMENTS)?,
                 false => DEFAULT_MAX_ATTACHMENTS,
             },
+            max_attachment_bytes_per_conversation: match needs.uploads {
+                true => positive(
+                    "MAX_ATTACHMENT_BYTES_PER_CONVERSATION",
+                    DEFAULT_MAX_ATTACHMENT_BYTES_PER_CONVERSATION,
+                )?,
+                false => DEFAULT_MAX_ATTACHMENT_BYTES_PER_CONVERSATION,
+            },
             bulk_delete_max: match needs.bulk_delete {
                 true => usize::try_from(positive("BULK_DELETE_MAX", 1_000)?).unwrap_or(usize::MAX),
                 false => 1_000,
@@ -415,6 +425,8 @@ const DEFAULT_MAX_ATTACHMENT_BYTES: u64 = 25 * 1024 * 1024;
 /// At most about 0.8 MB of attachment items, and 2.5 MB of them in a response with
 /// their download URLs (at the longest file names): well inside one response.
 const DEFAULT_MAX_ATTACHMENTS: u64 = 1_000;
+/// 1 GiB: forty files at the largest size, or a thousand of a megabyte.
+const DEFAULT_MAX_ATTACHMENT_BYTES_PER_CONVERSATION: u64 = 1024 * 1024 * 1024;
 
 /// `http://` to 127.0.0.1, ::1 or localhost (a local model, or a test's).
 fn is_loopback_http(url: &str) -> bool {

@@ -136,6 +136,8 @@ pub enum Issue {
     TooLongList(usize),
     /// The conversation holds as many attachments as it may.
     TooManyAttachments(u64),
+    /// The conversation's attachments would pass this many bytes in all.
+    AttachmentQuota(u64),
     /// An `Idempotency-Key` that is not 1 to 255 visible ASCII characters.
     IdempotencyKey,
     /// An `Idempotency-Key` already used for a different request.
@@ -166,6 +168,7 @@ impl Issue {
             | Issue::UnknownParent
             | Issue::UnknownMessage
             | Issue::TooManyAttachments(_)
+            | Issue::AttachmentQuota(_)
             | Issue::IdempotencyKey
             | Issue::IdempotencyKeyReused
             | Issue::ContentType => "value_error",
@@ -275,6 +278,12 @@ impl Issue {
             }
             (Issue::TooManyAttachments(n), Lang::Id) => {
                 format!("Nilai tidak valid, satu percakapan memuat paling banyak {n} lampiran")
+            }
+            (Issue::AttachmentQuota(n), Lang::En) => {
+                format!("Value error, a conversation's attachments hold at most {n} bytes in all")
+            }
+            (Issue::AttachmentQuota(n), Lang::Id) => {
+                format!("Nilai tidak valid, lampiran satu percakapan paling banyak {n} byte seluruhnya")
             }
             (Issue::InvalidCursor, Lang::En) => "Value error, cursor is invalid or was issued for another query".into(),
             (Issue::InvalidCursor, Lang::Id) => {

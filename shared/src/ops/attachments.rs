@@ -10,8 +10,8 @@ use crate::i18n::Issue;
 use crate::ids::{AttachmentId, ConversationId, MessageId};
 use crate::models::{Attachment, AttachmentRecord, BoundedText, ContentType};
 use crate::responses::CreateAttachmentResponse;
-use crate::store::AttachOutcome;
 use crate::store::idempotency::{IdempotencyKey, Receipt};
+use crate::store::{AttachOutcome, AttachmentLimits};
 
 pub struct Create {
     pub id: ConversationId,
@@ -53,18 +53,29 @@ pub async fn create(deps: &Deps, caller: &Caller, input: Create) -> Result<Creat
         upload_headers: upload.headers.into_iter().collect(),
         expires_in: URL_LIFETIME.as_secs(),
     };
-    let max = deps.config.max_attachments;
+    let limits = AttachmentLimits {
+        count: deps.config.max_attachments,
+        bytes: deps.config.max_attachment_bytes_per_conversation,
+    };
     let receipt = Receipt::of(input.idempotency.as_ref(), &response)?;
     match deps
         .store
-        .create_attachment(&caller.user_id, &record, max, receipt.as_ref())
+        .create_attachment(&caller.user_id, &record, limits, receipt.as_ref())
         .await?
     {
         AttachOutcome::Created => {}
         AttachOutcome::ConversationNotFound => return Err(OpError::ConversationNotFound),
-        AttachOutcome::Full => {
+        AttachOutcome::TooMany => {
             return Err(OpError::InvalidBody {
-                issue: Issue::TooManyAttachments(max),
+                issue: Issue::TooManyAttachments(limits.count),
+            });
+        }
+        AttachOutcome::OverQuota => {
+            return Err(OpError::InvalidField {
+                loc: Loc::Body,
+                field: "size",
+                issue: Issue::AttachmentQuota(limits.bytes),
+                input: record.size.into(),
             });
         }
         AttachOutcome::MessageNotFound => {

@@ -87,8 +87,7 @@ pub async fn clone_snapshot(deps: &Deps, caller: &Caller, input: CloneSnapshot) 
         deanonymized_mapping: Default::default(),
         metadata_: None,
     };
-    let attachment_count = content.attachments.len();
-    let (record, written) = match deps.store.start_clone(&record, &source, attachment_count).await? {
+    let (record, written) = match deps.store.start_clone(&record, &source, &content.attachments).await? {
         CloneStart::Started => (record, 0),
         // An item that vanished between the put and the read, or is being deleted.
         CloneStart::Taken | CloneStart::Gone => return Err(OpError::ConversationIdTaken),
@@ -106,7 +105,7 @@ pub async fn clone_snapshot(deps: &Deps, caller: &Caller, input: CloneSnapshot) 
                         .delete_prefix(&blobs.conversation_prefix(&found.record.id))
                         .await?;
                     deps.store.delete_collection(&found.record.id).await?;
-                    if !deps.store.restart_clone(&record, &source, attachment_count).await? {
+                    if !deps.store.restart_clone(&record, &source, &content.attachments).await? {
                         return Err(OpError::ConversationIdTaken);
                     }
                     (record, 0)

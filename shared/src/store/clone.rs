@@ -15,7 +15,7 @@ use super::owned::{Owned, owned_undeleted};
 use super::transaction::Transaction;
 use super::{Store, StoreError};
 use crate::ids::{ConversationId, MessageId, UserId};
-use crate::models::{CloneSource, ConversationRecord};
+use crate::models::{AttachmentRecord, CloneSource, ConversationRecord};
 
 /// What the clone's id held when a clone began.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,7 +47,7 @@ impl Store {
         &self,
         record: &ConversationRecord,
         source: &CloneSource,
-        attachments: usize,
+        attachments: &[AttachmentRecord],
     ) -> Result<CloneStart, StoreError> {
         let item = ConversationItem::cloning(record.clone(), source.clone(), attachments);
         let mut e = Expr::default();
@@ -94,7 +94,7 @@ impl Store {
         &self,
         record: &ConversationRecord,
         source: &CloneSource,
-        attachments: usize,
+        attachments: &[AttachmentRecord],
     ) -> Result<bool, StoreError> {
         let item = ConversationItem::cloning(record.clone(), source.clone(), attachments);
         let mut e = Expr::default();

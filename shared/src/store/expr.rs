@@ -49,6 +49,10 @@ impl Expr {
         format!("{} < {}", self.name(attr), self.value(attr, value))
     }
 
+    pub fn at_most(&mut self, attr: &str, value: impl Into<Value>) -> String {
+        format!("{} <= {}", self.name(attr), self.value(attr, value))
+    }
+
     pub fn between(&mut self, attr: &str, low: impl Into<Value>, high: impl Into<Value>) -> String {
         format!(
             "{} BETWEEN {} AND {}",

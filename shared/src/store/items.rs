@@ -44,6 +44,9 @@ pub(crate) struct ConversationItem {
     /// How many attachments the conversation holds (bounded by the uploads' limit).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment_count: Option<u64>,
+    /// Their declared sizes in all (bounded by the uploads' quota).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment_bytes: Option<u64>,
     /// Set while a clone is being written: how many of its items are written. Such a
     /// conversation is in no list, not counted, and closed to readers and writers
     /// until the clone completes.
@@ -78,18 +81,20 @@ impl ConversationItem {
             deleting: None,
             cloned_from: None,
             attachment_count: None,
+            attachment_bytes: None,
             clone_progress: None,
         }
     }
 
     /// A clone about to be written: parked outside the lists (`CLONING#` partitions)
     /// until [`super::Store::finish_clone`] moves it in.
-    pub fn cloning(record: ConversationRecord, source: CloneSource, attachments: usize) -> Self {
+    pub fn cloning(record: ConversationRecord, source: CloneSource, attachments: &[AttachmentRecord]) -> Self {
         let mut item = Self::new(record);
         item.gsi1pk = keys::cloning_user_conversations(&item.record.user_id);
         item.gsi2pk = keys::cloning_user_chatbot_conversations(&item.record.user_id, &item.record.chatbot_id);
         item.cloned_from = Some(source);
-        item.attachment_count = Some(attachments as u64);
+        item.attachment_count = Some(attachments.len() as u64);
+        item.attachment_bytes = Some(attachments.iter().map(|a| a.size).sum());
         item.clone_progress = Some(0);
         item
     }
@@ -276,3 +281,4 @@ pub(crate) const COUNTER_ATTRIBUTE: &str = "conversation_count";
 
 /// The conversation item's count of its attachments.
 pub(crate) const ATTACHMENT_COUNT: &str = "attachment_count";
+pub(crate) const ATTACHMENT_BYTES: &str = "attachment_bytes";

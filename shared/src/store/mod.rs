@@ -25,7 +25,7 @@ pub use transaction::CONFLICT_ATTEMPTS;
 
 use aws_sdk_dynamodb::Client;
 
-pub use attachment::AttachOutcome;
+pub use attachment::{AttachOutcome, AttachmentLimits};
 pub use clone::{CloneStart, FoundClone};
 pub use collection::ConversationView;
 pub use conversation::{ConversationMeta, ConversationPage, DeleteScope, ListPosition, TitleGuard};

@@ -232,3 +232,57 @@ async fn a_conversation_holds_a_bounded_number_of_attachments() {
     assert_eq!(view.body["attachments"].as_array().unwrap().len(), 2);
     attach("bob").await.assert_status(404);
 }
+
+/// The attachments of a conversation add up to at most
+/// `MAX_ATTACHMENT_BYTES_PER_CONVERSATION` (their declared sizes): past it 422 on
+/// `size`, nothing written; a clone carries its source's total.
+#[tokio::test]
+async fn a_conversations_attachments_have_a_quota_of_bytes() {
+    let app = TestApp::spawn_with(Options {
+        extra: vec![("MAX_ATTACHMENT_BYTES_PER_CONVERSATION".into(), "100".into())],
+        ..Options::default()
+    })
+    .await;
+    let id = app.conversation_id("alice", "bot").await;
+    let attach = |conversation: &str, size: u64| {
+        app.post(&format!("/conversations/{conversation}/attachments"))
+            .bearer(&app.token("alice"))
+            .json(&json!({ "file_name": "a.txt", "content_type": "text/plain", "size": size }))
+            .send()
+    };
+    app.upload("alice", &id, "sixty.txt", &[b'x'; 60]).await;
+    let items = app.items_of(&id).await;
+    let over = attach(&id, 41).await;
+    over.assert_status(422);
+    assert_eq!(
+        over.body["detail"],
+        json!([{
+            "type": "value_error",
+            "loc": ["body", "size"],
+            "msg": "Value error, a conversation's attachments hold at most 100 bytes in all",
+            "input": 41,
+        }])
+    );
+    assert_eq!(app.items_of(&id).await, items, "nothing written");
+    app.upload("alice", &id, "forty.txt", &[b'y'; 40]).await;
+    attach(&id, 1).await.assert_status(422);
+    attach(&id, 101).await.assert_status(422);
+
+    // A clone holds what its source held (both files copied): the quota is as full there.
+    let share_id = app.share("alice", &id).await;
+    let clone = app
+        .post(&format!("/conversations/shared/{share_id}/clone"))
+        .bearer(&app.token("alice"))
+        .form(&[("user_id", "alice"), ("old_parent_id", id.as_str())])
+        .send()
+        .await;
+    clone.assert_status(200);
+    let clone_id = clone.body["conversation"]["id"].as_str().unwrap().to_owned();
+    attach(&clone_id, 1).await.assert_status(422);
+    let read = app
+        .get(&format!("/conversations/{clone_id}"))
+        .bearer(&app.token("alice"))
+        .send()
+        .await;
+    assert_eq!(read.body["attachments"].as_array().unwrap().len(), 2);
+}
