@@ -266,6 +266,14 @@ impl TestApp {
         reply.body["conversation"].clone()
     }
 
+    /// `GET /conversations/{id}` as `user` (its first page).
+    pub async fn read_conversation(&self, user: &str, id: &str) -> Reply {
+        self.get(&format!("/conversations/{id}"))
+            .bearer(&self.token(user))
+            .send()
+            .await
+    }
+
     /// Creates an untitled conversation for `user` and returns its id.
     pub async fn conversation_id(&self, user: &str, chatbot: &str) -> String {
         let created = self.create_conversation(user, chatbot, None).await;

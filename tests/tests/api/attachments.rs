@@ -38,11 +38,7 @@ async fn upload_then_download_through_presigned_urls() {
         vec![key]
     );
 
-    let read = app
-        .get(&format!("/conversations/{id}"))
-        .bearer(&app.token("alice"))
-        .send()
-        .await;
+    let read = app.read_conversation("alice", id).await;
     let listed = &read.body["attachments"];
     assert_eq!(listed.as_array().unwrap().len(), 1);
     assert_eq!(listed[0]["id"], attachment["id"]);
@@ -224,11 +220,7 @@ async fn a_conversation_holds_a_bounded_number_of_attachments() {
         }])
     );
     assert_eq!(app.items_of(&id).await, items, "nothing written");
-    let view = app
-        .get(&format!("/conversations/{id}"))
-        .bearer(&app.token("alice"))
-        .send()
-        .await;
+    let view = app.read_conversation("alice", &id).await;
     assert_eq!(view.body["attachments"].as_array().unwrap().len(), 2);
     attach("bob").await.assert_status(404);
 }
@@ -279,10 +271,6 @@ async fn a_conversations_attachments_have_a_quota_of_bytes() {
     clone.assert_status(200);
     let clone_id = clone.body["conversation"]["id"].as_str().unwrap().to_owned();
     attach(&clone_id, 1).await.assert_status(422);
-    let read = app
-        .get(&format!("/conversations/{clone_id}"))
-        .bearer(&app.token("alice"))
-        .send()
-        .await;
+    let read = app.read_conversation("alice", &clone_id).await;
     assert_eq!(read.body["attachments"].as_array().unwrap().len(), 2);
 }

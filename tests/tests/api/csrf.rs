@@ -77,11 +77,7 @@ async fn a_cookie_write_needs_one_of_the_tenants_origins() {
         .send()
         .await;
     delete.assert_status(403);
-    let read = app
-        .get(&format!("/conversations/{id}"))
-        .bearer(&app.token("alice"))
-        .send()
-        .await;
+    let read = app.read_conversation("alice", &id).await;
     read.assert_status(200);
     assert_eq!(
         read.body["conversation"]["title"],
@@ -132,11 +128,7 @@ async fn json_endpoints_refuse_other_content_types() {
         .send()
         .await;
     append.assert_status(415);
-    let read = app
-        .get(&format!("/conversations/{id}"))
-        .bearer(&app.token("alice"))
-        .send()
-        .await;
+    let read = app.read_conversation("alice", &id).await;
     assert_eq!(read.body["messages"], json!([]));
     assert_eq!(read.body["attachments"], json!([]));
     assert_eq!(count(&app).await, json!(1), "nothing was deleted");

@@ -13,15 +13,28 @@ use yaml_rust2::Yaml;
 
 use crate::template::{function_of, template};
 
+/// The statements of a function's inline policies.
+fn statements(function: &Yaml) -> impl Iterator<Item = &Yaml> {
+    function["Properties"]["Policies"]
+        .as_vec()
+        .into_iter()
+        .flatten()
+        .flat_map(|policy| policy["Statement"].as_vec().into_iter().flatten())
+}
+
+/// A statement's `Resource`, one or a list.
+fn resources(statement: &Yaml) -> Vec<Yaml> {
+    match &statement["Resource"] {
+        Yaml::Array(list) => list.clone(),
+        one => vec![one.clone()],
+    }
+}
+
 /// The DynamoDB actions a function's policy allows, and whether on the indexes too.
 pub(crate) fn granted(function: &Yaml) -> (BTreeSet<String>, bool) {
     let mut actions = BTreeSet::new();
     let mut on_indexes = false;
-    let statements = function["Properties"]["Policies"]
-        .as_vec()
-        .into_iter()
-        .flatten()
-        .flat_map(|policy| policy["Statement"].as_vec().into_iter().flatten());
+    let statements = statements(function);
     for statement in statements {
         let listed: Vec<&str> = statement["Action"]
             .as_vec()
@@ -33,10 +46,7 @@ pub(crate) fn granted(function: &Yaml) -> (BTreeSet<String>, bool) {
             continue;
         }
         actions.extend(listed.iter().map(|a| (*a).to_owned()));
-        let resources = match &statement["Resource"] {
-            Yaml::Array(list) => list.clone(),
-            one => vec![one.clone()],
-        };
+        let resources = resources(statement);
         on_indexes |= resources
             .iter()
             .any(|r| r.as_str().is_some_and(|r| r.contains("/index/")));
@@ -48,16 +58,9 @@ pub(crate) fn granted(function: &Yaml) -> (BTreeSet<String>, bool) {
 /// on (`tenants/acme/shares/*`), or `""` for the bucket itself.
 pub(crate) fn granted_s3(function: &Yaml) -> Vec<(String, String)> {
     let mut grants = Vec::new();
-    let statements = function["Properties"]["Policies"]
-        .as_vec()
-        .into_iter()
-        .flatten()
-        .flat_map(|policy| policy["Statement"].as_vec().into_iter().flatten());
+    let statements = statements(function);
     for statement in statements {
-        let resources = match &statement["Resource"] {
-            Yaml::Array(list) => list.clone(),
-            one => vec![one.clone()],
-        };
+        let resources = resources(statement);
         let actions = statement["Action"].as_vec().into_iter().flatten();
         for action in actions.filter_map(|a| a.as_str()?.strip_prefix("s3:")) {
             for resource in resources.iter().filter_map(Yaml::as_str) {

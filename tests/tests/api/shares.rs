@@ -109,13 +109,7 @@ async fn the_public_read_serves_the_snapshot_without_private_data() {
     ] {
         assert!(!reply.text.contains(private), "{private} leaked: {}", reply.text);
     }
-    let live_attachment = app
-        .get(&format!("/conversations/{id}"))
-        .bearer(&app.token("alice"))
-        .send()
-        .await
-        .body["attachments"][0]["id"]
-        .clone();
+    let live_attachment = app.read_conversation("alice", &id).await.body["attachments"][0]["id"].clone();
     for live in [json!(id), sent[0]["id"].clone(), sent[1]["id"].clone(), live_attachment] {
         assert!(
             !reply.text.contains(live.as_str().unwrap()),
@@ -407,11 +401,7 @@ async fn only_the_owner_shares_reads_details_or_revokes() {
         .send()
         .await
         .assert_status(404);
-    app.get(&format!("/conversations/{id}"))
-        .bearer(&app.token("alice"))
-        .send()
-        .await
-        .assert_status(200);
+    app.read_conversation("alice", &id).await.assert_status(200);
 }
 
 const AGE_GROUPS: [&str; 5] = ["today", "yesterday", "previous_7_days", "previous_30_days", "older"];
@@ -564,11 +554,7 @@ async fn a_clone_copies_the_snapshot_with_new_ids_and_remapped_parents() {
     );
     assert_eq!(clones[1]["parent_id"], clones[0]["id"], "parents follow the new ids");
 
-    let read = app
-        .get(&format!("/conversations/{new_id}"))
-        .bearer(&app.token("bob"))
-        .send()
-        .await;
+    let read = app.read_conversation("bob", &new_id).await;
     assert_eq!(read.body["messages"], reply.body["messages"]);
     let attachment = &read.body["attachments"][0];
     assert_eq!(attachment["file_name"], "itinerary.txt");
@@ -619,11 +605,7 @@ async fn a_repeated_clone_is_the_same_clone_and_a_taken_id_is_refused() {
         reply.assert_status(409);
         assert_eq!(reply.detail(), "Conversation id is already in use");
     }
-    let alices = app
-        .get(&format!("/conversations/{id}"))
-        .bearer(&app.token("alice"))
-        .send()
-        .await;
+    let alices = app.read_conversation("alice", &id).await;
     assert_eq!(alices.body["conversation"]["user_id"], "alice", "untouched");
     assert_eq!(alices.body["messages"].as_array().unwrap().len(), 2);
     assert_eq!(
@@ -771,11 +753,7 @@ async fn clones_racing_deletes_leave_nothing_behind() {
         assert!([200, 404].contains(&deleted.status), "round {round}: {}", deleted.text);
         // A clone that outlived the delete is whole; otherwise it is gone, items and all.
         if app.items_of(&clone_id).await > 0 {
-            let read = app
-                .get(&format!("/conversations/{clone_id}"))
-                .bearer(&app.token("bob"))
-                .send()
-                .await;
+            let read = app.read_conversation("bob", &clone_id).await;
             read.assert_status(200);
             assert_eq!(read.body["messages"].as_array().unwrap().len(), 2, "round {round}");
         }

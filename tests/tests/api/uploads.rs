@@ -145,11 +145,7 @@ async fn an_upload_into_a_live_conversation_stays() {
             foreign: 0
         }
     );
-    let read = app
-        .get(&format!("/conversations/{id}"))
-        .bearer(&app.token("alice"))
-        .send()
-        .await;
+    let read = app.read_conversation("alice", &id).await;
     read.assert_status(200);
     let url = read.body["attachments"][0]["url"].as_str().unwrap();
     let (status, body) = raw_request("GET", url, &[], Vec::new()).await;
