@@ -74,8 +74,9 @@ pub(crate) fn granted_s3(function: &Yaml) -> Vec<(String, String)> {
     grants
 }
 
-pub(crate) fn allows(grants: &[(String, String)], action: &str, key: &str) -> bool {
-    grants.iter().any(|(granted, pattern)| {
+/// The grant that allows `action` on `key`, if any.
+fn grant_for<'a>(grants: &'a [(String, String)], action: &str, key: &str) -> Option<&'a (String, String)> {
+    grants.iter().find(|(granted, pattern)| {
         granted == action
             && match (action, pattern.strip_suffix('*')) {
                 ("ListBucket", _) => pattern.is_empty(),
@@ -85,23 +86,79 @@ pub(crate) fn allows(grants: &[(String, String)], action: &str, key: &str) -> bo
     })
 }
 
+pub(crate) fn allows(grants: &[(String, String)], action: &str, key: &str) -> bool {
+    grant_for(grants, action, key).is_some()
+}
+
+/// S3 grants the one-call-per-endpoint scenario does not use, each needed on a path it
+/// does not take.
+const S3_GRANTS_OFF_THE_SCENARIO: &[(&str, &str, &str, &str)] = &[
+    (
+        "share_conversation",
+        "DeleteObject",
+        "tenants/acme/shares/*",
+        "a refresh removes the older snapshot's copies; the scenario shares once",
+    ),
+    (
+        "get_conversation",
+        "GetObject",
+        "tenants/acme/conversations/*",
+        "attachments' download URLs; the scenario reads before its upload",
+    ),
+    (
+        "delete_conversation",
+        "DeleteObject",
+        "tenants/acme/shares/*",
+        "a conversation deleted while shared loses its link's copies",
+    ),
+    (
+        "delete_conversations",
+        "DeleteObject",
+        "tenants/acme/shares/*",
+        "as for delete_conversation",
+    ),
+    (
+        "delete_conversations",
+        "DeleteObject",
+        "tenants/acme/conversations/*",
+        "the scenario's bulk-deleted conversations hold no files (their listing finds none)",
+    ),
+    (
+        "clone_shared_conversation",
+        "DeleteObject",
+        "tenants/acme/conversations/*",
+        "an unfinished clone of a dead or refreshed link is removed",
+    ),
+    (
+        "clone_shared_conversation",
+        "ListBucket",
+        "",
+        "as above: the removal lists the clone's objects",
+    ),
+];
+
 #[tokio::test]
 async fn each_function_may_do_what_its_requests_do() {
     let app = TestApp::spawn().await;
     let template = template();
     let mut checked = 0;
     let mut public_reads = 0;
+    let mut used: BTreeSet<(String, String, String)> = BTreeSet::new();
+    let mut functions = BTreeSet::new();
     for measured in every_endpoint(&app, 2).await {
         let function = measured.scenario.split(" (").next().unwrap_or_default();
+        functions.insert(function.to_owned());
         let (actions, on_indexes) = granted(function_of(&template, function));
         let s3 = granted_s3(function_of(&template, function));
         for action in &measured.actions {
             if let Some((action, key)) = action.strip_prefix("s3:").and_then(|a| a.split_once(' ')) {
-                assert!(
-                    allows(&s3, action, key),
-                    "{}: s3:{action} on {key:?} is not allowed by {function}'s policy {s3:?}",
-                    measured.scenario
-                );
+                let grant = grant_for(&s3, action, key).unwrap_or_else(|| {
+                    panic!(
+                        "{}: s3:{action} on {key:?} is not allowed by {function}'s policy {s3:?}",
+                        measured.scenario
+                    )
+                });
+                used.insert((function.to_owned(), grant.0.clone(), grant.1.clone()));
                 if function == "get_shared_conversation" {
                     assert!(key.starts_with("tenants/acme/shares/"), "the public read reached {key}");
                     public_reads += 1;
@@ -126,6 +183,17 @@ async fn each_function_may_do_what_its_requests_do() {
     }
     assert!(checked > 40, "the scenario made the requests it should: {checked}");
     assert!(public_reads > 0, "the public read presigned its attachment");
+
+    // And no S3 grant is wider than the requests: each is used, or listed with its path.
+    for function in &functions {
+        for (action, pattern) in granted_s3(function_of(&template, function)) {
+            let off = S3_GRANTS_OFF_THE_SCENARIO
+                .iter()
+                .any(|(f, a, p, _)| f == function && *a == action && *p == pattern);
+            let grant = (function.clone(), action, pattern);
+            assert!(used.contains(&grant) || off, "{grant:?} is granted but never used");
+        }
+    }
 }
 
 /// Least privilege for the unauthenticated function: its S3 grants name share objects
