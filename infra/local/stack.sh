@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Starts the local stack (DynamoDB Local + s3s-fs) on 127.0.0.1, runs a command with the
+# Starts the local stack (DynamoDB Local, s3s-fs, and moto's server standing in for
+# Secrets Manager) on 127.0.0.1, runs a command with the
 # stack's environment, then stops exactly what it started (also on Ctrl-C / SIGTERM).
 #
 #   infra/local/stack.sh [--data DIR] -- COMMAND [ARGS...]
 #
 # Without --data everything is in memory / a temporary folder and ports are free ones
 # (tests); with --data the table and objects live under DIR and survive restarts.
-# DYNAMODB_PORT and S3_PORT pick fixed ports.
+# DYNAMODB_PORT, S3_PORT and SECRETS_PORT pick fixed ports.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -56,6 +57,7 @@ trap 'exit 143' TERM
 
 dynamodb_port="${DYNAMODB_PORT:-$(free_port)}"
 s3_port="${S3_PORT:-$(free_port)}"
+secrets_port="${SECRETS_PORT:-$(free_port)}"
 if [ -n "$data_dir" ]; then
   mkdir -p "$data_dir/dynamodb" "$data_dir/s3"
   dynamodb_storage=(-dbPath "$data_dir/dynamodb")
@@ -77,12 +79,18 @@ pids+=($!)
   --access-key "$AWS_ACCESS_KEY_ID" --secret-key "$AWS_SECRET_ACCESS_KEY" "$s3_root" >"$work_dir/s3.log" 2>&1 &
 pids+=($!)
 
+# Secrets Manager only: the functions read their secrets from it when deployed.
+"$STACK_VENV/bin/moto_server" -H 127.0.0.1 -p "$secrets_port" >"$work_dir/secrets.log" 2>&1 &
+pids+=($!)
+
 wait_for_port "DynamoDB Local" "$dynamodb_port" "${pids[0]}" "$work_dir/dynamodb.log"
 wait_for_port "s3s-fs" "$s3_port" "${pids[1]}" "$work_dir/s3.log"
-echo "[stack] DynamoDB Local on 127.0.0.1:$dynamodb_port, s3s-fs on 127.0.0.1:$s3_port" >&2
+wait_for_port "moto (Secrets Manager)" "$secrets_port" "${pids[2]}" "$work_dir/secrets.log"
+echo "[stack] DynamoDB Local on 127.0.0.1:$dynamodb_port, s3s-fs on 127.0.0.1:$s3_port, Secrets Manager (moto) on 127.0.0.1:$secrets_port" >&2
 
 export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$dynamodb_port"
 export AWS_ENDPOINT_URL_S3="http://127.0.0.1:$s3_port"
+export AWS_ENDPOINT_URL_SECRETS_MANAGER="http://127.0.0.1:$secrets_port"
 export S3_FORCE_PATH_STYLE=true
 export NEXT_AUTH_NODE_PATH
 

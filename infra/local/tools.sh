@@ -6,6 +6,7 @@
 #   next-auth@4     (npm, only to mint real session cookies in the tests)
 #   a Python venv   (PyPI: cargo-lambda, aws-sam-cli, cfn-lint, checkov; see install_infra_tools)
 #   a Python venv   (PyPI: boto3 only, for `make bench`'s Python baseline)
+#   a Python venv   (PyPI: moto's server, standing in for Secrets Manager only)
 # Usage: infra/local/tools.sh [all|stack|test|infra|bench|paths]   (default: all)
 set -euo pipefail
 
@@ -72,6 +73,10 @@ install_venv() { # requirements file, what it holds
 # infra/requirements-tools.txt (a few minutes the first time).
 install_infra_tools() { install_venv requirements-tools.txt "cargo-lambda, aws-sam-cli, cfn-lint and checkov"; }
 
+# moto's server for the one service the local stack lacks, Secrets Manager (the
+# deployed functions read their secrets from it), pinned by infra/requirements-stack.txt.
+install_secrets_server() { install_venv requirements-stack.txt "moto (Secrets Manager for the local stack)"; }
+
 # boto3 for the cold-start baseline of `make bench`, pinned by infra/requirements-bench.txt.
 install_bench_tools() { install_venv requirements-bench.txt "boto3 (the benchmark's Python baseline)"; }
 
@@ -85,14 +90,15 @@ paths() {
   printf 'NEXT_AUTH_NODE_PATH=%q\n' "$TOOLS_DIR/next-auth-$NEXT_AUTH_VERSION/node_modules"
   printf 'INFRA_VENV=%q\n' "$(venv_dir requirements-tools.txt)"
   printf 'BENCH_VENV=%q\n' "$(venv_dir requirements-bench.txt)"
+  printf 'STACK_VENV=%q\n' "$(venv_dir requirements-stack.txt)"
 }
 
 case "${1:-all}" in
-  stack) install_dynamodb_local; install_s3s_fs ;;
-  test) install_dynamodb_local; install_s3s_fs; install_next_auth; install_infra_tools ;;
+  stack) install_dynamodb_local; install_s3s_fs; install_secrets_server ;;
+  test) install_dynamodb_local; install_s3s_fs; install_secrets_server; install_next_auth; install_infra_tools ;;
   infra) install_infra_tools ;;
-  bench) install_dynamodb_local; install_s3s_fs; install_bench_tools ;;
-  all) install_dynamodb_local; install_s3s_fs; install_next_auth; install_infra_tools ;;
+  bench) install_dynamodb_local; install_s3s_fs; install_secrets_server; install_bench_tools ;;
+  all) install_dynamodb_local; install_s3s_fs; install_secrets_server; install_next_auth; install_infra_tools ;;
   paths) paths ;;
   *) log "usage: $0 [all|stack|test|infra|bench|paths]"; exit 2 ;;
 esac

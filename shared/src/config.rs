@@ -103,15 +103,46 @@ impl Needs {
     }
 }
 
-/// An environment variable the configuration reads.
+/// A setting the configuration reads.
 #[derive(Debug, Clone, Copy)]
 pub struct Variable {
     pub name: &'static str,
     /// Read by the functions with these needs.
     pub read_by: fn(Needs) -> bool,
-    /// Set by `template.yaml` for those functions; the others are local or tuning
-    /// settings with defaults.
+    /// Set in the environment by `template.yaml` for those functions; the others are
+    /// local or tuning settings with defaults, or secrets.
     pub deployed: bool,
+    /// Deployed in this secret of the tenant's (Secrets Manager), never in the
+    /// environment; locally the environment may hold it.
+    pub secret: Option<SecretStore>,
+}
+
+/// The tenant's secrets, one Secrets Manager secret per purpose, so each function can
+/// read only the ones it uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SecretStore {
+    /// Token and session keys (every authenticated function).
+    Auth,
+    /// The cursor key (the list).
+    Cursors,
+    /// The LLM key (titles).
+    Llm,
+}
+
+impl SecretStore {
+    /// The environment variable holding the secret's ARN.
+    pub const fn arn_variable(self) -> &'static str {
+        match self {
+            SecretStore::Auth => "AUTH_SECRETS_ARN",
+            SecretStore::Cursors => "CURSOR_SECRETS_ARN",
+            SecretStore::Llm => "LLM_SECRETS_ARN",
+        }
+    }
+
+    /// The variables it holds.
+    pub fn variables(self) -> impl Iterator<Item = &'static str> {
+        VARIABLES.iter().filter(move |v| v.secret == Some(self)).map(|v| v.name)
+    }
 }
 
 const fn var(name: &'static str, read_by: fn(Needs) -> bool, deployed: bool) -> Variable {
@@ -119,7 +150,26 @@ const fn var(name: &'static str, read_by: fn(Needs) -> bool, deployed: bool) -> 
         name,
         read_by,
         deployed,
+        secret: None,
     }
+}
+
+const fn secret(name: &'static str, read_by: fn(Needs) -> bool, store: SecretStore) -> Variable {
+    Variable {
+        name,
+        read_by,
+        deployed: false,
+        secret: Some(store),
+    }
+}
+
+/// The secret stores a function with `needs` reads.
+pub fn secret_stores(needs: Needs) -> BTreeSet<SecretStore> {
+    VARIABLES
+        .iter()
+        .filter(|v| (v.read_by)(needs))
+        .filter_map(|v| v.secret)
+        .collect()
 }
 
 /// Every variable the configuration reads, and by which functions.
@@ -131,22 +181,25 @@ pub const VARIABLES: &[Variable] = &[
     // Path-style S3 addressing, for the local S3 server.
     var("S3_FORCE_PATH_STYLE", |n| n.bucket, false),
     var("JWT_ALGORITHM", |n| n.auth, true),
-    var("JWT_SECRET", |n| n.auth, true),
-    var("JWT_SECRET_PREVIOUS", |n| n.auth, true),
+    secret("JWT_SECRET", |n| n.auth, SecretStore::Auth),
+    secret("JWT_SECRET_PREVIOUS", |n| n.auth, SecretStore::Auth),
     var("JWT_PUBLIC_KEY", |n| n.auth, true),
     var("JWT_PUBLIC_KEY_PREVIOUS", |n| n.auth, true),
     var("JWT_ISSUER", |n| n.auth, true),
     var("JWT_AUDIENCE", |n| n.auth, true),
-    var("NEXTAUTH_SECRET", |n| n.auth, true),
-    var("NEXTAUTH_SECRET_PREVIOUS", |n| n.auth, true),
+    secret("NEXTAUTH_SECRET", |n| n.auth, SecretStore::Auth),
+    secret("NEXTAUTH_SECRET_PREVIOUS", |n| n.auth, SecretStore::Auth),
+    var("AUTH_SECRETS_ARN", |n| n.auth, true),
     var("TENANT_CLAIM", |n| n.auth, true),
     var("TENANT_CLAIM_OPTIONAL", |n| n.auth, true),
     var("ALLOWED_ORIGINS", |n| n.auth, true),
-    var("CURSOR_SECRET", |n| n.cursors, true),
-    var("CURSOR_SECRET_PREVIOUS", |n| n.cursors, true),
+    secret("CURSOR_SECRET", |n| n.cursors, SecretStore::Cursors),
+    secret("CURSOR_SECRET_PREVIOUS", |n| n.cursors, SecretStore::Cursors),
+    var("CURSOR_SECRETS_ARN", |n| n.cursors, true),
     var("SEARCH_TIME_BUDGET_MS", |n| n.cursors, false),
     var("LLM_BASE_URL", |n| n.llm, true),
-    var("LLM_API_KEY", |n| n.llm, true),
+    secret("LLM_API_KEY", |n| n.llm, SecretStore::Llm),
+    var("LLM_SECRETS_ARN", |n| n.llm, true),
     var("LLM_MODEL", |n| n.llm, true),
     var("LLM_MODELS", |n| n.llm, true),
     var("LLM_TIMEOUT_MS", |n| n.llm, false),

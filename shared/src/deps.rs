@@ -38,10 +38,10 @@ pub struct Deps {
 }
 
 impl Deps {
-    /// Reads the environment and builds what `needs` asks for, as a Lambda's init does.
+    /// Reads the environment and the tenant's secrets and builds what `needs` asks
+    /// for, as a Lambda's init does.
     pub async fn from_env(needs: Needs) -> anyhow::Result<Arc<Self>> {
-        let config = Config::from_env(needs).context("reading configuration")?;
-        let sdk = load_sdk_config(&config).await;
+        let (config, sdk) = configure(needs, |name| std::env::var(name).ok()).await?;
         Ok(Arc::new(Self::new(config, &sdk, Arc::new(SystemClock))?))
     }
 
@@ -158,6 +158,21 @@ pub const SDK_ATTEMPTS: u32 = 3;
 /// The shared AWS SDK configuration: region and credentials from the environment
 /// (endpoint overrides such as `AWS_ENDPOINT_URL_DYNAMODB` included), bounded timeouts
 /// and the standard retry mode, which backs off on throttling.
+/// The configuration for `needs` from `lookup` and the tenant's secret stores (those
+/// whose ARN `lookup` names; a value there wins over the environment), with the SDK
+/// configuration that read them.
+pub async fn configure(needs: Needs, lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<(Config, SdkConfig)> {
+    // The table-only settings carry the SDK's timeouts, and need no secret.
+    let base = Config::from_lookup(Needs::TABLE, &lookup).context("reading configuration")?;
+    let sdk = load_sdk_config(&base).await;
+    let secrets = crate::secrets::fetch(needs, &lookup, &sdk)
+        .await
+        .context("reading the tenant's secrets")?;
+    let config = Config::from_lookup(needs, |name| secrets.get(name).cloned().or_else(|| lookup(name)))
+        .context("reading configuration")?;
+    Ok((config, sdk))
+}
+
 pub async fn load_sdk_config(config: &Config) -> SdkConfig {
     let operation = config.aws_operation_timeout;
     aws_config::defaults(BehaviorVersion::latest())

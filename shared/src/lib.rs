@@ -20,6 +20,7 @@ pub mod models;
 pub mod ops;
 pub mod pages;
 pub mod responses;
+pub mod secrets;
 pub mod store;
 pub mod telemetry;
 pub mod titles;

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use glchat_shared::Deps;
 use glchat_shared::clock::{Clock, SystemClock};
-use glchat_shared::config::{Config, Needs};
+use glchat_shared::config::{Needs, SecretStore};
 use glchat_shared::deps::ClientHooks;
 
 pub use client::{Call, Reply};
@@ -92,6 +92,9 @@ pub struct Options {
     pub refusals: Vec<faults::Refusal>,
     /// Every function's timeout, instead of the template's (tests of the limit).
     pub function_timeout: Option<std::time::Duration>,
+    /// The secrets in the local Secrets Manager, the environment naming them by ARN
+    /// only, as deployed (`glchat_shared::secrets`); otherwise in the environment.
+    pub secrets_in_store: bool,
 }
 
 impl Default for Options {
@@ -106,6 +109,7 @@ impl Default for Options {
             actions: iam::ActionLog::default(),
             refusals: Vec::new(),
             function_timeout: None,
+            secrets_in_store: false,
         }
     }
 }
@@ -151,6 +155,9 @@ impl TestApp {
             ),
         ]);
         vars.extend(options.extra.iter().cloned());
+        if options.secrets_in_store {
+            move_secrets_to_store(&mut vars, &unique).await;
+        }
         let app = build_deps(&vars, &options, Needs::ALL).await;
         // No stream: nothing reads it in these tests, and DynamoDB Local slows down with
         // every stream record it keeps (see `schema::Stream::Off`).
@@ -319,9 +326,34 @@ impl TestApp {
     }
 }
 
+/// Puts each store's secrets from `vars` into a secret of the local Secrets Manager and
+/// leaves only its ARN in `vars`, as a deployment does.
+async fn move_secrets_to_store(vars: &mut HashMap<String, String>, unique: &str) {
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
+    let client = aws_sdk_secretsmanager::Client::new(&sdk);
+    for store in [SecretStore::Auth, SecretStore::Cursors, SecretStore::Llm] {
+        let values: serde_json::Map<String, serde_json::Value> = store
+            .variables()
+            .filter_map(|name| Some((name.to_owned(), vars.remove(name)?.into())))
+            .collect();
+        let created = client
+            .create_secret()
+            .name(format!("glchat/{unique}/{store:?}"))
+            .secret_string(serde_json::Value::Object(values).to_string())
+            .send()
+            .await
+            .expect("creating a secret in the local Secrets Manager");
+        vars.insert(
+            store.arn_variable().to_owned(),
+            created.arn().expect("a secret's ARN").to_owned(),
+        );
+    }
+}
+
 async fn build_deps(vars: &HashMap<String, String>, options: &Options, needs: Needs) -> Arc<Deps> {
-    let config = Config::from_lookup(needs, |k| vars.get(k).cloned()).expect("test configuration");
-    let sdk = glchat_shared::deps::load_sdk_config(&config).await;
+    let (config, sdk) = glchat_shared::deps::configure(needs, |k| vars.get(k).cloned())
+        .await
+        .expect("test configuration");
     let mut hooks = options.hooks.clone();
     hooks.dynamodb.push(options.actions.interceptor());
     hooks.s3.push(options.actions.s3_interceptor());

@@ -17,6 +17,7 @@ mod listing;
 mod messages;
 mod outages;
 mod search;
+mod secrets;
 mod server;
 mod shares;
 mod template;

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use glchat_shared::config::{Needs, deployed_variables};
+use glchat_shared::config::{Needs, SecretStore, VARIABLES, deployed_variables, secret_stores};
 use glchat_shared::store::schema::SCHEMA;
 use yaml_rust2::{Yaml, YamlLoader};
 
@@ -168,13 +168,77 @@ fn each_function_gets_only_the_environment_it_reads() {
             .unwrap();
         deployed_variables(route.needs)
     };
-    assert!(!env_of("get_shared_conversation").contains("JWT_SECRET"));
+    assert!(!env_of("get_shared_conversation").contains("AUTH_SECRETS_ARN"));
     let with_llm_key: Vec<_> = glchat_functions::routes::routes()
         .into_iter()
-        .filter(|r| deployed_variables(r.needs).contains("LLM_API_KEY"))
+        .filter(|r| deployed_variables(r.needs).contains("LLM_SECRETS_ARN"))
         .map(|r| r.name)
         .collect();
     assert_eq!(with_llm_key, ["generate_title"]);
+}
+
+/// No secret is in any function's environment: each function names the secrets it uses
+/// by ARN and may read exactly those (`secretsmanager:GetSecretValue` on them), nothing
+/// more; the secrets hold what `config::VARIABLES` says they hold.
+#[test]
+fn secrets_are_read_from_their_store_by_the_functions_that_use_them_only() {
+    let template = template();
+    let secret_names: BTreeSet<&str> = VARIABLES
+        .iter()
+        .filter(|v| v.secret.is_some())
+        .map(|v| v.name)
+        .collect();
+    let resource_of = |store: SecretStore| match store {
+        SecretStore::Auth => "AuthSecrets",
+        SecretStore::Cursors => "CursorSecrets",
+        SecretStore::Llm => "LlmSecrets",
+    };
+    for (name, needs, _) in functions_in_code() {
+        let function = function_of(&template, name);
+        let environment = &function["Properties"]["Environment"]["Variables"];
+        for secret in &secret_names {
+            assert!(
+                environment[*secret].is_badvalue(),
+                "{name} has {secret} in its environment"
+            );
+        }
+        let stores = secret_stores(needs);
+        let mut readable: BTreeSet<String> = BTreeSet::new();
+        for statement in function["Properties"]["Policies"]
+            .as_vec()
+            .into_iter()
+            .flatten()
+            .flat_map(|p| p["Statement"].as_vec().into_iter().flatten())
+        {
+            let actions: Vec<&str> = statement["Action"]
+                .as_vec()
+                .into_iter()
+                .flatten()
+                .filter_map(Yaml::as_str)
+                .collect();
+            if actions.iter().any(|a| a.starts_with("secretsmanager:")) {
+                assert_eq!(actions, ["secretsmanager:GetSecretValue"], "{name}");
+                readable.insert(str_of(&statement["Resource"]));
+            }
+        }
+        let expected: BTreeSet<String> = stores.iter().map(|s| resource_of(*s).to_owned()).collect();
+        assert_eq!(readable, expected, "{name} reads exactly its stores");
+        for store in &stores {
+            assert_eq!(
+                str_of(&environment[store.arn_variable()]),
+                resource_of(*store),
+                "{name}"
+            );
+        }
+    }
+    for store in [SecretStore::Auth, SecretStore::Cursors, SecretStore::Llm] {
+        let secret = &template["Resources"][resource_of(store)];
+        assert_eq!(str_of(&secret["Type"]), "AWS::SecretsManager::Secret");
+        let text = str_of(&secret["Properties"]["SecretString"]);
+        for variable in store.variables() {
+            assert!(text.contains(&format!("\"{variable}\":")), "{store:?} holds {variable}");
+        }
+    }
 }
 
 /// Each function's `Timeout` is its route's, which the local API enforces, and under
