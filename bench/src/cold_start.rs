@@ -285,6 +285,71 @@ pub struct ColdStarts {
     pub python: Starts,
     pub python_version: String,
     pub python_vs_rust: Ratio,
+    /// What reading the secrets from Secrets Manager adds to a cold start.
+    pub secrets: Vec<SecretsCost>,
+}
+
+/// One function started with its secrets in the environment and with them in the
+/// secret store (the deployed way), start for start.
+#[derive(Debug, Serialize)]
+pub struct SecretsCost {
+    pub function: String,
+    /// How many secrets it reads at init.
+    pub stores: usize,
+    pub in_environment: Summary,
+    pub in_store: Summary,
+    pub init_p50_added_ms: f64,
+    pub init_p50_ratio: f64,
+}
+
+/// The functions compared: one secret (auth) and two (auth and cursors).
+const SECRETS_COMPARED: [&str; 2] = ["get_conversation", "list_conversations"];
+
+/// Starts each compared function alternately with `env` (secrets in the environment)
+/// and `stored` (their ARNs only), `starts` times each.
+async fn secrets_cost(
+    api: &RuntimeApi,
+    functions: &Path,
+    env: &[(String, String)],
+    stored: &[(String, String)],
+    starts: usize,
+    event: impl Fn(&str) -> anyhow::Result<Bytes>,
+    logs: &Path,
+) -> anyhow::Result<Vec<SecretsCost>> {
+    let mut costs = Vec::new();
+    for name in SECRETS_COMPARED {
+        let subject = Subject {
+            name: name.to_owned(),
+            program: functions.join(name),
+            args: Vec::new(),
+            execution_env: "AWS_Lambda_provided.al2023",
+            event: event(name)?,
+        };
+        let log = logs.join(format!("{name}-secrets.log"));
+        let (mut plain, mut read) = (Vec::new(), Vec::new());
+        for _ in 0..starts {
+            plain.push(api.start_once(&subject, env, &log).await?.0);
+            read.push(api.start_once(&subject, stored, &log).await?.0);
+        }
+        let (in_environment, in_store) = (
+            Summary::of(&plain).context("no starts")?,
+            Summary::of(&read).context("no starts")?,
+        );
+        let needs = glchat_functions::routes::routes()
+            .into_iter()
+            .find(|r| r.name == name)
+            .context("a route")?
+            .needs;
+        costs.push(SecretsCost {
+            function: name.to_owned(),
+            stores: glchat_shared::config::secret_stores(needs).len(),
+            init_p50_added_ms: round(in_store.p50_ms - in_environment.p50_ms),
+            init_p50_ratio: round(in_store.p50_ms / in_environment.p50_ms),
+            in_environment,
+            in_store,
+        });
+    }
+    Ok(costs)
 }
 
 /// The baseline's counterpart among the functions.
@@ -312,6 +377,11 @@ pub async fn run(functions: &Path, python: &Path, starts: usize, out: &Path) -> 
             ("NEXTAUTH_SECRET", app.options.nextauth_secret.as_str()),
             ("CURSOR_SECRET", app.var("CURSOR_SECRET")),
             ("MAX_ATTACHMENT_BYTES", "26214400"),
+            // Every start is the same user: the per-user limits would answer 429.
+            ("RATE_LIMIT_TITLES_PER_MINUTE", "100000"),
+            ("RATE_LIMIT_SEARCHES_PER_MINUTE", "100000"),
+            ("RATE_LIMIT_SHARES_PER_MINUTE", "100000"),
+            ("RATE_LIMIT_CLONES_PER_MINUTE", "100000"),
             ("AWS_EC2_METADATA_DISABLED", "true"),
             ("AWS_DEFAULT_REGION", config_region.as_str()),
             ("RUST_LOG", "info"),
@@ -354,6 +424,11 @@ pub async fn run(functions: &Path, python: &Path, starts: usize, out: &Path) -> 
                 .await?,
         );
     }
+    let mut stored_vars: std::collections::HashMap<String, String> = env.iter().cloned().collect();
+    let unique = ulid::Ulid::new().to_string().to_lowercase();
+    glchat_tests::move_secrets_to_store(&mut stored_vars, &unique).await;
+    let stored: Vec<(String, String)> = stored_vars.into_iter().collect();
+    let secrets = secrets_cost(&api, functions, &env, &stored, starts, event, &logs).await?;
     let compared = rust
         .iter()
         .find(|s| s.function == COMPARED)
@@ -368,5 +443,6 @@ pub async fn run(functions: &Path, python: &Path, starts: usize, out: &Path) -> 
         python_version: String::from_utf8_lossy(&version.stdout).trim().to_owned(),
         python: python_starts,
         rust,
+        secrets,
     })
 }

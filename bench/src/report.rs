@@ -261,6 +261,33 @@ fn cold_start_tables(md: &mut String, c: &ColdStarts) {
         "Python over Rust (`{}`), medians: init {}x, first response {}x.\n",
         r.rust_function, r.init_p50_ratio, r.first_response_p50_ratio
     );
+    let _ = writeln!(
+        md,
+        "### Secrets from Secrets Manager at init ({} starts each, alternating, ms)\n",
+        c.starts_per_function
+    );
+    let rows = c.secrets.iter().map(|s| {
+        cells!(
+            s.function,
+            s.stores,
+            s.in_environment.p50_ms,
+            s.in_store.p50_ms,
+            s.init_p50_added_ms,
+            format!("{}x", s.init_p50_ratio)
+        )
+    });
+    table(
+        md,
+        &[
+            "function",
+            "secrets read",
+            "init p50, environment",
+            "init p50, store",
+            "added",
+            "ratio",
+        ],
+        rows,
+    );
 }
 
 fn load_tables(md: &mut String, load: &Load) {

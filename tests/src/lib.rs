@@ -328,7 +328,7 @@ impl TestApp {
 
 /// Puts each store's secrets from `vars` into a secret of the local Secrets Manager and
 /// leaves only its ARN in `vars`, as a deployment does.
-async fn move_secrets_to_store(vars: &mut HashMap<String, String>, unique: &str) {
+pub async fn move_secrets_to_store(vars: &mut HashMap<String, String>, unique: &str) {
     let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
     let client = aws_sdk_secretsmanager::Client::new(&sdk);
     for store in [SecretStore::Auth, SecretStore::Cursors, SecretStore::Llm] {
