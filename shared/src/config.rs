@@ -650,8 +650,18 @@ mod tests {
             deployed_variables(Needs::TABLE.bucket()),
             BTreeSet::from(["TENANT_ID", "TABLE_NAME", "BUCKET_NAME"])
         );
-        assert!(deployed_variables(Needs::AUTH.llm()).contains("LLM_API_KEY"));
-        assert!(!deployed_variables(Needs::AUTH.cursors()).contains("LLM_API_KEY"));
+        // Secrets are never deployed in the environment: their store's ARN is.
+        let title = deployed_variables(Needs::AUTH.llm());
+        assert!(title.contains("LLM_SECRETS_ARN") && !title.contains("LLM_API_KEY"));
+        assert!(!deployed_variables(Needs::AUTH.cursors()).contains("LLM_SECRETS_ARN"));
+        assert_eq!(
+            secret_stores(Needs::AUTH.cursors()),
+            BTreeSet::from([SecretStore::Auth, SecretStore::Cursors])
+        );
+        assert!(
+            secret_stores(Needs::TABLE.bucket()).is_empty(),
+            "the public read holds no secret"
+        );
     }
 
     #[test]
