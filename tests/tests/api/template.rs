@@ -256,3 +256,48 @@ fn function_timeouts_match_the_routes() {
         assert!(timeout < glchat_functions::gateway::INTEGRATION_TIMEOUT);
     }
 }
+
+/// Operable per tenant: every function writes to a declared log group kept for the
+/// tenant's retention, and has an errors and a throttles alarm on the tenant's topic.
+#[test]
+fn every_function_has_a_kept_log_group_and_alarms() {
+    let template = template();
+    let resources = template["Resources"].as_hash().expect("Resources");
+    let by_name = |name: &str| &template["Resources"][name];
+    for (name, _, _) in functions_in_code() {
+        let function = function_of(&template, name);
+        let logs = str_of(&function["Properties"]["LoggingConfig"]["LogGroup"]);
+        let group = by_name(&logs);
+        assert_eq!(str_of(&group["Type"]), "AWS::Logs::LogGroup", "{name}");
+        assert_eq!(str_of(&group["Properties"]["RetentionInDays"]), "LogRetentionDays", "{name}");
+        let resource = resources
+            .iter()
+            .find(|(_, r)| std::ptr::eq(*r, function))
+            .map(|(k, _)| str_of(k))
+            .expect("the function's resource");
+        for metric in ["Errors", "Throttles"] {
+            let alarm = resources.values().find(|r| {
+                str_of(&r["Type"]) == "AWS::CloudWatch::Alarm"
+                    && r["Properties"]["MetricName"].as_str() == Some(metric)
+                    && r["Properties"]["Dimensions"][0]["Value"].as_str() == Some(resource.as_str())
+            });
+            let alarm = alarm.unwrap_or_else(|| panic!("{name} has no {metric} alarm"));
+            assert_eq!(str_of(&alarm["Properties"]["AlarmActions"][0]), "AlarmTopic");
+        }
+    }
+    // Every alarm tells the operator where its first response is written down.
+    let runbook = include_str!("../../../docs/runbook.md");
+    for alarm in resources.values().filter(|r| r["Type"].as_str() == Some("AWS::CloudWatch::Alarm")) {
+        let description = str_of(&alarm["Properties"]["AlarmDescription"]);
+        let anchor = description
+            .split("docs/runbook.md#")
+            .nth(1)
+            .and_then(|rest| rest.strip_suffix(')'))
+            .unwrap_or_else(|| panic!("{description} names no runbook section"));
+        let heading = format!("\n## {}\n", anchor.replace('-', " "));
+        assert!(
+            runbook.to_lowercase().contains(&heading),
+            "docs/runbook.md has no section {heading:?}"
+        );
+    }
+}
