@@ -269,7 +269,11 @@ fn every_function_has_a_kept_log_group_and_alarms() {
         let logs = str_of(&function["Properties"]["LoggingConfig"]["LogGroup"]);
         let group = by_name(&logs);
         assert_eq!(str_of(&group["Type"]), "AWS::Logs::LogGroup", "{name}");
-        assert_eq!(str_of(&group["Properties"]["RetentionInDays"]), "LogRetentionDays", "{name}");
+        assert_eq!(
+            str_of(&group["Properties"]["RetentionInDays"]),
+            "LogRetentionDays",
+            "{name}"
+        );
         let resource = resources
             .iter()
             .find(|(_, r)| std::ptr::eq(*r, function))
@@ -287,7 +291,10 @@ fn every_function_has_a_kept_log_group_and_alarms() {
     }
     // Every alarm tells the operator where its first response is written down.
     let runbook = include_str!("../../../docs/runbook.md");
-    for alarm in resources.values().filter(|r| r["Type"].as_str() == Some("AWS::CloudWatch::Alarm")) {
+    for alarm in resources
+        .values()
+        .filter(|r| r["Type"].as_str() == Some("AWS::CloudWatch::Alarm"))
+    {
         let description = str_of(&alarm["Properties"]["AlarmDescription"]);
         let anchor = description
             .split("docs/runbook.md#")
@@ -299,5 +306,61 @@ fn every_function_has_a_kept_log_group_and_alarms() {
             runbook.to_lowercase().contains(&heading),
             "docs/runbook.md has no section {heading:?}"
         );
+    }
+}
+
+/// The dashboard charts every route, and only routes that exist (its per-route metrics
+/// name API Gateway's route keys), and reads cold starts from every function's group.
+#[test]
+fn the_dashboard_names_routes_and_log_groups_that_exist() {
+    let template = template();
+    let body: serde_json::Value = serde_json::from_str(&str_of(
+        &template["Resources"]["Dashboard"]["Properties"]["DashboardBody"],
+    ))
+    .expect("the dashboard body is JSON");
+    let routes: BTreeSet<String> = glchat_functions::routes::routes()
+        .into_iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    let widgets = body["widgets"].as_array().expect("widgets");
+    for title in [
+        "Requests per route",
+        "5xx per route",
+        "p50 latency per route (ms)",
+        "p99 latency per route (ms)",
+    ] {
+        let widget = widgets
+            .iter()
+            .find(|w| w["properties"]["title"] == title)
+            .unwrap_or_else(|| panic!("no widget {title}"));
+        let charted: BTreeSet<String> = widget["properties"]["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                let at = m
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .position(|v| v == "Route")
+                    .expect("a Route dimension");
+                m[at + 1].as_str().unwrap().to_owned()
+            })
+            .collect();
+        assert_eq!(charted, routes, "{title}");
+    }
+    let query = widgets
+        .iter()
+        .find_map(|w| w["properties"]["query"].as_str())
+        .expect("the cold-start query");
+    let resources = template["Resources"].as_hash().unwrap();
+    for (name, resource) in resources {
+        if resource["Type"].as_str() == Some("AWS::Logs::LogGroup") && str_of(name) != "ApiAccessLogs" {
+            let group = str_of(&resource["Properties"]["LogGroupName"]);
+            assert!(
+                query.contains(&format!("SOURCE '{group}'")),
+                "{group} is not in the cold-start query"
+            );
+        }
     }
 }
