@@ -37,6 +37,19 @@ pub struct Subject {
     pub event: Bytes,
 }
 
+impl Subject {
+    /// One of our release binaries, as Lambda runs it on `provided.al2023`.
+    pub fn function(functions: &Path, name: &str, event: Bytes) -> Self {
+        Self {
+            name: name.to_owned(),
+            program: functions.join(name),
+            args: Vec::new(),
+            execution_env: "AWS_Lambda_provided.al2023",
+            event,
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct Starts {
     pub function: String,
@@ -318,13 +331,7 @@ async fn secrets_cost(
 ) -> anyhow::Result<Vec<SecretsCost>> {
     let mut costs = Vec::new();
     for name in SECRETS_COMPARED {
-        let subject = Subject {
-            name: name.to_owned(),
-            program: functions.join(name),
-            args: Vec::new(),
-            execution_env: "AWS_Lambda_provided.al2023",
-            event: event(name)?,
-        };
+        let subject = Subject::function(functions, name, event(name)?);
         let log = logs.join(format!("{name}-secrets.log"));
         let (mut plain, mut read) = (Vec::new(), Vec::new());
         for _ in 0..starts {
@@ -412,13 +419,7 @@ pub async fn run(functions: &Path, python: &Path, starts: usize, out: &Path) -> 
     let python_starts = api.measure(&baseline, &env, starts, &python_log).await?;
     let mut rust = Vec::new();
     for name in EVENT_ORDER {
-        let subject = Subject {
-            name: name.to_owned(),
-            program: functions.join(name),
-            args: Vec::new(),
-            execution_env: "AWS_Lambda_provided.al2023",
-            event: event(name)?,
-        };
+        let subject = Subject::function(functions, name, event(name)?);
         rust.push(
             api.measure(&subject, &env, starts, &logs.join(format!("{name}.log")))
                 .await?,
