@@ -37,7 +37,8 @@ fi
 # Secrets go into a file only this user can read, never onto a command line.
 umask 077
 config="$(mktemp)"; trap 'rm -f "$config"' EXIT
-python3 infra/tenant.py deploy-config "$tenant_file" >"$config"
+GLCHAT_VERSION="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+  python3 infra/tenant.py deploy-config "$tenant_file" >"$config"
 
 sam build --beta-features
 sam deploy --config-file "$config" --config-env default

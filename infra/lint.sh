@@ -37,4 +37,20 @@ assert config["stack_name"] == "glchat-acme", config
 assert overrides["CursorSecret"].startswith("c-000") and overrides["LlmApiKey"] == "sk-test", overrides
 assert overrides["JwtPublicKey"].startswith("-----BEGIN PUBLIC KEY-----\n"), "PEM newlines kept"
 PY
+# The fleet commands, without AWS: each prints the calls it would make.
+infra/fleet.sh status acme --dry-run >"$out" 2>&1
+grep -q "would run: aws cloudformation describe-stacks --region ap-southeast-1 --stack-name glchat-acme" "$out"
+grep -q "would run: aws cloudwatch describe-alarms --region ap-southeast-1 --alarm-name-prefix glchat-acme-" "$out"
+infra/fleet.sh deploy --all --dry-run >"$out" 2>&1
+[ "$(grep -c '^would deploy ' "$out")" = "$(ls infra/tenants/*.json | wc -l)" ] || { cat "$out" >&2; exit 1; }
+infra/fleet.sh offboard acme --to s3://acme-archive/2026 --dry-run >"$out" 2>&1
+for expected in "export-table-to-point-in-time" "--s3-bucket acme-archive --s3-prefix 2026/table" \
+  "s3 sync --region ap-southeast-1 s3://glchat-acme-\\<account\\>-ap-southeast-1 s3://acme-archive/2026/objects" \
+  "cloudformation delete-stack" "dynamodb delete-table --region ap-southeast-1 --table-name glchat-acme" "s3 rb"; do
+  grep -qF -- "$expected" "$out" || { echo "offboard --dry-run does not say: $expected" >&2; cat "$out" >&2; exit 1; }
+done
+# The stack goes before what it retained, and only after the exports.
+order="$(grep -o 'export-table-to-point-in-time\|s3 sync\|delete-stack\|delete-table\|s3 rb' "$out" | tr '\n' ' ')"
+[ "$order" = "export-table-to-point-in-time s3 sync delete-stack delete-table s3 rb " ] || { echo "offboard order: $order" >&2; exit 1; }
+if infra/fleet.sh offboard acme --dry-run >"$out" 2>&1; then echo "offboard without --to was accepted" >&2; exit 1; fi
 echo "infra: tenant files and template valid; a malformed tenant file and a borrowed key's opt-out are refused"

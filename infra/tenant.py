@@ -74,6 +74,8 @@ def problems_of(path, data):
     for name in sorted(parameters):
         if name == "TenantId":
             problems.append(f"{path}: TenantId comes from tenant_id, do not set it in parameters")
+        elif name == "Version":
+            problems.append(f"{path}: Version is the deployed commit, set by infra/deploy.sh")
         elif name not in declared:
             problems.append(f"{path}: template.yaml has no parameter {name!r}")
         elif name in SECRET_PARAMETERS:
@@ -160,6 +162,8 @@ def main():
         print(f"error: set the secret environment variables {missing}", file=sys.stderr)
         return 1
     overrides += [f"{k}={os.environ[v]}" for k, v in sorted(data.get("secrets_from_environment", {}).items())]
+    if os.environ.get("GLCHAT_VERSION"):
+        overrides.append(f"Version={os.environ['GLCHAT_VERSION']}")
     # A samconfig.toml for `sam deploy --config-file`: TOML basic strings take JSON's
     # escapes, so each value (PEM newlines included) is written with json.dumps.
     stack = data.get("stack_name", f"glchat-{data['tenant_id']}")
