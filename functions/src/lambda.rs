@@ -8,11 +8,14 @@ use std::sync::Arc;
 use glchat_shared::config::Needs;
 use glchat_shared::i18n::Lang;
 use glchat_shared::ops::OpError;
+use glchat_shared::telemetry::{InvocationIds, invocation_span};
 use glchat_shared::{ApiError, Deps, telemetry};
 use lambda_http::lambda_runtime::{self, LambdaEvent};
-use lambda_http::{Body, Request, Response, service_fn};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response, service_fn};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tracing::Instrument;
 
 /// Runs `handler` as this process's Lambda function, with what `needs` asks for.
 pub async fn serve<F, Fut>(needs: Needs, handler: F) -> Result<(), lambda_http::Error>
@@ -23,6 +26,7 @@ where
     let deps = cold_start(needs).await?;
     lambda_http::run(service_fn(move |req: Request| {
         let deps = Arc::clone(&deps);
+        let span = span_of(&req, &deps);
         async move {
             let response = respond(Arc::clone(&deps), req, handler).await;
             let status = response.status().as_u16();
@@ -31,6 +35,7 @@ where
             });
             Ok::<_, std::convert::Infallible>(response)
         }
+        .instrument(span)
     }))
     .await
 }
@@ -49,6 +54,12 @@ where
     let deps = cold_start(needs).await?;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<E>| {
         let deps = Arc::clone(&deps);
+        let ids = InvocationIds {
+            lambda_request_id: Some(event.context.request_id.as_str()),
+            trace_id: event.context.xray_trace_id.as_deref(),
+            ..InvocationIds::default()
+        };
+        let span = invocation_span(ids, deps.config.tenant.as_str());
         async move {
             let result = handler(Arc::clone(&deps), event.payload).await;
             let failed = result.is_err();
@@ -61,8 +72,26 @@ where
                 lambda_http::Error::from("the event could not be handled")
             })
         }
+        .instrument(span)
     }))
     .await
+}
+
+/// The invocation's span: the ids Lambda and API Gateway gave the request, its route
+/// and the tenant (`telemetry::invocation_span`).
+fn span_of(req: &Request, deps: &Deps) -> tracing::Span {
+    let lambda = req.lambda_context_ref();
+    let (api_request_id, route) = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => (context.request_id.as_deref(), context.route_key.as_deref()),
+        _ => (None, None),
+    };
+    let ids = InvocationIds {
+        lambda_request_id: lambda.map(|c| c.request_id.as_str()),
+        api_request_id,
+        route,
+        trace_id: lambda.and_then(|c| c.xray_trace_id.as_deref()),
+    };
+    invocation_span(ids, deps.config.tenant.as_str())
 }
 
 /// Tracing and the function's dependencies, once per sandbox.

@@ -189,6 +189,7 @@ pub const VARIABLES: &[Variable] = &[
     var("JWT_AUDIENCE", |n| n.auth, true),
     secret("NEXTAUTH_SECRET", |n| n.auth, SecretStore::Auth),
     secret("NEXTAUTH_SECRET_PREVIOUS", |n| n.auth, SecretStore::Auth),
+    secret("LOG_HASH_KEY", |n| n.auth, SecretStore::Auth),
     var("AUTH_SECRETS_ARN", |n| n.auth, true),
     var("TENANT_CLAIM", |n| n.auth, true),
     var("TENANT_CLAIM_OPTIONAL", |n| n.auth, true),
@@ -289,6 +290,8 @@ pub struct Config {
     pub nextauth_secret: Option<Rotating>,
     /// Key for signing list cursors.
     pub cursor_secret: Option<Rotating>,
+    /// Key of the users' tags in the logs (`telemetry::UserTagger`); none: no tags.
+    pub log_hash_key: Option<SecretString>,
     /// How long one search request examines conversations before it answers with a
     /// cursor (`ops::search::TIME_BUDGET` unless set).
     pub search_time_budget: Duration,
@@ -408,6 +411,11 @@ impl Config {
                 true => rotating(&get, "NEXTAUTH_SECRET", "NEXTAUTH_SECRET_PREVIOUS")?,
                 false => None,
             },
+            log_hash_key: needs
+                .auth
+                .then(|| get("LOG_HASH_KEY"))
+                .flatten()
+                .map(SecretString::from),
             cursor_secret: match needs.cursors {
                 true => Some(
                     rotating(&get, "CURSOR_SECRET", "CURSOR_SECRET_PREVIOUS")?

@@ -22,7 +22,9 @@ use crate::error::ApiError;
 use crate::ops::OpError;
 use crate::store::Store;
 use crate::store::calls::CallLog;
+use crate::telemetry::UserTagger;
 use crate::titles::TitleGenerator;
+use secrecy::ExposeSecret;
 
 #[derive(Debug)]
 pub struct Deps {
@@ -33,6 +35,7 @@ pub struct Deps {
     pub dynamodb_calls: CallLog,
     blobs: Option<Blobs>,
     auth: Option<Authenticator>,
+    users: UserTagger,
     cursors: Option<CursorSigner>,
     titles: Option<TitleGenerator>,
 }
@@ -98,6 +101,7 @@ impl Deps {
             .context("building the LLM client")?;
         Ok(Self {
             auth,
+            users: UserTagger::new(config.log_hash_key.as_ref().map(|k| k.expose_secret())),
             store,
             blobs,
             cursors: config.cursor_secret.as_ref().map(CursorSigner::new),
@@ -115,6 +119,7 @@ impl Deps {
             .as_ref()
             .ok_or_else(|| ApiError::Internal(missing("token verification")))?
             .authenticate(req.method(), req.headers())
+            .inspect(|caller| self.users.record(&caller.user_id))
     }
 
     /// For public endpoints: `X-Tenant-ID`, when sent, names this tenant.

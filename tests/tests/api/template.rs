@@ -234,9 +234,20 @@ fn secrets_are_read_from_their_store_by_the_functions_that_use_them_only() {
     for store in [SecretStore::Auth, SecretStore::Cursors, SecretStore::Llm] {
         let secret = &template["Resources"][resource_of(store)];
         assert_eq!(str_of(&secret["Type"]), "AWS::SecretsManager::Secret");
-        let text = str_of(&secret["Properties"]["SecretString"]);
+        let properties = &secret["Properties"];
+        let generated = &properties["GenerateSecretString"];
+        let (text, generated_key) = match properties["SecretString"].as_str() {
+            Some(text) => (text.to_owned(), None),
+            None => (
+                str_of(&generated["SecretStringTemplate"]),
+                Some(str_of(&generated["GenerateStringKey"])),
+            ),
+        };
         for variable in store.variables() {
-            assert!(text.contains(&format!("\"{variable}\":")), "{store:?} holds {variable}");
+            assert!(
+                text.contains(&format!("\"{variable}\":")) || generated_key.as_deref() == Some(variable),
+                "{store:?} holds {variable}"
+            );
         }
     }
 }
