@@ -375,3 +375,25 @@ fn the_dashboard_names_routes_and_log_groups_that_exist() {
         }
     }
 }
+
+/// X-Ray is the tenant's choice, off by default: every function samples into it only
+/// when `ActiveTracing` is "true" (SAM turns the condition into each `TracingConfig`).
+#[test]
+fn active_tracing_is_a_tenant_parameter_off_by_default() {
+    let template = template();
+    assert_eq!(str_of(&template["Parameters"]["ActiveTracing"]["Default"]), "false");
+    let tracing: Vec<String> = template["Globals"]["Function"]["Tracing"]
+        .as_vec()
+        .expect("Tracing: !If [...]")
+        .iter()
+        .map(str_of)
+        .collect();
+    assert_eq!(tracing, ["TracingOn", "Active", "PassThrough"]);
+    let condition: Vec<String> = template["Conditions"]["TracingOn"]
+        .as_vec()
+        .expect("TracingOn: !Equals [...]")
+        .iter()
+        .map(str_of)
+        .collect();
+    assert_eq!(condition, ["ActiveTracing", "true"]);
+}
