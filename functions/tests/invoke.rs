@@ -1,0 +1,55 @@
+//! A committed event through `make invoke`'s machinery: the real `get_conversation`
+//! binary (built by cargo for this test) under the local Runtime API against the local
+//! stack. Its answer is the fixture's, and every log line it writes carries the
+//! invocation's ids, route and tenant, a tag for the user and never the user's id or
+//! a message's text.
+
+use glchat_tests::fixtures::{CONVERSATION, events_dir};
+use glchat_tests::invoke::invoke;
+use glchat_tests::runtime_api::LOCAL_REQUEST_ID;
+use serde_json::Value;
+
+#[tokio::test]
+async fn an_event_through_the_real_binary_logs_ids_not_users() {
+    let program = std::path::Path::new(env!("CARGO_BIN_EXE_get_conversation"));
+    let text = std::fs::read_to_string(events_dir().join("get_conversation.json")).unwrap();
+    let event: Value = serde_json::from_str(&text).unwrap();
+    let invoked = invoke(program, "get_conversation", text.clone().into()).await.unwrap();
+
+    assert_eq!(invoked.response["statusCode"], 200, "{:?}", invoked.log);
+    let body: Value = serde_json::from_str(invoked.response["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["conversation"]["id"], CONVERSATION);
+    let content = body["messages"][0]["content"].as_str().unwrap().to_owned();
+
+    let lines: Vec<Value> = invoked
+        .log
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not a JSON line: {l}")))
+        .collect();
+    let in_invocation: Vec<&Value> = lines.iter().filter(|l| l["span"].is_object()).collect();
+    assert!(
+        in_invocation.iter().any(|l| l["message"] == "invocation"),
+        "the invocation line: {lines:?}"
+    );
+    let user_tag = in_invocation
+        .iter()
+        .find_map(|l| l["span"]["user"].as_str())
+        .expect("a user tag once authenticated")
+        .to_owned();
+    for line in &in_invocation {
+        let span = &line["span"];
+        assert_eq!(span["lambda_request_id"], LOCAL_REQUEST_ID, "{line}");
+        assert_eq!(span["api_request_id"], event["requestContext"]["requestId"], "{line}");
+        assert_eq!(span["route"], event["routeKey"], "{line}");
+        assert_eq!(span["tenant"], "local", "{line}");
+        assert!(
+            span["trace_id"].as_str().is_some_and(|t| t.starts_with("Root=")),
+            "{line}"
+        );
+        assert_eq!(span["user"], user_tag.as_str(), "{line}");
+    }
+    for line in &invoked.log {
+        assert!(!line.contains("dev-user"), "the raw user id leaked: {line}");
+        assert!(!line.contains(&content), "a message's text leaked: {line}");
+    }
+}
