@@ -48,6 +48,20 @@ async fn an_event_through_the_real_binary_logs_ids_not_users() {
         );
         assert_eq!(span["user"], user_tag.as_str(), "{line}");
     }
+    // Its DynamoDB cost as an Embedded Metric Format line, by tenant and route.
+    let metrics = lines
+        .iter()
+        .find(|l| l["_aws"].is_object())
+        .expect("an EMF line");
+    let declared = &metrics["_aws"]["CloudWatchMetrics"][0];
+    assert_eq!(declared["Namespace"], "GLChat");
+    assert_eq!(declared["Dimensions"], serde_json::json!([["tenant", "route"]]));
+    assert_eq!((metrics["tenant"].as_str(), &metrics["route"]), (Some("local"), &event["routeKey"]));
+    for name in ["DynamoDBCalls", "ReadCapacityUnits", "WriteCapacityUnits"] {
+        assert!(metrics[name].is_number(), "{name}: {metrics}");
+    }
+    assert!(metrics["DynamoDBCalls"].as_u64().unwrap() >= 1, "the read was counted");
+    assert!(metrics["ReadCapacityUnits"].as_f64().unwrap() > 0.0);
     for line in &invoked.log {
         assert!(!line.contains("dev-user"), "the raw user id leaked: {line}");
         assert!(!line.contains(&content), "a message's text leaked: {line}");
