@@ -35,7 +35,10 @@ where
                 let now_ms = deps.clock.now().unix_ms();
                 let tenant = deps.config.tenant.as_str();
                 // Its own line, outside the tracing layer: EMF needs `_aws` as an object.
-                println!("{}", metrics_line(tenant, &route, calls, read_units, write_units, now_ms));
+                println!(
+                    "{}",
+                    metrics_line(tenant, &route, calls, read_units, write_units, now_ms)
+                );
             });
             Ok::<_, std::convert::Infallible>(response)
         }

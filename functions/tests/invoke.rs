@@ -49,14 +49,14 @@ async fn an_event_through_the_real_binary_logs_ids_not_users() {
         assert_eq!(span["user"], user_tag.as_str(), "{line}");
     }
     // Its DynamoDB cost as an Embedded Metric Format line, by tenant and route.
-    let metrics = lines
-        .iter()
-        .find(|l| l["_aws"].is_object())
-        .expect("an EMF line");
+    let metrics = lines.iter().find(|l| l["_aws"].is_object()).expect("an EMF line");
     let declared = &metrics["_aws"]["CloudWatchMetrics"][0];
     assert_eq!(declared["Namespace"], "GLChat");
     assert_eq!(declared["Dimensions"], serde_json::json!([["tenant", "route"]]));
-    assert_eq!((metrics["tenant"].as_str(), &metrics["route"]), (Some("local"), &event["routeKey"]));
+    assert_eq!(
+        (metrics["tenant"].as_str(), &metrics["route"]),
+        (Some("local"), &event["routeKey"])
+    );
     for name in ["DynamoDBCalls", "ReadCapacityUnits", "WriteCapacityUnits"] {
         assert!(metrics[name].is_number(), "{name}: {metrics}");
     }
