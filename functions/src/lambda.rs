@@ -30,16 +30,14 @@ where
         async move {
             let response = respond(Arc::clone(&deps), req, handler).await;
             let status = response.status().as_u16();
-            log_invocation(&deps, |calls, read_units, write_units| {
-                tracing::info!(status, dynamodb_calls = calls, read_units, write_units, "invocation");
-                let now_ms = deps.clock.now().unix_ms();
-                let tenant = deps.config.tenant.as_str();
-                // Its own line, outside the tracing layer: EMF needs `_aws` as an object.
-                println!(
-                    "{}",
-                    metrics_line(tenant, &route, calls, read_units, write_units, now_ms)
-                );
-            });
+            let (calls, read_units, write_units) = invocation_cost(&deps);
+            tracing::info!(status, dynamodb_calls = calls, read_units, write_units, "invocation");
+            let (tenant, now_ms) = (deps.config.tenant.as_str(), deps.clock.now().unix_ms());
+            // Its own line, outside the tracing layer: EMF needs `_aws` as an object.
+            println!(
+                "{}",
+                metrics_line(tenant, &route, calls, read_units, write_units, now_ms)
+            );
             Ok::<_, std::convert::Infallible>(response)
         }
         .instrument(span)
@@ -70,9 +68,8 @@ where
         async move {
             let result = handler(Arc::clone(&deps), event.payload).await;
             let failed = result.is_err();
-            log_invocation(&deps, |calls, read_units, write_units| {
-                tracing::info!(failed, dynamodb_calls = calls, read_units, write_units, "invocation")
-            });
+            let (calls, read_units, write_units) = invocation_cost(&deps);
+            tracing::info!(failed, dynamodb_calls = calls, read_units, write_units, "invocation");
             result.map_err(|err| {
                 tracing::error!(error = ?err, "event failed");
                 // The cause chain is in the log; the invocation's error names no internals.
@@ -113,18 +110,17 @@ async fn cold_start(needs: Needs) -> Result<Arc<Deps>, lambda_http::Error> {
     // before the first request is waiting, rather than inside it.
     deps.store.warm_up().await;
     // The warm-up is init's, not the first request's: its call is not counted there.
-    deps.dynamodb_calls.take();
-    deps.dynamodb_calls.take_consumed();
+    invocation_cost(&deps);
     Ok(deps)
 }
 
-/// One line per invocation with what it cost in DynamoDB (a sandbox serves one request
-/// at a time, so the log holds exactly this request's calls). Taking them also keeps
-/// the log from growing over the sandbox's life.
-fn log_invocation(deps: &Deps, line: impl FnOnce(usize, f64, f64)) {
+/// What the invocation cost in DynamoDB: calls, read and write units (a sandbox serves
+/// one request at a time, so the log holds exactly this request's calls). Taking them
+/// also keeps the log from growing over the sandbox's life.
+fn invocation_cost(deps: &Deps) -> (usize, f64, f64) {
     let calls = deps.dynamodb_calls.take().len();
     let consumed = deps.dynamodb_calls.take_consumed();
-    line(calls, consumed.read_units, consumed.write_units);
+    (calls, consumed.read_units, consumed.write_units)
 }
 
 /// Runs a handler and turns its error into the localized FastAPI-shaped response.

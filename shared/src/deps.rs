@@ -160,9 +160,6 @@ pub struct ClientHooks {
 /// How often the SDK tries one DynamoDB or S3 operation before giving up.
 pub const SDK_ATTEMPTS: u32 = 3;
 
-/// The shared AWS SDK configuration: region and credentials from the environment
-/// (endpoint overrides such as `AWS_ENDPOINT_URL_DYNAMODB` included), bounded timeouts
-/// and the standard retry mode, which backs off on throttling.
 /// The configuration for `needs` from `lookup` and the tenant's secret stores (those
 /// whose ARN `lookup` names; a value there wins over the environment), with the SDK
 /// configuration that read them.
@@ -178,6 +175,9 @@ pub async fn configure(needs: Needs, lookup: impl Fn(&str) -> Option<String>) ->
     Ok((config, sdk))
 }
 
+/// The shared AWS SDK configuration: region and credentials from the environment
+/// (endpoint overrides such as `AWS_ENDPOINT_URL_DYNAMODB` included), bounded timeouts
+/// and the standard retry mode, which backs off on throttling.
 pub async fn load_sdk_config(config: &Config) -> SdkConfig {
     let operation = config.aws_operation_timeout;
     aws_config::defaults(BehaviorVersion::latest())

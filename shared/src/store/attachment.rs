@@ -102,10 +102,11 @@ impl Store {
                 if !was_owned_and_live(old, owner) {
                     return Ok(AttachOutcome::ConversationNotFound);
                 }
-                let count = old
-                    .and_then(|item| item.get(ATTACHMENT_COUNT))
-                    .and_then(|v| v.as_n().ok())
-                    .and_then(|n| n.parse::<u64>().ok());
+                // The item as the store reads it, not its attributes picked by hand.
+                let count = match old.map(|item| CollectionItem::from_attributes(item.clone())) {
+                    Some(Ok(CollectionItem::Conversation(found))) => found.attachment_count,
+                    _ => None,
+                };
                 Ok(match count.is_some_and(|n| n >= limits.count) {
                     true => AttachOutcome::TooMany,
                     false => AttachOutcome::OverQuota,

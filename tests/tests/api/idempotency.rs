@@ -17,6 +17,16 @@ async fn create(app: &TestApp, user: &str, key: &str, chatbot: &str) -> Reply {
         .await
 }
 
+/// Alice records a 3-byte attachment of `id` under `key`.
+async fn attach(app: &TestApp, id: &str, key: &str) -> Reply {
+    app.post(&format!("/conversations/{id}/attachments"))
+        .bearer(&app.token("alice"))
+        .header("idempotency-key", key)
+        .json(&json!({ "file_name": "a.txt", "content_type": "text/plain", "size": 3 }))
+        .send()
+        .await
+}
+
 fn replayed(reply: &Reply) -> bool {
     reply.headers.get("idempotent-replayed").is_some_and(|v| v == "true")
 }
@@ -45,14 +55,7 @@ async fn a_repeated_request_with_its_key_creates_once_and_answers_the_same() {
     let (a, b) = (append().await, append().await);
     assert_eq!((a.status, b.status), (200, 200));
     assert_eq!(a.body, b.body);
-    let attach = || {
-        app.post(&format!("/conversations/{id}/attachments"))
-            .bearer(&app.token("alice"))
-            .header("idempotency-key", "attach-1")
-            .json(&json!({ "file_name": "a.txt", "content_type": "text/plain", "size": 3 }))
-            .send()
-    };
-    let (a, b) = (attach().await, attach().await);
+    let (a, b) = (attach(&app, &id, "attach-1").await, attach(&app, &id, "attach-1").await);
     assert_eq!((a.status, b.status), (200, 200));
     assert_eq!(a.body["attachment"]["id"], b.body["attachment"]["id"]);
     let share = || {
@@ -201,18 +204,11 @@ async fn a_write_and_its_record_complete_together() {
     assert!(replayed(&again));
     assert_eq!(again.body, first.body);
 
-    let attach = || {
-        app.post(&format!("/conversations/{id}/attachments"))
-            .bearer(&app.token("alice"))
-            .header("idempotency-key", "once-3")
-            .json(&json!({ "file_name": "a.txt", "content_type": "text/plain", "size": 3 }))
-            .send()
-    };
     app.dynamodb_calls();
-    let first = attach().await;
+    let first = attach(&app, id, "once-3").await;
     first.assert_status(200);
     assert_eq!(app.dynamodb_calls(), ["PutItem", "TransactWriteItems"]);
-    let again = attach().await;
+    let again = attach(&app, id, "once-3").await;
     assert!(replayed(&again));
     assert_eq!(again.body["attachment"]["id"], first.body["attachment"]["id"]);
 
