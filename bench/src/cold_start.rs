@@ -1,19 +1,26 @@
 //! Cold starts: each release binary started under a local Lambda Runtime API (the
 //! `2018-06-01` protocol a function's runtime polls), with the environment a deployed
-//! function has, timed from exec to its first `next` poll (init) and to its first
-//! response; beside it, a Python 3 + boto3 handler doing the same set-up.
+//! function has and HTTPS to the local stack (`tls.rs`), timed from exec to its first
+//! `next` poll (init) and to its first response. Every start of a function is
+//! interleaved with a start of each reference Lambda (`hello`: `lambda_http` alone;
+//! `sdk`: plus the SDK set up as the AWS docs show, see `src/bin`), so a ratio compares
+//! starts made at the same moment on this noisy machine. The whole sequence runs in
+//! rounds; the spread of a function's ratio over the rounds says how far to trust it.
+//! Beside them, a Python 3 + boto3 handler doing the same set-up.
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::time::Duration;
 
 use anyhow::Context;
 use bytes::Bytes;
 use glchat_tests::TestApp;
 use glchat_tests::fixtures::{EVENT_ORDER, event_options, events_dir, seed};
-use glchat_tests::runtime_api::{RuntimeApi, Subject, deployed_env};
+use glchat_tests::runtime_api::{RuntimeApi, Started, Subject, deployed_env};
 use serde::Serialize;
 
 use crate::stats::{Summary, round};
+use crate::tls::TlsFront;
 
 #[derive(Debug, Serialize)]
 pub struct Starts {
@@ -25,6 +32,22 @@ pub struct Starts {
     pub statuses: BTreeMap<u16, usize>,
 }
 
+impl Starts {
+    fn of(function: &str, starts: &[Started]) -> anyhow::Result<Self> {
+        let mut statuses = BTreeMap::new();
+        for started in starts {
+            *statuses.entry(started.status).or_insert(0) += 1;
+        }
+        let (init, first): (Vec<Duration>, Vec<Duration>) = starts.iter().map(|s| (s.init, s.first_response)).unzip();
+        Ok(Self {
+            function: function.to_owned(),
+            init: Summary::of(&init).context("no starts")?,
+            first_response: Summary::of(&first).context("no starts")?,
+            statuses,
+        })
+    }
+}
+
 /// Starts `subject` `times` times, one process after another, each killed after its
 /// first response. Its output (the function's log) is appended to `log`.
 pub async fn measure(
@@ -34,23 +57,43 @@ pub async fn measure(
     times: usize,
     log: &Path,
 ) -> anyhow::Result<Starts> {
-    let (mut init, mut first_response) = (Vec::new(), Vec::new());
-    let mut statuses = BTreeMap::new();
+    let mut starts = Vec::new();
     for _ in 0..times {
-        let started = api
-            .start_once(subject, env, log)
-            .await
-            .with_context(|| format!("starting {} (its log: {})", subject.name, log.display()))?;
-        init.push(started.init);
-        first_response.push(started.first_response);
-        *statuses.entry(started.status).or_insert(0) += 1;
+        starts.push(start(api, subject, env, log).await?);
     }
-    Ok(Starts {
-        function: subject.name.clone(),
-        init: Summary::of(&init).context("no starts")?,
-        first_response: Summary::of(&first_response).context("no starts")?,
-        statuses,
-    })
+    Starts::of(&subject.name, &starts)
+}
+
+async fn start(api: &RuntimeApi, subject: &Subject, env: &[(String, String)], log: &Path) -> anyhow::Result<Started> {
+    api.start_once(subject, env, log)
+        .await
+        .with_context(|| format!("starting {} (its log: {})", subject.name, log.display()))
+}
+
+/// One function against the references started beside it.
+#[derive(Debug, Serialize)]
+pub struct FunctionStarts {
+    #[serde(flatten)]
+    pub starts: Starts,
+    /// The references' init medians over the starts interleaved with this function's.
+    pub hello_init_p50_ms: f64,
+    pub sdk_init_p50_ms: f64,
+    /// Init median over the `sdk` reference's: at most 1.0 is the target.
+    pub init_ratio_to_sdk: f64,
+    /// Init median minus the `hello` reference's: what the function's own set-up costs.
+    pub init_ms_over_hello: f64,
+    /// `init_ratio_to_sdk` of each round.
+    pub round_ratios: Vec<f64>,
+    /// Largest over smallest round ratio.
+    pub spread: f64,
+    /// Median milliseconds of each init phase, as the function logged them.
+    pub phases: Vec<Phase>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Phase {
+    pub phase: String,
+    pub p50_ms: f64,
 }
 
 /// Init and first-response medians of the Python handler over the Rust function's.
@@ -73,8 +116,19 @@ impl Ratio {
 
 #[derive(Debug, Serialize)]
 pub struct ColdStarts {
-    pub starts_per_function: usize,
-    pub rust: Vec<Starts>,
+    pub transport: &'static str,
+    pub rounds: usize,
+    pub starts_per_round: usize,
+    pub functions: Vec<FunctionStarts>,
+    /// Every start of each reference in the run.
+    pub hello: Starts,
+    pub sdk: Starts,
+    /// Over the functions: the median and the largest `init_ratio_to_sdk`, the median
+    /// `init_ms_over_hello`, and the median round-to-round spread.
+    pub median_ratio_to_sdk: f64,
+    pub max_ratio_to_sdk: f64,
+    pub median_ms_over_hello: f64,
+    pub median_spread: f64,
     pub python: Starts,
     pub python_version: String,
     pub python_vs_rust: Ratio,
@@ -142,14 +196,24 @@ async fn secrets_cost(
 /// The baseline's counterpart among the functions.
 const COMPARED: &str = "get_conversation";
 
+/// What the functions log their init phases at (`shared/src/laps.rs`).
+const PHASES_LOG: &str = "info,glchat::init=debug";
+
 /// Every function in the events' order (creating and reading before revoking and
 /// deleting), each answering its committed API Gateway event against the events'
-/// fixture; the Python handler first, while the fixture conversation exists.
-pub async fn run(functions: &Path, python: &Path, starts: usize, out: &Path) -> anyhow::Result<ColdStarts> {
+/// fixture, its starts interleaved with the references', in `rounds` rounds of
+/// `starts` starts; the Python handler first, while the fixture conversation exists.
+pub async fn run(
+    functions: &Path,
+    python: &Path,
+    rounds: usize,
+    starts: usize,
+    out: &Path,
+) -> anyhow::Result<ColdStarts> {
     let app = TestApp::spawn_with(event_options()).await;
     seed(&app).await;
-    let mut env = deployed_env(&app);
-    env.extend(
+    let mut plain = deployed_env(&app);
+    plain.extend(
         [
             // Every start is the same user: the per-user limits would answer 429.
             ("RATE_LIMIT_TITLES_PER_MINUTE", "100000"),
@@ -159,9 +223,18 @@ pub async fn run(functions: &Path, python: &Path, starts: usize, out: &Path) -> 
         ]
         .map(|(k, v)| (k.to_owned(), v.to_owned())),
     );
-    let api = RuntimeApi::start().await?;
     let logs = out.join("cold-start-logs");
+    // Fresh logs: the init phases are read back from them.
+    let _ = std::fs::remove_dir_all(&logs);
     std::fs::create_dir_all(&logs).context("creating the log folder")?;
+    let tls = TlsFront::new(&logs)?;
+    let mut env = tls.wrap(&plain).await?;
+    env.retain(|(k, _)| k != "RUST_LOG");
+    env.push(("RUST_LOG".into(), PHASES_LOG.into()));
+    // The references make no request: they start in Lambda's own environment, where
+    // no CA bundle is named (naming one changes what `aws_config` loads).
+    let reference_env: Vec<(String, String)> = env.iter().filter(|(k, _)| k != "AWS_CA_BUNDLE").cloned().collect();
+    let api = RuntimeApi::start().await?;
     let event = |name: &str| -> anyhow::Result<Bytes> {
         let path = events_dir().join(format!("{name}.json"));
         Ok(Bytes::from(
@@ -181,30 +254,141 @@ pub async fn run(functions: &Path, python: &Path, starts: usize, out: &Path) -> 
     // which would count against whichever subject came first.
     measure(&api, &baseline, &env, 3, &python_log).await?;
     let python_starts = measure(&api, &baseline, &env, starts, &python_log).await?;
-    let mut rust = Vec::new();
-    for name in EVENT_ORDER {
-        let subject = Subject::function(functions, name, event(name)?);
-        rust.push(measure(&api, &subject, &env, starts, &logs.join(format!("{name}.log"))).await?);
+
+    let hello = Subject::function(functions, "hello", event(COMPARED)?);
+    let sdk = Subject::function(functions, "sdk", event(COMPARED)?);
+    let (hello_log, sdk_log) = (logs.join("hello.log"), logs.join("sdk.log"));
+    let mut by_function: BTreeMap<&str, Interleaved> = BTreeMap::new();
+    let (mut all_hello, mut all_sdk) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        for name in EVENT_ORDER {
+            let subject = Subject::function(functions, name, event(name)?);
+            let log = logs.join(format!("{name}.log"));
+            let mut round = Round::default();
+            for _ in 0..starts {
+                round.hello.push(start(&api, &hello, &reference_env, &hello_log).await?);
+                round.sdk.push(start(&api, &sdk, &reference_env, &sdk_log).await?);
+                round.function.push(start(&api, &subject, &env, &log).await?);
+            }
+            all_hello.extend(round.hello.iter().cloned());
+            all_sdk.extend(round.sdk.iter().cloned());
+            by_function.entry(name).or_default().rounds.push(round);
+        }
     }
+    let mut results = Vec::new();
+    for name in EVENT_ORDER {
+        let interleaved = by_function.remove(name).context("a function without starts")?;
+        let phases = phases_of(&logs.join(format!("{name}.log")))?;
+        results.push(interleaved.summarize(name, phases)?);
+    }
+
     let mut stored_vars: std::collections::HashMap<String, String> = env.iter().cloned().collect();
     let unique = ulid::Ulid::new().to_string().to_lowercase();
     glchat_tests::move_secrets_to_store(&mut stored_vars, &unique).await;
     let stored: Vec<(String, String)> = stored_vars.into_iter().collect();
     let secrets = secrets_cost(&api, functions, &env, &stored, starts, event, &logs).await?;
-    let compared = rust
+    let compared = results
         .iter()
-        .find(|s| s.function == COMPARED)
+        .find(|f| f.starts.function == COMPARED)
         .context("no get_conversation")?;
     let version = std::process::Command::new(python)
         .arg("--version")
         .output()
         .context("python --version")?;
+    let median = |values: Vec<f64>| crate::stats::median(&values).map_or(0.0, round);
     Ok(ColdStarts {
-        starts_per_function: starts,
-        python_vs_rust: Ratio::of(&python_starts, compared),
+        transport: "HTTPS through a TLS-terminating loopback proxy in front of each local endpoint",
+        rounds,
+        starts_per_round: starts,
+        python_vs_rust: Ratio::of(&python_starts, &compared.starts),
         python_version: String::from_utf8_lossy(&version.stdout).trim().to_owned(),
         python: python_starts,
-        rust,
+        median_ratio_to_sdk: median(results.iter().map(|f| f.init_ratio_to_sdk).collect()),
+        max_ratio_to_sdk: results.iter().map(|f| f.init_ratio_to_sdk).fold(0.0, f64::max),
+        median_ms_over_hello: median(results.iter().map(|f| f.init_ms_over_hello).collect()),
+        median_spread: median(results.iter().map(|f| f.spread).collect()),
+        hello: Starts::of("hello", &all_hello)?,
+        sdk: Starts::of("sdk", &all_sdk)?,
+        functions: results,
         secrets,
     })
+}
+
+/// One round of a function's starts, each beside one start of each reference.
+#[derive(Debug, Default)]
+struct Round {
+    hello: Vec<Started>,
+    sdk: Vec<Started>,
+    function: Vec<Started>,
+}
+
+#[derive(Debug, Default)]
+struct Interleaved {
+    rounds: Vec<Round>,
+}
+
+impl Interleaved {
+    fn summarize(self, name: &str, phases: Vec<Phase>) -> anyhow::Result<FunctionStarts> {
+        let p50 = |starts: &[Started]| -> anyhow::Result<f64> {
+            let init: Vec<Duration> = starts.iter().map(|s| s.init).collect();
+            Ok(Summary::of(&init).context("no starts")?.p50_ms)
+        };
+        let mut round_ratios = Vec::new();
+        for one in &self.rounds {
+            round_ratios.push(round(p50(&one.function)? / p50(&one.sdk)?));
+        }
+        let all = |pick: fn(&Round) -> &Vec<Started>| -> Vec<Started> {
+            self.rounds.iter().flat_map(|r| pick(r).iter().cloned()).collect()
+        };
+        let (function, hello, sdk) = (all(|r| &r.function), all(|r| &r.hello), all(|r| &r.sdk));
+        let starts = Starts::of(name, &function)?;
+        let (hello_p50, sdk_p50) = (p50(&hello)?, p50(&sdk)?);
+        let smallest = round_ratios.iter().copied().fold(f64::INFINITY, f64::min);
+        let largest = round_ratios.iter().copied().fold(0.0, f64::max);
+        Ok(FunctionStarts {
+            init_ratio_to_sdk: round(starts.init.p50_ms / sdk_p50),
+            init_ms_over_hello: round(starts.init.p50_ms - hello_p50),
+            hello_init_p50_ms: hello_p50,
+            sdk_init_p50_ms: sdk_p50,
+            spread: round(largest / smallest),
+            round_ratios,
+            phases,
+            starts,
+        })
+    }
+}
+
+/// The median of each init phase over the `init phases` lines of a function's log.
+fn phases_of(log: &Path) -> anyhow::Result<Vec<Phase>> {
+    let text = std::fs::read_to_string(log).with_context(|| format!("reading {}", log.display()))?;
+    let mut samples: Vec<(String, Vec<f64>)> = Vec::new();
+    for line in text.lines() {
+        let Ok(entry) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        if entry["message"] != "init phases" {
+            continue;
+        }
+        let phases: serde_json::Map<String, serde_json::Value> = entry["phases"]
+            .as_str()
+            .and_then(|text| serde_json::from_str(text).ok())
+            .context("an init phases line without its phases")?;
+        for (name, ms) in phases {
+            let (Some(phase), Some(ms)) = (name.strip_suffix("_ms"), ms.as_f64()) else {
+                continue;
+            };
+            match samples.iter_mut().find(|(p, _)| p == phase) {
+                Some((_, values)) => values.push(ms),
+                None => samples.push((phase.to_owned(), vec![ms])),
+            }
+        }
+    }
+    anyhow::ensure!(!samples.is_empty(), "{} holds no init phases", log.display());
+    Ok(samples
+        .into_iter()
+        .map(|(phase, values)| Phase {
+            phase,
+            p50_ms: crate::stats::median(&values).map_or(0.0, round),
+        })
+        .collect())
 }

@@ -12,6 +12,7 @@ mod load;
 mod report;
 mod search;
 mod stats;
+mod tls;
 mod warm;
 mod world;
 
@@ -33,7 +34,10 @@ struct Args {
     /// Package sizes measured by the script (JSON).
     packages: PathBuf,
     out: PathBuf,
+    /// Cold starts per function and round (each beside a start of each reference).
     starts: usize,
+    /// Rounds of the cold-start sequence: their spread is the run's noise.
+    rounds: usize,
     iterations: usize,
     load_seconds: u64,
     concurrency: usize,
@@ -48,7 +52,8 @@ impl Args {
             python: "python3".into(),
             packages: "target/bench/packages.json".into(),
             out: "target/bench".into(),
-            starts: 20,
+            starts: 10,
+            rounds: 2,
             iterations: 300,
             load_seconds: 60,
             concurrency: 8,
@@ -68,6 +73,7 @@ impl Args {
                 "--packages" => args.packages = value.into(),
                 "--out" => args.out = value.into(),
                 "--starts" => args.starts = number()? as usize,
+                "--rounds" => args.rounds = number()? as usize,
                 "--iterations" => args.iterations = number()? as usize,
                 "--load-seconds" => args.load_seconds = number()?,
                 "--concurrency" => args.concurrency = number()? as usize,
@@ -98,7 +104,8 @@ async fn main() -> anyhow::Result<()> {
     }
     if wants("cold_starts") {
         step("cold starts");
-        report.cold_starts = Some(cold_start::run(&args.functions, &args.python, args.starts, &args.out).await?);
+        report.cold_starts =
+            Some(cold_start::run(&args.functions, &args.python, args.rounds, args.starts, &args.out).await?);
     }
     if wants("warm") {
         step("warm overhead");

@@ -223,38 +223,81 @@ pub fn table(md: &mut String, header: &[&str], rows: impl IntoIterator<Item = Ve
 }
 
 fn cold_start_tables(md: &mut String, c: &ColdStarts) {
-    let _ = writeln!(md, "### Cold start ({} starts each, ms)\n", c.starts_per_function);
-    let row = |name: &str, s: &crate::cold_start::Starts| {
-        let statuses: Vec<String> = s.statuses.iter().map(|(code, n)| format!("{code}×{n}")).collect();
-        let (init, first) = (&s.init, &s.first_response);
+    let _ = writeln!(
+        md,
+        "### Cold start ({} rounds of {} starts per function, each beside a start of `hello` and of `sdk`; {}; ms)\n",
+        c.rounds, c.starts_per_round, c.transport
+    );
+    let rows = c.functions.iter().map(|f| {
+        let statuses: Vec<String> = f
+            .starts
+            .statuses
+            .iter()
+            .map(|(code, n)| format!("{code}×{n}"))
+            .collect();
+        let rounds: Vec<String> = f.round_ratios.iter().map(|r| format!("{r}x")).collect();
         cells!(
-            name,
-            init.p50_ms,
-            init.p90_ms,
-            init.max_ms,
-            first.p50_ms,
-            first.p90_ms,
-            first.max_ms,
+            f.starts.function,
+            f.starts.init.p50_ms,
+            format!("**{}x**", f.init_ratio_to_sdk),
+            f.init_ms_over_hello,
+            f.starts.first_response.p50_ms,
+            f.sdk_init_p50_ms,
+            f.hello_init_p50_ms,
+            format!("{} ({}x)", rounds.join(", "), f.spread),
             statuses.join(" ")
         )
-    };
-    let python = format!("*{} + boto3*", c.python_version);
-    let rows = c
-        .rust
-        .iter()
-        .map(|s| row(&s.function, s))
-        .chain([row(&python, &c.python)]);
+    });
     let header = [
         "function",
         "init p50",
-        "init p90",
-        "init max",
+        "init / sdk",
+        "ms over hello",
         "first response p50",
-        "p90",
-        "max",
+        "sdk init p50 beside",
+        "hello init p50 beside",
+        "init / sdk by round (spread)",
         "statuses",
     ];
     table(md, &header, rows);
+    let _ = writeln!(
+        md,
+        "Over the functions: init / sdk median **{}x**, largest {}x; {} ms over `hello` (median); round-to-round spread of a ratio, median {}x. References over all their starts: `hello` init p50 {} ms, `sdk` {} ms ({} ms above `hello`).\n",
+        c.median_ratio_to_sdk,
+        c.max_ratio_to_sdk,
+        c.median_ms_over_hello,
+        c.median_spread,
+        c.hello.init.p50_ms,
+        c.sdk.init.p50_ms,
+        crate::stats::round(c.sdk.init.p50_ms - c.hello.init.p50_ms),
+    );
+    let _ = writeln!(md, "### Init phases (median ms, as each function logs them)\n");
+    let mut names: Vec<&str> = Vec::new();
+    for f in &c.functions {
+        for p in &f.phases {
+            if !names.contains(&p.phase.as_str()) {
+                names.push(&p.phase);
+            }
+        }
+    }
+    let rows = c.functions.iter().map(|f| {
+        let mut row = vec![f.starts.function.clone()];
+        row.extend(names.iter().map(|name| {
+            f.phases
+                .iter()
+                .find(|p| p.phase == *name)
+                .map_or("".to_owned(), |p| p.p50_ms.to_string())
+        }));
+        row
+    });
+    let header: Vec<&str> = ["function"].into_iter().chain(names.iter().copied()).collect();
+    table(md, &header, rows);
+    let python = &c.python;
+    let _ = writeln!(
+        md,
+        "*{} + boto3* (`get_conversation`'s set-up), {} starts: init p50 {} ms, first response p50 {} ms.\n",
+        c.python_version, python.init.n, python.init.p50_ms, python.first_response.p50_ms
+    );
     let r = &c.python_vs_rust;
     let _ = writeln!(
         md,
@@ -264,7 +307,7 @@ fn cold_start_tables(md: &mut String, c: &ColdStarts) {
     let _ = writeln!(
         md,
         "### Secrets from Secrets Manager at init ({} starts each, alternating, ms)\n",
-        c.starts_per_function
+        c.starts_per_round
     );
     let rows = c.secrets.iter().map(|s| {
         cells!(

@@ -37,6 +37,14 @@ impl Summary {
     }
 }
 
+/// The middle value (the lower of the two middle ones for an even count, as the
+/// nearest-rank p50 of `Summary`); `None` for none.
+pub fn median(values: &[f64]) -> Option<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted.get(sorted.len().checked_sub(1)? / 2).copied()
+}
+
 /// Two decimals: enough for milliseconds and capacity units, and stable in the report.
 pub fn round(value: f64) -> f64 {
     (value * 100.0).round() / 100.0
@@ -58,5 +66,8 @@ mod tests {
         let one = Summary::of(&[Duration::from_micros(1500)]).unwrap();
         assert_eq!((one.p50_ms, one.p99_ms), (1.5, 1.5));
         assert_eq!(Summary::of(&[]), None);
+        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), Some(2.0));
+        assert_eq!(median(&[]), None);
     }
 }

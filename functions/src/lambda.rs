@@ -4,9 +4,11 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Instant;
 
 use glchat_shared::config::Needs;
 use glchat_shared::i18n::Lang;
+use glchat_shared::laps::Laps;
 use glchat_shared::ops::OpError;
 use glchat_shared::telemetry::{InvocationIds, invocation_span, metrics_line};
 use glchat_shared::{ApiError, Deps, telemetry};
@@ -99,18 +101,18 @@ fn span_of(req: &Request, deps: &Deps) -> (tracing::Span, String) {
     (span, route.unwrap_or("unknown").to_owned())
 }
 
-/// Tracing and the function's dependencies, once per sandbox.
+/// Tracing and the function's dependencies, once per sandbox; each phase's time is
+/// logged at debug level (`glchat::init`).
 async fn cold_start(needs: Needs) -> Result<Arc<Deps>, lambda_http::Error> {
+    let mut laps = Laps::since(Instant::now());
     telemetry::init();
-    let deps = Deps::from_env(needs).await.map_err(|e| {
+    laps.lap("tracing");
+    // Includes the DynamoDB connection's warm-up (`Deps::from_env_timed`).
+    let deps = Deps::from_env_timed(needs, &mut laps).await.map_err(|e| {
         tracing::error!(error = ?e, "cold start failed");
         e
     })?;
-    // Open the DynamoDB connection (DNS, TCP, TLS) during init, which Lambda runs
-    // before the first request is waiting, rather than inside it.
-    deps.store.warm_up().await;
-    // The warm-up is init's, not the first request's: its call is not counted there.
-    invocation_cost(&deps);
+    laps.log();
     Ok(deps)
 }
 

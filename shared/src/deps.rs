@@ -6,9 +6,7 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::SdkConfig;
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
 use http::HeaderMap;
@@ -19,6 +17,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, Needs};
 use crate::cursor::CursorSigner;
 use crate::error::ApiError;
+use crate::laps::Laps;
 use crate::ops::OpError;
 use crate::store::Store;
 use crate::store::calls::CallLog;
@@ -44,8 +43,46 @@ impl Deps {
     /// Reads the environment and the tenant's secrets and builds what `needs` asks
     /// for, as a Lambda's init does.
     pub async fn from_env(needs: Needs) -> anyhow::Result<Arc<Self>> {
-        let (config, sdk) = configure(needs, |name| std::env::var(name).ok()).await?;
-        Ok(Arc::new(Self::new(config, &sdk, Arc::new(SystemClock))?))
+        Self::from_env_timed(needs, &mut Laps::since(std::time::Instant::now())).await
+    }
+
+    /// `from_env`, timing each phase in `laps`. The DynamoDB client comes first, and its
+    /// warm-up (DNS, TCP, TLS and one call, which Lambda's init then pays instead of the
+    /// first request) runs while the secrets are read and the rest is built: on Lambda
+    /// the two handshakes, to DynamoDB and to Secrets Manager, overlap.
+    pub async fn from_env_timed(needs: Needs, laps: &mut Laps) -> anyhow::Result<Arc<Self>> {
+        let lookup = |name: &str| std::env::var(name).ok();
+        let hooks = ClientHooks::default();
+        let base = Config::from_lookup(Needs::TABLE, lookup).context("reading configuration")?;
+        laps.lap("config");
+        let sdk = crate::aws::sdk_config(base.aws_operation_timeout, &lookup)
+            .await
+            .context("configuring the AWS SDK")?;
+        laps.lap("sdk_config");
+        let (store, dynamodb_calls) = Clients::dynamodb(&base, &sdk, &hooks);
+        laps.lap("clients");
+        let rest = async {
+            let config = complete(needs, &lookup, &sdk).await?;
+            laps.lap("secrets");
+            let blobs = Clients::s3(&config, &sdk, &hooks);
+            laps.lap("clients");
+            let keys = Keys::build(&config)?;
+            laps.lap("keys");
+            anyhow::Ok((config, blobs, keys))
+        };
+        let ((), rest) = tokio::join!(store.warm_up(), rest);
+        let (config, blobs, keys) = rest?;
+        // What the warm-up took beyond the rest of init.
+        laps.lap("warm_up");
+        // The warm-up is init's, not the first request's: its call is not counted there.
+        dynamodb_calls.take();
+        dynamodb_calls.take_consumed();
+        let clients = Clients {
+            store,
+            blobs,
+            dynamodb_calls,
+        };
+        Ok(Arc::new(Self::assemble(config, clients, keys, Arc::new(SystemClock))))
     }
 
     pub fn new(config: Config, sdk: &SdkConfig, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
@@ -59,57 +96,23 @@ impl Deps {
         clock: Arc<dyn Clock>,
         hooks: ClientHooks,
     ) -> anyhow::Result<Self> {
-        let dynamodb_calls = CallLog::default();
-        let mut dynamodb = aws_sdk_dynamodb::config::Builder::from(sdk).interceptor(dynamodb_calls.interceptor());
-        for interceptor in hooks.dynamodb {
-            dynamodb.push_interceptor(interceptor);
-        }
-        if let Some(client) = &hooks.http_client {
-            dynamodb.set_http_client(Some(client.clone()));
-        }
-        let store = Store::new(
-            aws_sdk_dynamodb::Client::from_conf(dynamodb.build()),
-            config.table_name.clone(),
-            dynamodb_calls.clone(),
-        );
-        let blobs = config.bucket.as_ref().map(|bucket| {
-            // Path-style addressing for S3-compatible servers (the local stack); AWS takes both.
-            let mut s3 = aws_sdk_s3::config::Builder::from(sdk).force_path_style(bucket.force_path_style);
-            for interceptor in &hooks.s3 {
-                s3.push_interceptor(interceptor.clone());
-            }
-            if let Some(client) = &hooks.http_client {
-                s3.set_http_client(Some(client.clone()));
-            }
-            Blobs::new(
-                aws_sdk_s3::Client::from_conf(s3.build()),
-                bucket.name.clone(),
-                config.tenant.clone(),
-            )
-        });
-        let auth = config
-            .jwt
-            .as_ref()
-            .map(|jwt| Authenticator::new(&config.tenant, jwt, config.nextauth_secret.as_ref()))
-            .transpose()
-            .context("loading the token verification keys")?;
-        let titles = config
-            .needs
-            .llm
-            .then(|| TitleGenerator::new(config.llm.clone()))
-            .transpose()
-            .context("building the LLM client")?;
-        Ok(Self {
-            auth,
-            users: UserTagger::new(config.log_hash_key.as_ref().map(|k| k.expose_secret())),
-            store,
-            blobs,
-            cursors: config.cursor_secret.as_ref().map(CursorSigner::new),
-            titles,
+        let clients = Clients::build(&config, sdk, &hooks);
+        let keys = Keys::build(&config)?;
+        Ok(Self::assemble(config, clients, keys, clock))
+    }
+
+    fn assemble(config: Config, clients: Clients, keys: Keys, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            store: clients.store,
+            blobs: clients.blobs,
+            dynamodb_calls: clients.dynamodb_calls,
+            auth: keys.auth,
+            users: keys.users,
+            cursors: keys.cursors,
+            titles: keys.titles,
             clock,
-            dynamodb_calls,
             config,
-        })
+        }
     }
 
     /// The authenticated caller: 401 without valid credentials, 403 for a credential
@@ -142,6 +145,90 @@ impl Deps {
     }
 }
 
+/// The SDK clients a function's needs ask for: DynamoDB always, S3 with a bucket.
+struct Clients {
+    store: Store,
+    blobs: Option<Blobs>,
+    dynamodb_calls: CallLog,
+}
+
+impl Clients {
+    fn build(config: &Config, sdk: &SdkConfig, hooks: &ClientHooks) -> Self {
+        let (store, dynamodb_calls) = Self::dynamodb(config, sdk, hooks);
+        Self {
+            store,
+            blobs: Self::s3(config, sdk, hooks),
+            dynamodb_calls,
+        }
+    }
+
+    fn dynamodb(config: &Config, sdk: &SdkConfig, hooks: &ClientHooks) -> (Store, CallLog) {
+        let dynamodb_calls = CallLog::default();
+        let mut dynamodb = aws_sdk_dynamodb::config::Builder::from(sdk).interceptor(dynamodb_calls.interceptor());
+        for interceptor in &hooks.dynamodb {
+            dynamodb.push_interceptor(interceptor.clone());
+        }
+        if let Some(client) = &hooks.http_client {
+            dynamodb.set_http_client(Some(client.clone()));
+        }
+        let store = Store::new(
+            aws_sdk_dynamodb::Client::from_conf(dynamodb.build()),
+            config.table_name.clone(),
+            dynamodb_calls.clone(),
+        );
+        (store, dynamodb_calls)
+    }
+
+    fn s3(config: &Config, sdk: &SdkConfig, hooks: &ClientHooks) -> Option<Blobs> {
+        config.bucket.as_ref().map(|bucket| {
+            // Path-style addressing for S3-compatible servers (the local stack); AWS takes both.
+            let mut s3 = aws_sdk_s3::config::Builder::from(sdk).force_path_style(bucket.force_path_style);
+            for interceptor in &hooks.s3 {
+                s3.push_interceptor(interceptor.clone());
+            }
+            if let Some(client) = &hooks.http_client {
+                s3.set_http_client(Some(client.clone()));
+            }
+            Blobs::new(
+                aws_sdk_s3::Client::from_conf(s3.build()),
+                bucket.name.clone(),
+                config.tenant.clone(),
+            )
+        })
+    }
+}
+
+/// The keys and the LLM client a function's needs ask for.
+struct Keys {
+    auth: Option<Authenticator>,
+    users: UserTagger,
+    cursors: Option<CursorSigner>,
+    titles: Option<TitleGenerator>,
+}
+
+impl Keys {
+    fn build(config: &Config) -> anyhow::Result<Self> {
+        let auth = config
+            .jwt
+            .as_ref()
+            .map(|jwt| Authenticator::new(&config.tenant, jwt, config.nextauth_secret.as_ref()))
+            .transpose()
+            .context("loading the token verification keys")?;
+        let titles = config
+            .needs
+            .llm
+            .then(|| TitleGenerator::new(config.llm.clone()))
+            .transpose()
+            .context("building the LLM client")?;
+        Ok(Self {
+            auth,
+            users: UserTagger::new(config.log_hash_key.as_ref().map(|k| k.expose_secret())),
+            cursors: config.cursor_secret.as_ref().map(CursorSigner::new),
+            titles,
+        })
+    }
+}
+
 /// A function reached for something its `Needs` left out: a bug, caught by the tests
 /// that run every handler with exactly its own needs.
 fn missing(what: &str) -> anyhow::Error {
@@ -157,38 +244,25 @@ pub struct ClientHooks {
     pub http_client: Option<SharedHttpClient>,
 }
 
-/// How often the SDK tries one DynamoDB or S3 operation before giving up.
-pub const SDK_ATTEMPTS: u32 = 3;
-
 /// The configuration for `needs` from `lookup` and the tenant's secret stores (those
 /// whose ARN `lookup` names; a value there wins over the environment), with the SDK
 /// configuration that read them.
 pub async fn configure(needs: Needs, lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<(Config, SdkConfig)> {
     // The table-only settings carry the SDK's timeouts, and need no secret.
     let base = Config::from_lookup(Needs::TABLE, &lookup).context("reading configuration")?;
-    let sdk = load_sdk_config(&base).await;
-    let secrets = crate::secrets::fetch(needs, &lookup, &sdk)
+    let sdk = crate::aws::sdk_config(base.aws_operation_timeout, &lookup)
         .await
-        .context("reading the tenant's secrets")?;
-    let config = Config::from_lookup(needs, |name| secrets.get(name).cloned().or_else(|| lookup(name)))
-        .context("reading configuration")?;
+        .context("configuring the AWS SDK")?;
+    let config = complete(needs, &lookup, &sdk).await?;
     Ok((config, sdk))
 }
 
-/// The shared AWS SDK configuration: region and credentials from the environment
-/// (endpoint overrides such as `AWS_ENDPOINT_URL_DYNAMODB` included), bounded timeouts
-/// and the standard retry mode, which backs off on throttling.
-pub async fn load_sdk_config(config: &Config) -> SdkConfig {
-    let operation = config.aws_operation_timeout;
-    aws_config::defaults(BehaviorVersion::latest())
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(std::time::Duration::from_secs(2))
-                .operation_attempt_timeout(operation / SDK_ATTEMPTS)
-                .operation_timeout(operation)
-                .build(),
-        )
-        .retry_config(RetryConfig::standard().with_max_attempts(SDK_ATTEMPTS))
-        .load()
+/// The whole configuration for `needs`: the tenant's secrets read through `sdk`, then
+/// every setting.
+async fn complete(needs: Needs, lookup: &impl Fn(&str) -> Option<String>, sdk: &SdkConfig) -> anyhow::Result<Config> {
+    let secrets = crate::secrets::fetch(needs, lookup, sdk)
         .await
+        .context("reading the tenant's secrets")?;
+    Config::from_lookup(needs, |name| secrets.get(name).cloned().or_else(|| lookup(name)))
+        .context("reading configuration")
 }

@@ -7,6 +7,7 @@
 //! - `models` and `responses`: what is stored and what the API answers.
 
 pub mod auth;
+pub mod aws;
 pub mod blobs;
 pub mod clock;
 pub mod config;
@@ -16,6 +17,7 @@ pub mod error;
 pub mod http;
 pub mod i18n;
 pub mod ids;
+pub mod laps;
 pub mod models;
 pub mod ops;
 pub mod pages;

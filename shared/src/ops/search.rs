@@ -2,8 +2,9 @@
 //! those whose title or any message contains a text (case-insensitively,
 //! Unicode-aware), with the earliest matching message.
 //!
-//! A search examines conversations in list order, [`CONCURRENCY`] message queries in
-//! flight (each projected to id and content, stopping at the first match), until the
+//! A search examines conversations in list order, up to [`CONCURRENCY`] message
+//! queries in flight but never more than the matches still wanted (each query reads
+//! the oldest messages in small, growing pages and stops at the first match), until the
 //! page is full, [`MAX_PAGE_BYTES`] of matches are found, or [`TIME_BUDGET`] is spent;
 //! the cursor resumes after the last conversation examined. A rare term among
 //! thousands of conversations is found by one request; a user with more history than
@@ -12,6 +13,7 @@
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
+use futures::stream::FuturesOrdered;
 
 use crate::models::Conversation;
 use crate::store::keys::ListIndex;
@@ -20,7 +22,7 @@ use crate::store::{ListPosition, Store, StoreError};
 /// How long one search request examines conversations by default (the list function's
 /// timeout is 15 s; the rest is room for the answer and a slow last query).
 pub const TIME_BUDGET: Duration = Duration::from_secs(8);
-/// Conversations read per index query of a search.
+/// Conversations read per index query of a search, after the first (one page).
 const WINDOW: usize = 100;
 /// Message queries in flight at once.
 const CONCURRENCY: usize = 32;
@@ -59,22 +61,35 @@ pub async fn walk(
         });
     };
 
+    // A page holds at least one match (the API refuses `limit=0` before this).
+    let limit = limit.max(1);
     let deadline = Instant::now() + budget;
     let matches = |text: &str| fold(text).contains(needle);
     let mut found = Vec::new();
     let mut bytes = 0;
     let mut position = after;
+    // The first window is one page: when most conversations match, it is all a search
+    // reads; later ones are larger, for rarer terms.
+    let mut window = limit;
     loop {
-        let page = store.conversation_page(index, position.as_ref(), WINDOW).await?;
+        let page = store.conversation_page(index, position.as_ref(), window).await?;
+        window = WINDOW;
         let page_len = page.items.len();
-        let mut checked = futures::stream::iter(page.items)
-            .map(|record| async move {
-                let hit = store.first_matching_message(&record.id, matches).await;
-                (record, hit)
-            })
-            .buffered(CONCURRENCY)
-            .enumerate();
-        while let Some((i, (record, hit))) = checked.next().await {
+        let mut unchecked = page.items.into_iter().enumerate();
+        let mut checking = FuturesOrdered::new();
+        loop {
+            // No more queries in flight than matches still wanted: each one that
+            // finishes after the page is full was read for nothing.
+            while checking.len() < CONCURRENCY.min(limit - found.len()) {
+                let Some((i, record)) = unchecked.next() else { break };
+                checking.push_back(async move {
+                    let hit = store.first_matching_message(&record.id, matches).await;
+                    (i, record, hit)
+                });
+            }
+            let Some((i, record, hit)) = checking.next().await else {
+                break;
+            };
             let hit = hit?;
             let title_matches = record.title.as_deref().is_some_and(matches);
             let examined = ListPosition::of(&record);

@@ -16,6 +16,9 @@ use super::{Store, StoreError};
 use crate::ids::{ConversationId, MessageId, UserId};
 use crate::models::Message;
 
+/// Messages in the first page a search reads of a conversation.
+pub const SEARCH_FIRST_PAGE: i32 = 4;
+
 /// What the new message's parent is, so the transaction can check it exists.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParentCheck {
@@ -143,9 +146,11 @@ impl Store {
     }
 
     /// The earliest message of the conversation whose content satisfies `matches`.
-    /// Reads the messages oldest first, only their id and content, a page at a time,
-    /// and stops at the first match. Eventually consistent: a search may miss a message
-    /// written in the last moment, and costs half as much.
+    /// Reads the messages oldest first, only their id and content, in pages of
+    /// [`SEARCH_FIRST_PAGE`] messages growing fourfold (a Query pays for every item it
+    /// reads, so a match among the first messages costs a few of them rather than a
+    /// megabyte), and stops at the first match. Eventually consistent: a search may miss
+    /// a message written in the last moment, and costs half as much.
     pub async fn first_matching_message(
         &self,
         id: &ConversationId,
@@ -159,14 +164,20 @@ impl Store {
             e.between(SK, start, end)
         );
         let projection = e.projection(&["id", "content"]);
-        let mut pages = with_placeholders!(self.client.query(), e)
+        let query = with_placeholders!(self.client.query(), e)
             .table_name(&self.table)
             .key_condition_expression(key)
-            .projection_expression(projection)
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| dynamodb_error(e, "searching messages"))?;
+            .projection_expression(projection);
+        let mut page_size = SEARCH_FIRST_PAGE;
+        let mut after = None;
+        loop {
+            let page = query
+                .clone()
+                .limit(page_size)
+                .set_exclusive_start_key(after)
+                .send()
+                .await
+                .map_err(|e| dynamodb_error(e, "searching messages"))?;
             self.calls.record_items(page.items().len());
             for item in page.items() {
                 if let (Some(AttributeValue::S(id)), Some(AttributeValue::S(content))) =
@@ -177,6 +188,11 @@ impl Store {
                     return Ok(Some((id, content.clone())));
                 }
             }
+            after = page.last_evaluated_key;
+            if after.is_none() {
+                break;
+            }
+            page_size = page_size.saturating_mul(4);
         }
         Ok(None)
     }

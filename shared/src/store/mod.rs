@@ -31,7 +31,7 @@ pub use collection::ConversationView;
 pub use conversation::{ConversationMeta, ConversationPage, DeleteScope, ListPosition, TitleGuard};
 pub use error::StoreError;
 pub use limits::Rate;
-pub use message::{AppendOutcome, HeadGuard, NewMessage, ParentCheck};
+pub use message::{AppendOutcome, HeadGuard, NewMessage, ParentCheck, SEARCH_FIRST_PAGE};
 pub use owned::Owned;
 pub use share::{ReserveOutcome, SaveOutcome, SnapshotBody, SnapshotRecord, StoredLink};
 

@@ -8,7 +8,7 @@ use glchat_tests::{Options, Reply, TestApp};
 use serde_json::{Value, json};
 
 /// The SDK tries an operation this often before giving up.
-const ATTEMPTS: usize = glchat_shared::deps::SDK_ATTEMPTS as usize;
+const ATTEMPTS: usize = glchat_shared::aws::SDK_ATTEMPTS as usize;
 
 async fn app_refusing(refusals: &[Refusal]) -> TestApp {
     TestApp::spawn_with(Options {

@@ -135,3 +135,40 @@ async fn an_overlong_search_text_is_refused() {
         reply.assert_invalid("query", "query", "string_too_long");
     }
 }
+
+/// When every conversation matches in its first message, a search reads one page of
+/// the list, one small page of messages per conversation it returns, and queries no
+/// conversation beyond the page: what it reads does not grow with history length or
+/// with how many conversations lie past the page.
+#[tokio::test]
+async fn a_search_whose_matches_come_early_reads_little() {
+    let app = TestApp::spawn().await;
+    glchat_tests::seed::conversations(&app.app.store, "alice", "bot", 40, 60, |c, m| {
+        format!("conversation {c} message {m}: the museum opens at nine")
+    })
+    .await
+    .unwrap();
+    app.dynamodb_calls();
+    app.app.store.calls().take_consumed();
+
+    let reply = app
+        .get("/conversations?query=museum&limit=5")
+        .bearer(&app.token("alice"))
+        .send()
+        .await;
+    reply.assert_status(200);
+    let found = found_conversations(&reply.body);
+    assert_eq!(found.len(), 5, "{found:?}");
+    assert!(found.iter().all(|(_, first)| first.as_str().unwrap().contains("message 0:")));
+
+    let calls = app.dynamodb_calls();
+    let queries = calls.iter().filter(|c| *c == "Query").count();
+    // One index page (5 + 1 items) and one message query per returned conversation.
+    assert_eq!(queries, 1 + 5, "{calls:?}");
+    let read = app.app.store.calls().take_consumed().items_read;
+    let first_page = glchat_shared::store::SEARCH_FIRST_PAGE as u64;
+    assert!(
+        read <= 6 + 5 * first_page,
+        "{read} items read: the index page and a first page of each conversation's messages"
+    );
+}
