@@ -110,19 +110,28 @@ pub async fn list(deps: &Deps, caller: &Caller, input: List) -> Result<GetConver
     if needle.is_some() {
         within_rate(deps, caller, Limited::Searches).await?;
     }
-    let index = ListIndex::for_user(&caller.user_id, input.chatbot_id.as_ref());
-    let (page, count) = tokio::try_join!(
+    let walk = |lists| {
         walk(
             &deps.store,
-            &index,
+            lists,
             after,
             input.limit,
             needle.as_deref(),
             deps.config.search_time_budget,
-        ),
-        deps.store
-            .count_conversations(&caller.user_id, input.chatbot_id.as_ref()),
-    )?;
+        )
+    };
+    let (page, count) = match &input.chatbot_id {
+        // One chatbot's partition; its counter read alongside.
+        Some(bot) => {
+            let list = [ListIndex::for_chatbot(&caller.user_id, bot)];
+            tokio::try_join!(walk(&list), deps.store.count_conversations(&caller.user_id, bot))?
+        }
+        // Every chatbot's partition, found with the count from the chatbot counters.
+        None => {
+            let (lists, count) = deps.store.chatbot_lists(&caller.user_id).await?;
+            (walk(&lists).await?, count)
+        }
+    };
     Ok(GetConversationsResponse {
         cursor: page.next.map(|position| cursors.sign(&scope, &position)),
         conversations: page.conversations,

@@ -3,8 +3,9 @@
 //! Unicode-aware), with the earliest matching message.
 //!
 //! A search examines conversations in list order, up to [`CONCURRENCY`] message
-//! queries in flight but never more than the matches still wanted (each query reads
-//! the oldest messages in small, growing pages and stops at the first match), until the
+//! queries in flight but never more than the matches still wanted (the first page of
+//! conversations probed with a few oldest messages each, later ones read whole; each
+//! stops at the first match), until the
 //! page is full, [`MAX_PAGE_BYTES`] of matches are found, or [`TIME_BUDGET`] is spent;
 //! the cursor resumes after the last conversation examined. A rare term among
 //! thousands of conversations is found by one request; a user with more history than
@@ -46,14 +47,14 @@ pub struct ListResult {
 /// A page of the list, or of the search for `needle` (already folded) when given.
 pub async fn walk(
     store: &Store,
-    index: &ListIndex,
+    lists: &[ListIndex],
     after: Option<ListPosition>,
     limit: usize,
     needle: Option<&str>,
     budget: Duration,
 ) -> Result<ListResult, StoreError> {
     let Some(needle) = needle else {
-        let page = store.conversation_page(index, after.as_ref(), limit).await?;
+        let page = store.conversation_page(lists, after.as_ref(), limit).await?;
         let next = page.has_more.then(|| page.items.last().map(ListPosition::of)).flatten();
         return Ok(ListResult {
             conversations: page.items.into_iter().map(Into::into).collect(),
@@ -68,12 +69,15 @@ pub async fn walk(
     let mut found = Vec::new();
     let mut bytes = 0;
     let mut position = after;
-    // The first window is one page: when most conversations match, it is all a search
-    // reads; later ones are larger, for rarer terms.
+    // The first window is one page of conversations, each probed with a few of its
+    // oldest messages: when most conversations match early, that is all a search reads.
+    // A term that has not filled the page by then is rarer: later windows are larger
+    // and read each history in one go, which costs fewer calls and units per
+    // conversation that does not match.
     let mut window = limit;
+    let mut probe = true;
     loop {
-        let page = store.conversation_page(index, position.as_ref(), window).await?;
-        window = WINDOW;
+        let page = store.conversation_page(lists, position.as_ref(), window).await?;
         let page_len = page.items.len();
         let mut unchecked = page.items.into_iter().enumerate();
         let mut checking = FuturesOrdered::new();
@@ -83,7 +87,7 @@ pub async fn walk(
             while checking.len() < CONCURRENCY.min(limit - found.len()) {
                 let Some((i, record)) = unchecked.next() else { break };
                 checking.push_back(async move {
-                    let hit = store.first_matching_message(&record.id, matches).await;
+                    let hit = store.first_matching_message(&record.id, matches, probe).await;
                     (i, record, hit)
                 });
             }
@@ -120,6 +124,7 @@ pub async fn walk(
                 });
             }
         }
+        (window, probe) = (WINDOW, false);
         if !page.has_more {
             return Ok(ListResult {
                 conversations: found,

@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::Update;
 use super::error::applied;
 use super::expr::{Expr, all, with_placeholders};
 use super::items::{CollectionItem, ConversationItem};
-use super::keys::{self, GSI1PK, GSI1SK, GSI2PK, GSI2SK, PK};
+use super::keys::{self, GSI2PK, GSI2SK, PK};
 use super::owned::{Owned, owned_undeleted};
 use super::transaction::Transaction;
 use super::{Store, StoreError};
@@ -144,8 +144,6 @@ impl Store {
         let activity = keys::activity(record.updated_time, &record.id);
         let mut e = Expr::default();
         let mut set = vec![
-            e.eq(GSI1PK, keys::user_conversations(owner)),
-            e.eq(GSI1SK, activity.as_str()),
             e.eq(GSI2PK, keys::user_chatbot_conversations(owner, &record.chatbot_id)),
             e.eq(GSI2SK, activity.as_str()),
         ];

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::error::{applied, dynamodb_error};
 use super::expr::{Expr, all, with_placeholders};
 use super::idempotency::{Receipt, receipt_refused};
-use super::items::{Attributes, CollectionItem, ConversationItem};
-use super::keys::{self, GSI2, GSI2PK, ListIndex, PK};
+use super::items::{Attributes, CollectionItem, ConversationItem, CounterItem};
+use super::keys::{self, GSI2, GSI2PK, ListIndex, PK, SK};
 use super::owned::{Owned, owned_and_live, owned_undeleted};
 use super::share::StoredLink;
 use super::transaction::Transaction;
@@ -131,36 +131,95 @@ impl Store {
         }
     }
 
-    /// One page of a user's conversations, newest activity first, after `after`.
+    /// One page of a user's conversations, newest activity first, after `after`, from
+    /// the list partitions `lists` merged (one chatbot's, or each of the user's
+    /// chatbots': [`Store::chatbot_lists`]). Each partition is read for the page at once
+    /// (one Query each, in parallel).
     pub async fn conversation_page(
         &self,
-        index: &ListIndex,
+        lists: &[ListIndex],
         after: Option<&ListPosition>,
         limit: usize,
     ) -> Result<ConversationPage, StoreError> {
-        // One extra item tells whether another page exists, so the last page has no cursor.
-        let fetch = i32::try_from(limit + 1).unwrap_or(i32::MAX);
-        let mut e = Expr::default();
-        let key = e.eq(index.pk_attr, index.pk.as_str());
-        let output = with_placeholders!(self.client.query(), e)
-            .table_name(&self.table)
-            .index_name(index.name)
-            .key_condition_expression(key)
-            .scan_index_forward(false)
-            .limit(fetch)
-            .set_exclusive_start_key(after.map(|p| index.start_after(&p.a, &p.id)))
-            .send()
-            .await
-            .map_err(|e| dynamodb_error(e, "querying a conversation list"))?;
-        self.calls.record_items(output.items().len());
-        let mut items = output
-            .items()
-            .iter()
-            .map(|item| conversation_record(item.clone()))
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        let has_more = items.len() > limit || (items.len() == limit && output.last_evaluated_key().is_some());
+        let pages =
+            futures::future::try_join_all(lists.iter().map(|list| self.list_partition(list, after, limit))).await?;
+        let mut items: Vec<ConversationRecord> = pages.into_iter().flatten().collect();
+        if lists.len() > 1 {
+            // Each partition is in activity order; merged, newest first.
+            items.sort_by_cached_key(|record| std::cmp::Reverse(keys::activity(record.updated_time, &record.id)));
+        }
+        // One extra item (from any partition) tells whether another page exists, so
+        // the last page has no cursor.
+        let has_more = items.len() > limit;
         items.truncate(limit);
         Ok(ConversationPage { items, has_more })
+    }
+
+    /// Up to `limit + 1` conversations of one list partition after `after`.
+    async fn list_partition(
+        &self,
+        list: &ListIndex,
+        after: Option<&ListPosition>,
+        limit: usize,
+    ) -> Result<Vec<ConversationRecord>, StoreError> {
+        let fetch = i32::try_from(limit + 1).unwrap_or(i32::MAX);
+        let mut e = Expr::default();
+        let key = e.eq(list.pk_attr, list.pk.as_str());
+        let mut items = Vec::new();
+        let mut start = after.map(|p| list.start_after(&p.a, &p.id));
+        // A page stops at 1 MB before `Limit`: read on until the page or the list ends.
+        loop {
+            let output = with_placeholders!(self.client.query(), e)
+                .table_name(&self.table)
+                .index_name(list.name)
+                .key_condition_expression(key.clone())
+                .scan_index_forward(false)
+                .limit(fetch - items.len() as i32)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| dynamodb_error(e, "querying a conversation list"))?;
+            self.calls.record_items(output.items().len());
+            for item in output.items() {
+                items.push(conversation_record(item.clone())?);
+            }
+            start = output.last_evaluated_key;
+            if start.is_none() || items.len() as i32 >= fetch {
+                return Ok(items);
+            }
+        }
+    }
+
+    /// The list partitions of every chatbot the user has conversations with, and how
+    /// many conversations they hold in all: one Query of the user's per-chatbot
+    /// counters (a chatbot whose count fell to 0 has nothing to list).
+    pub async fn chatbot_lists(&self, user: &UserId) -> Result<(Vec<ListIndex>, u64), StoreError> {
+        let (pk, prefix) = keys::chatbot_counters(user);
+        let mut e = Expr::default();
+        let key = format!("{} AND {}", e.eq(PK, pk), e.begins_with(SK, prefix));
+        let mut pages = with_placeholders!(self.client.query(), e)
+            .table_name(&self.table)
+            .key_condition_expression(key)
+            .into_paginator()
+            .send();
+        let (mut lists, mut total) = (Vec::new(), 0);
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| dynamodb_error(e, "reading the chatbot counters"))?;
+            self.calls.record_items(page.items().len());
+            for item in page.items() {
+                let counter: CounterItem = serde_dynamo::from_item(item.clone()).context("reading a counter item")?;
+                let count = u64::try_from(counter.conversation_count).unwrap_or(0);
+                let bot = item
+                    .get(SK)
+                    .and_then(|sk| sk.as_s().ok())
+                    .and_then(|sk| keys::chatbot_of_counter(sk));
+                if let (Some(bot), true) = (bot, count > 0) {
+                    lists.push(ListIndex::for_chatbot(user, &bot));
+                    total += count;
+                }
+            }
+        }
+        Ok((lists, total))
     }
 
     /// Sets the title of the owner's conversation, provided its title is still as
@@ -259,20 +318,20 @@ impl Store {
         )))
     }
 
-    /// The tombstone: `deleting` set and the list keys moved to the `DELETING#` partitions.
+    /// The tombstone: `deleting` set and the list key moved to the `DELETING#` partition.
     /// `counted` is what the delete read: a clone completing between the read and the
     /// tombstone would be counted and not counted out, so the condition holds the item
     /// to it (refused, the delete reads again).
     fn tombstone(&self, record: &ConversationRecord, counted: bool) -> anyhow::Result<Update> {
         let mut e = Expr::default();
         let update = format!(
-            "SET {}, {}, {}",
+            "SET {}, {} REMOVE {}",
             e.eq("deleting", true),
-            e.eq(keys::GSI1PK, keys::deleting_user_conversations(&record.user_id)),
             e.eq(
                 GSI2PK,
                 keys::deleting_user_chatbot_conversations(&record.user_id, &record.chatbot_id)
             ),
+            e.name_list(&keys::RETIRED_LIST_KEYS),
         );
         let owned = owned_undeleted(&mut e, &record.user_id);
         let as_read = match counted {

@@ -1,5 +1,7 @@
 //! The per-user conversation counters (`USER#<u>` / `COUNT`, `COUNT#BOT#<b>`): moved in
-//! the same transaction as every create and delete, read for `conversations_count`.
+//! the same transaction as every create and delete, read for `conversations_count` (a
+//! chatbot's for a filtered list; the chatbots' sum, which also names the partitions
+//! to merge, for the list of all).
 
 use anyhow::Context;
 use aws_sdk_dynamodb::types::Update;
@@ -12,12 +14,10 @@ use super::{Store, StoreError};
 use crate::ids::{ChatbotId, UserId};
 
 impl Store {
-    /// How many conversations the user has, with one chatbot or in all.
-    pub async fn count_conversations(&self, user: &UserId, chatbot: Option<&ChatbotId>) -> Result<u64, StoreError> {
-        let key = match chatbot {
-            Some(bot) => keys::counter_chatbot(user, bot),
-            None => keys::counter_total(user),
-        };
+    /// How many conversations the user has with one chatbot (the total over all comes
+    /// with [`Store::chatbot_lists`]).
+    pub async fn count_conversations(&self, user: &UserId, chatbot: &ChatbotId) -> Result<u64, StoreError> {
+        let key = keys::counter_chatbot(user, chatbot);
         let counter: CounterItem = match self.get_item(key, "reading a conversation counter").await? {
             Some(item) => serde_dynamo::from_item(item).context("reading a counter item")?,
             None => CounterItem::default(),

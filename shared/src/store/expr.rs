@@ -53,6 +53,10 @@ impl Expr {
         format!("{} <= {}", self.name(attr), self.value(attr, value))
     }
 
+    pub fn begins_with(&mut self, attr: &str, prefix: impl Into<Value>) -> String {
+        format!("begins_with({}, {})", self.name(attr), self.value(attr, prefix))
+    }
+
     pub fn between(&mut self, attr: &str, low: impl Into<Value>, high: impl Into<Value>) -> String {
         format!(
             "{} BETWEEN {} AND {}",
@@ -82,6 +86,11 @@ impl Expr {
 
     /// `#attr, #other`: a projection.
     pub fn projection(&mut self, attrs: &[&str]) -> String {
+        self.name_list(attrs)
+    }
+
+    /// `#a, #b`: attribute names for a projection or a `REMOVE` clause.
+    pub fn name_list(&mut self, attrs: &[&str]) -> String {
         attrs.iter().map(|a| self.name(a)).collect::<Vec<_>>().join(", ")
     }
 

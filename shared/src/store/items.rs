@@ -21,10 +21,6 @@ pub(crate) struct ConversationItem {
     pub pk: String,
     #[serde(rename = "SK")]
     pub sk: String,
-    #[serde(rename = "GSI1PK")]
-    pub gsi1pk: String,
-    #[serde(rename = "GSI1SK")]
-    pub gsi1sk: String,
     #[serde(rename = "GSI2PK")]
     pub gsi2pk: String,
     #[serde(rename = "GSI2SK")]
@@ -72,8 +68,6 @@ impl ConversationItem {
         Self {
             pk: key.pk,
             sk: key.sk,
-            gsi1pk: keys::user_conversations(&record.user_id),
-            gsi1sk: activity.clone(),
             gsi2pk: keys::user_chatbot_conversations(&record.user_id, &record.chatbot_id),
             gsi2sk: activity,
             record,
@@ -90,7 +84,6 @@ impl ConversationItem {
     /// until [`super::Store::finish_clone`] moves it in.
     pub fn cloning(record: ConversationRecord, source: CloneSource, attachments: &[AttachmentRecord]) -> Self {
         let mut item = Self::new(record);
-        item.gsi1pk = keys::cloning_user_conversations(&item.record.user_id);
         item.gsi2pk = keys::cloning_user_chatbot_conversations(&item.record.user_id, &item.record.chatbot_id);
         item.cloned_from = Some(source);
         item.attachment_count = Some(attachments.len() as u64);

@@ -3,7 +3,7 @@
 //!
 //! | item            | PK                | SK                  | GSI1 (by user)      | GSI2 (by user+chatbot) |
 //! |-----------------|-------------------|---------------------|---------------------|------------------------|
-//! | conversation    | `CONV#<id>`       | `CONV`              | `USER#<u>` / act.   | `USER#<u>#BOT#<b>` / act. |
+//! | conversation    | `CONV#<id>`       | `CONV`              |                     | `USER#<u>#BOT#<b>` / act. |
 //! | message         | `CONV#<id>`       | `MSG#<ulid>`        |                     |                        |
 //! | attachment      | `CONV#<id>`       | `ATT#<ulid>`        |                     |                        |
 //! | share link      | `CONV#<id>`       | `SHARE`             | `SHARES#<u>` / upd. |                        |
@@ -12,7 +12,10 @@
 //! | rate window     | `USER#<u>`        | `LIMIT#<action>#<window start ms>` |    |                        |
 //!
 //! "act." is `<updated_time>#<conversation id>`: newest activity sorts last, so lists
-//! query backwards. Parts that come from outside (user and chatbot ids) are escaped so
+//! query backwards. A user's list of all conversations merges their chatbots' GSI2
+//! partitions (found from the chatbot counters), so an append moves one index entry,
+//! not two. Conversations written before that carry GSI1 keys `USER#<u>` too, unread;
+//! their next append or delete removes them ([`RETIRED_LIST_KEYS`]). Parts that come from outside (user and chatbot ids) are escaped so
 //! that `#` inside them cannot forge another key.
 
 use std::collections::HashMap;
@@ -38,11 +41,17 @@ const MESSAGE_PREFIX: &str = "MSG#";
 /// Sorts after every ULID character, closing the message range.
 const MESSAGE_RANGE_END: &str = "MSG#~";
 const COUNTER_TOTAL_SK: &str = "COUNT";
+const COUNTER_CHATBOT_PREFIX: &str = "COUNT#BOT#";
 const SHARE_SK: &str = "SHARE";
 
 /// Escapes `%` and `#` so an outside id is one key part, whatever it contains.
 fn escape(part: &str) -> String {
     part.replace('%', "%25").replace('#', "%23")
+}
+
+/// The inverse of [`escape`].
+fn unescape(part: &str) -> String {
+    part.replace("%23", "#").replace("%25", "%")
 }
 
 /// A primary key.
@@ -133,34 +142,24 @@ pub fn share_snapshot(share: &ShareId) -> Key {
     }
 }
 
-/// The user's conversations, newest activity last (GSI1 partition).
-pub fn user_conversations(user: &UserId) -> String {
-    format!("USER#{}", escape(user.as_str()))
-}
-
 /// The user's conversations with one chatbot (GSI2 partition).
 pub fn user_chatbot_conversations(user: &UserId, chatbot: &ChatbotId) -> String {
     format!("USER#{}#BOT#{}", escape(user.as_str()), escape(chatbot.as_str()))
 }
 
-/// Conversations of the user whose delete has begun but not finished (GSI1): a
-/// retried or bulk delete finds them here; lists never do.
-pub fn deleting_user_conversations(user: &UserId) -> String {
-    format!("DELETING#{}", user_conversations(user))
-}
+/// The list keys conversation items carried on GSI1 before lists merged the chatbots'
+/// partitions: removed by the updates that move a conversation, so an old item leaves
+/// GSI1 (and stops costing its write units) the first time it is appended to or deleted.
+pub const RETIRED_LIST_KEYS: [&str; 2] = [GSI1PK, GSI1SK];
 
-/// The same, per chatbot (GSI2).
+/// Conversations of the user whose delete has begun but not finished, per chatbot
+/// (GSI2): a retried or bulk delete finds them here; lists never do.
 pub fn deleting_user_chatbot_conversations(user: &UserId, chatbot: &ChatbotId) -> String {
     format!("DELETING#{}", user_chatbot_conversations(user, chatbot))
 }
 
-/// Conversations of the user being written by a clone (GSI1): out of the lists until
-/// complete; a bulk delete finds them here.
-pub fn cloning_user_conversations(user: &UserId) -> String {
-    format!("CLONING#{}", user_conversations(user))
-}
-
-/// The same, per chatbot (GSI2).
+/// Conversations of the user being written by a clone, per chatbot (GSI2): out of the
+/// lists until complete; a bulk delete finds them here.
 pub fn cloning_user_chatbot_conversations(user: &UserId, chatbot: &ChatbotId) -> String {
     format!("CLONING#{}", user_chatbot_conversations(user, chatbot))
 }
@@ -180,8 +179,20 @@ pub fn counter_total(user: &UserId) -> Key {
 pub fn counter_chatbot(user: &UserId, chatbot: &ChatbotId) -> Key {
     Key {
         pk: format!("USER#{}", escape(user.as_str())),
-        sk: format!("COUNT#BOT#{}", escape(chatbot.as_str())),
+        sk: format!("{COUNTER_CHATBOT_PREFIX}{}", escape(chatbot.as_str())),
     }
+}
+
+/// The partition and sort-key prefix of the user's per-chatbot counters: one Query
+/// finds every chatbot the user has conversations with.
+pub fn chatbot_counters(user: &UserId) -> (String, &'static str) {
+    (format!("USER#{}", escape(user.as_str())), COUNTER_CHATBOT_PREFIX)
+}
+
+/// The chatbot a per-chatbot counter's sort key names.
+pub fn chatbot_of_counter(sk: &str) -> Option<ChatbotId> {
+    let escaped = sk.strip_prefix(COUNTER_CHATBOT_PREFIX)?;
+    ChatbotId::parse(&unescape(escaped)).ok()
 }
 
 /// A user's count of one action in one fixed window (`store::limits`).
@@ -202,20 +213,13 @@ pub struct ListIndex {
 }
 
 impl ListIndex {
-    pub fn for_user(user: &UserId, chatbot: Option<&ChatbotId>) -> Self {
-        match chatbot {
-            None => Self {
-                name: GSI1,
-                pk_attr: GSI1PK,
-                sk_attr: GSI1SK,
-                pk: user_conversations(user),
-            },
-            Some(bot) => Self {
-                name: GSI2,
-                pk_attr: GSI2PK,
-                sk_attr: GSI2SK,
-                pk: user_chatbot_conversations(user, bot),
-            },
+    /// The user's conversations with `chatbot`, by activity (GSI2).
+    pub fn for_chatbot(user: &UserId, chatbot: &ChatbotId) -> Self {
+        Self {
+            name: GSI2,
+            pk_attr: GSI2PK,
+            sk_attr: GSI2SK,
+            pk: user_chatbot_conversations(user, chatbot),
         }
     }
 
@@ -246,9 +250,17 @@ mod tests {
         let a = user_chatbot_conversations(&UserId::parse("x#BOT#y").unwrap(), &ChatbotId::parse("z").unwrap());
         let b = user_chatbot_conversations(&UserId::parse("x").unwrap(), &ChatbotId::parse("y#BOT#z").unwrap());
         assert_ne!(a, b);
-        let c = user_conversations(&UserId::parse("a%23b").unwrap());
-        let d = user_conversations(&UserId::parse("a#b").unwrap());
+        let c = counter_chatbot(&UserId::parse("u").unwrap(), &ChatbotId::parse("a%23b").unwrap());
+        let d = counter_chatbot(&UserId::parse("u").unwrap(), &ChatbotId::parse("a#b").unwrap());
         assert_ne!(c, d);
+        for bot in ["a%23b", "a#b", "100%", "plain"] {
+            let sk = counter_chatbot(&UserId::parse("u").unwrap(), &ChatbotId::parse(bot).unwrap()).sk;
+            assert_eq!(
+                chatbot_of_counter(&sk).map(|b| b.as_str().to_owned()),
+                Some(bot.to_owned())
+            );
+        }
+        assert_eq!(chatbot_of_counter("COUNT"), None);
     }
 
     #[test]

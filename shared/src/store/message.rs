@@ -9,14 +9,14 @@ use super::error::dynamodb_error;
 use super::expr::{Expr, all, with_placeholders};
 use super::idempotency::{Receipt, receipt_refused};
 use super::items::{CollectionItem, MessageItem};
-use super::keys::{self, GSI1SK, GSI2SK, PK, SK};
+use super::keys::{self, GSI2SK, PK, SK};
 use super::owned::{owned_and_live, was_owned_and_live};
 use super::transaction::{Transaction, check_exists};
 use super::{Store, StoreError};
 use crate::ids::{ConversationId, MessageId, UserId};
 use crate::models::Message;
 
-/// Messages in the first page a search reads of a conversation.
+/// Messages in the first page a search reads of a conversation it probes.
 pub const SEARCH_FIRST_PAGE: i32 = 4;
 
 /// What the new message's parent is, so the transaction can check it exists.
@@ -110,11 +110,11 @@ impl Store {
         let activity = keys::activity(message.created_time, &message.conversation_id);
         let mut e = Expr::default();
         let update = format!(
-            "SET {}, {}, {}, {}",
+            "SET {}, {}, {} REMOVE {}",
             e.eq("updated_time", message.created_time.to_wire()),
-            e.eq(GSI1SK, activity.as_str()),
             e.eq(GSI2SK, activity.as_str()),
             e.eq("head_message_id", message.id.as_str()),
+            e.name_list(&keys::RETIRED_LIST_KEYS),
         );
         let mut condition = vec![owned_and_live(&mut e, owner)];
         match &new.head {
@@ -146,15 +146,17 @@ impl Store {
     }
 
     /// The earliest message of the conversation whose content satisfies `matches`.
-    /// Reads the messages oldest first, only their id and content, in pages of
-    /// [`SEARCH_FIRST_PAGE`] messages growing fourfold (a Query pays for every item it
-    /// reads, so a match among the first messages costs a few of them rather than a
-    /// megabyte), and stops at the first match. Eventually consistent: a search may miss
-    /// a message written in the last moment, and costs half as much.
+    /// Reads the messages oldest first, only their id and content, and stops at the
+    /// first match. With `probe`, the first [`SEARCH_FIRST_PAGE`] messages come first
+    /// (a Query pays for every item it reads, so a match among them costs a few items
+    /// rather than the history), then the rest; without, the history in one Query per
+    /// megabyte. Eventually consistent: a search may miss a message written in the last
+    /// moment, and costs half as much.
     pub async fn first_matching_message(
         &self,
         id: &ConversationId,
         matches: impl Fn(&str) -> bool,
+        probe: bool,
     ) -> Result<Option<(MessageId, String)>, StoreError> {
         let (start, end) = keys::message_range(None);
         let mut e = Expr::default();
@@ -168,12 +170,12 @@ impl Store {
             .table_name(&self.table)
             .key_condition_expression(key)
             .projection_expression(projection);
-        let mut page_size = SEARCH_FIRST_PAGE;
+        let mut limit = probe.then_some(SEARCH_FIRST_PAGE);
         let mut after = None;
         loop {
             let page = query
                 .clone()
-                .limit(page_size)
+                .set_limit(limit.take())
                 .set_exclusive_start_key(after)
                 .send()
                 .await
@@ -192,7 +194,6 @@ impl Store {
             if after.is_none() {
                 break;
             }
-            page_size = page_size.saturating_mul(4);
         }
         Ok(None)
     }

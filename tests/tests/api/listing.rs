@@ -265,3 +265,136 @@ async fn title_query_is_case_insensitive_and_pages() {
     assert_eq!(none.body["conversations"], json!([]));
     assert!(none.body["cursor"].is_null());
 }
+
+/// The item of `conversation` as stored.
+async fn raw_conversation(
+    app: &TestApp,
+    conversation: &str,
+) -> std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue> {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let key = std::collections::HashMap::from([
+        ("PK".to_owned(), AttributeValue::S(format!("CONV#{conversation}"))),
+        ("SK".to_owned(), AttributeValue::S("CONV".to_owned())),
+    ]);
+    let store = &app.app.store;
+    let output = store
+        .client()
+        .get_item()
+        .table_name(store.table())
+        .set_key(Some(key))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap();
+    output.item.expect("the conversation item")
+}
+
+/// How many entries the user's partition of GSI1 holds (lists no longer read it).
+async fn gsi1_entries(app: &TestApp, partition: &str) -> usize {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let store = &app.app.store;
+    let output = store
+        .client()
+        .query()
+        .table_name(store.table())
+        .index_name("GSI1")
+        .key_condition_expression("GSI1PK = :pk")
+        .expression_attribute_values(":pk", AttributeValue::S(partition.to_owned()))
+        .send()
+        .await
+        .unwrap();
+    output.items().len()
+}
+
+/// Conversations written before lists merged the chatbots' partitions carry GSI1 keys:
+/// they are still listed (from GSI2), and an append takes them out of GSI1, so from
+/// then on a move costs one index entry. New conversations never enter GSI1.
+#[tokio::test]
+async fn conversations_of_the_old_layout_leave_gsi1_on_their_next_append() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let app = TestApp::spawn().await;
+    let old = app.conversation_id("alice", "general").await;
+    let new = app.conversation_id("alice", "support").await;
+    let fresh = raw_conversation(&app, &new).await;
+    assert!(
+        !fresh.contains_key("GSI1PK") && !fresh.contains_key("GSI1SK"),
+        "{fresh:?}"
+    );
+
+    // As the previous release wrote it: GSI1 keys beside GSI2's.
+    let item = raw_conversation(&app, &old).await;
+    let store = &app.app.store;
+    store
+        .client()
+        .update_item()
+        .table_name(store.table())
+        .key("PK", item["PK"].clone())
+        .key("SK", item["SK"].clone())
+        .update_expression("SET GSI1PK = :pk, GSI1SK = GSI2SK")
+        .expression_attribute_values(":pk", AttributeValue::S("USER#alice".into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gsi1_entries(&app, "USER#alice").await, 1);
+
+    let token = app.token("alice");
+    let listed = app.get("/conversations").bearer(&token).send().await;
+    listed.assert_status(200);
+    assert_eq!(ids(std::slice::from_ref(&listed.body)), [new.clone(), old.clone()]);
+    assert_eq!(listed.body["conversations_count"], 2);
+
+    app.post(&format!("/conversations/{old}/messages"))
+        .bearer(&token)
+        .json(&json!({"role": "user", "content": "hello again"}))
+        .send()
+        .await
+        .assert_status(200);
+    let moved = raw_conversation(&app, &old).await;
+    assert!(
+        !moved.contains_key("GSI1PK") && !moved.contains_key("GSI1SK"),
+        "{moved:?}"
+    );
+    assert_eq!(gsi1_entries(&app, "USER#alice").await, 0);
+    let listed = app.get("/conversations").bearer(&token).send().await;
+    assert_eq!(
+        ids(std::slice::from_ref(&listed.body)),
+        [old, new],
+        "the append moved it to the top"
+    );
+}
+
+/// A chatbot whose conversations are all deleted drops out of the merged list; the
+/// others' conversations still come in activity order with the right count.
+#[tokio::test]
+async fn the_merged_list_skips_chatbots_with_nothing_left() {
+    let app = TestApp::spawn().await;
+    let token = app.token("alice");
+    let gone = app.conversation_id("alice", "retired").await;
+    let a = app.conversation_id("alice", "a").await;
+    let b = app.conversation_id("alice", "b").await;
+    let c = app.conversation_id("alice", "c").await;
+    app.delete(&format!("/conversations/{gone}"))
+        .bearer(&token)
+        .send()
+        .await
+        .assert_status(200);
+    app.dynamodb_calls();
+    let listed = app.get("/conversations?limit=2").bearer(&token).send().await;
+    listed.assert_status(200);
+    assert_eq!(ids(std::slice::from_ref(&listed.body)), [c, b]);
+    assert_eq!(listed.body["conversations_count"], 3);
+    assert!(listed.body["cursor"].is_string());
+    let calls = app.dynamodb_calls();
+    assert_eq!(
+        calls.iter().filter(|c| *c == "Query").count(),
+        1 + 3,
+        "the counters, then one partition per chatbot with conversations: {calls:?}"
+    );
+    let rest = all_pages(&app, &token, "/conversations?limit=2").await;
+    assert_eq!(ids(&rest), {
+        let listed = ids(std::slice::from_ref(&listed.body));
+        let mut all = listed.clone();
+        all.push(a);
+        all
+    });
+}
