@@ -23,6 +23,8 @@ use aws_smithy_async::time::SystemTimeSource;
 use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore, rustls_provider::CryptoMode};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_types::service_config::{LoadServiceConfig, ServiceConfigKey};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 
 /// How often the SDK tries one DynamoDB or S3 operation before giving up.
 pub const SDK_ATTEMPTS: u32 = 3;
@@ -96,7 +98,11 @@ impl LambdaEnvironment {
 
     fn sdk_config(self, timeouts: TimeoutConfig, retries: RetryConfig) -> anyhow::Result<SdkConfig> {
         let roots = match &self.ca_bundle {
-            Some(path) => std::fs::read(path).with_context(|| format!("reading AWS_CA_BUNDLE ({path})"))?,
+            Some(path) => {
+                let pem = std::fs::read(path).with_context(|| format!("reading AWS_CA_BUNDLE ({path})"))?;
+                usable_roots(&pem).with_context(|| format!("AWS_CA_BUNDLE ({path})"))?;
+                pem
+            }
             None => AWS_ROOTS.as_bytes().to_vec(),
         };
         let mut builder = SdkConfig::builder()
@@ -117,6 +123,18 @@ impl LambdaEnvironment {
 
 /// The roots AWS service endpoints chain to: Amazon Trust Services and DigiCert's.
 const AWS_ROOTS: &str = include_str!("aws_roots.pem");
+
+/// Refuses a bundle that holds no certificate or one TLS cannot use: the SDK's client
+/// would panic on it at its first connection rather than fail the start.
+fn usable_roots(pem: &[u8]) -> anyhow::Result<usize> {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(pem) {
+        let cert = cert.context("not a PEM certificate")?;
+        roots.add(cert).context("not a usable root certificate")?;
+    }
+    anyhow::ensure!(!roots.is_empty(), "holds no certificate");
+    Ok(roots.len())
+}
 
 /// The HTTPS client the SDK would build for each of its clients (hyper with rustls and
 /// aws-lc), trusting exactly the PEM certificates `roots`; built once so every client
@@ -226,6 +244,19 @@ mod tests {
         ];
         let err = sdk_config(Duration::from_secs(9), &lookup(vars)).await.unwrap_err();
         assert!(format!("{err:#}").contains("AWS_CA_BUNDLE"), "{err:#}");
+    }
+
+    #[test]
+    fn a_bundle_must_hold_usable_certificates() {
+        assert_eq!(
+            usable_roots(AWS_ROOTS.as_bytes()).unwrap(),
+            7,
+            "every bundled root loads"
+        );
+        assert!(usable_roots(b"").is_err());
+        assert!(usable_roots(b"# only a comment").is_err());
+        let broken = "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n";
+        assert!(usable_roots(broken.as_bytes()).is_err());
     }
 
     /// The bundled roots are exactly these (SHA-256 of each certificate, as published
