@@ -3,7 +3,8 @@
 //! function has and HTTPS to the local stack (`tls.rs`), timed from exec to its first
 //! `next` poll (init) and to its first response. Every start of a function is
 //! interleaved with a start of each reference Lambda (`hello`: `lambda_http` alone;
-//! `sdk`: plus the SDK set up as the AWS docs show, see `src/bin`), so a ratio compares
+//! `sdk`: plus the SDK set up as the AWS docs show, see `src/bin`; and `sdk` opening its
+//! DynamoDB connection in init as the functions do), so a ratio compares
 //! starts made at the same moment on this noisy machine. The whole sequence runs in
 //! rounds; the spread of a function's ratio over the rounds says how far to trust it.
 //! Beside them, a Python 3 + boto3 handler doing the same set-up.
@@ -80,6 +81,10 @@ pub struct FunctionStarts {
     pub sdk_init_p50_ms: f64,
     /// Init median over the `sdk` reference's: at most 1.0 is the target.
     pub init_ratio_to_sdk: f64,
+    /// The same against `sdk` opening its DynamoDB connection in init as the functions do
+    /// (`REFERENCE_WARM_UP_TABLE`): the same round trip on both sides.
+    pub sdk_warm_up_init_p50_ms: f64,
+    pub init_ratio_to_sdk_warm_up: f64,
     /// Init median minus the `hello` reference's: what the function's own set-up costs.
     pub init_ms_over_hello: f64,
     /// `init_ratio_to_sdk` of each round.
@@ -123,6 +128,9 @@ pub struct ColdStarts {
     /// Every start of each reference in the run.
     pub hello: Starts,
     pub sdk: Starts,
+    pub sdk_warm_up: Starts,
+    /// Over the functions: the median `init_ratio_to_sdk_warm_up`.
+    pub median_ratio_to_sdk_warm_up: f64,
     /// Over the functions: the median and the largest `init_ratio_to_sdk`, the median
     /// `init_ms_over_hello`, and the median round-to-round spread.
     pub median_ratio_to_sdk: f64,
@@ -234,6 +242,13 @@ pub async fn run(
     // The references make no request: they start in Lambda's own environment, where
     // no CA bundle is named (naming one changes what `aws_config` loads).
     let reference_env: Vec<(String, String)> = env.iter().filter(|(k, _)| k != "AWS_CA_BUNDLE").cloned().collect();
+    // `sdk` opening its DynamoDB connection as the functions do: the platform's roots
+    // plus the proxies' authority, and the table to describe.
+    let mut warm_reference_env = reference_env.clone();
+    warm_reference_env.extend([
+        ("SSL_CERT_FILE".to_owned(), tls.system_bundle.display().to_string()),
+        ("REFERENCE_WARM_UP_TABLE".to_owned(), app.app.config.table_name.clone()),
+    ]);
     let api = RuntimeApi::start().await?;
     let event = |name: &str| -> anyhow::Result<Bytes> {
         let path = events_dir().join(format!("{name}.json"));
@@ -257,9 +272,14 @@ pub async fn run(
 
     let hello = Subject::function(functions, "hello", event(COMPARED)?);
     let sdk = Subject::function(functions, "sdk", event(COMPARED)?);
-    let (hello_log, sdk_log) = (logs.join("hello.log"), logs.join("sdk.log"));
+    let sdk_warm = Subject::function(functions, "sdk", event(COMPARED)?);
+    let (hello_log, sdk_log, sdk_warm_log) = (
+        logs.join("hello.log"),
+        logs.join("sdk.log"),
+        logs.join("sdk-warm-up.log"),
+    );
     let mut by_function: BTreeMap<&str, Interleaved> = BTreeMap::new();
-    let (mut all_hello, mut all_sdk) = (Vec::new(), Vec::new());
+    let (mut all_hello, mut all_sdk, mut all_sdk_warm) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..rounds {
         for name in EVENT_ORDER {
             let subject = Subject::function(functions, name, event(name)?);
@@ -268,10 +288,14 @@ pub async fn run(
             for _ in 0..starts {
                 round.hello.push(start(&api, &hello, &reference_env, &hello_log).await?);
                 round.sdk.push(start(&api, &sdk, &reference_env, &sdk_log).await?);
+                round
+                    .sdk_warm
+                    .push(start(&api, &sdk_warm, &warm_reference_env, &sdk_warm_log).await?);
                 round.function.push(start(&api, &subject, &env, &log).await?);
             }
             all_hello.extend(round.hello.iter().cloned());
             all_sdk.extend(round.sdk.iter().cloned());
+            all_sdk_warm.extend(round.sdk_warm.iter().cloned());
             by_function.entry(name).or_default().rounds.push(round);
         }
     }
@@ -309,6 +333,8 @@ pub async fn run(
         median_spread: median(results.iter().map(|f| f.spread).collect()),
         hello: Starts::of("hello", &all_hello)?,
         sdk: Starts::of("sdk", &all_sdk)?,
+        sdk_warm_up: Starts::of("sdk + warm-up", &all_sdk_warm)?,
+        median_ratio_to_sdk_warm_up: median(results.iter().map(|f| f.init_ratio_to_sdk_warm_up).collect()),
         functions: results,
         secrets,
     })
@@ -319,6 +345,7 @@ pub async fn run(
 struct Round {
     hello: Vec<Started>,
     sdk: Vec<Started>,
+    sdk_warm: Vec<Started>,
     function: Vec<Started>,
 }
 
@@ -343,10 +370,13 @@ impl Interleaved {
         let (function, hello, sdk) = (all(|r| &r.function), all(|r| &r.hello), all(|r| &r.sdk));
         let starts = Starts::of(name, &function)?;
         let (hello_p50, sdk_p50) = (p50(&hello)?, p50(&sdk)?);
+        let sdk_warm_p50 = p50(&all(|r| &r.sdk_warm))?;
         let smallest = round_ratios.iter().copied().fold(f64::INFINITY, f64::min);
         let largest = round_ratios.iter().copied().fold(0.0, f64::max);
         Ok(FunctionStarts {
             init_ratio_to_sdk: round(starts.init.p50_ms / sdk_p50),
+            init_ratio_to_sdk_warm_up: round(starts.init.p50_ms / sdk_warm_p50),
+            sdk_warm_up_init_p50_ms: sdk_warm_p50,
             init_ms_over_hello: round(starts.init.p50_ms - hello_p50),
             hello_init_p50_ms: hello_p50,
             sdk_init_p50_ms: sdk_p50,

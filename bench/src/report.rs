@@ -225,7 +225,7 @@ pub fn table(md: &mut String, header: &[&str], rows: impl IntoIterator<Item = Ve
 fn cold_start_tables(md: &mut String, c: &ColdStarts) {
     let _ = writeln!(
         md,
-        "### Cold start ({} rounds of {} starts per function, each beside a start of `hello` and of `sdk`; {}; ms)\n",
+        "### Cold start ({} rounds of {} starts per function, each beside a start of `hello`, of `sdk` and of `sdk` + warm-up; {}; ms)\n",
         c.rounds, c.starts_per_round, c.transport
     );
     let rows = c.functions.iter().map(|f| {
@@ -240,9 +240,11 @@ fn cold_start_tables(md: &mut String, c: &ColdStarts) {
             f.starts.function,
             f.starts.init.p50_ms,
             format!("**{}x**", f.init_ratio_to_sdk),
+            format!("{}x", f.init_ratio_to_sdk_warm_up),
             f.init_ms_over_hello,
             f.starts.first_response.p50_ms,
             f.sdk_init_p50_ms,
+            f.sdk_warm_up_init_p50_ms,
             f.hello_init_p50_ms,
             format!("{} ({}x)", rounds.join(", "), f.spread),
             statuses.join(" ")
@@ -252,9 +254,11 @@ fn cold_start_tables(md: &mut String, c: &ColdStarts) {
         "function",
         "init p50",
         "init / sdk",
+        "init / sdk + warm-up",
         "ms over hello",
         "first response p50",
         "sdk init p50 beside",
+        "sdk + warm-up beside",
         "hello init p50 beside",
         "init / sdk by round (spread)",
         "statuses",
@@ -262,14 +266,16 @@ fn cold_start_tables(md: &mut String, c: &ColdStarts) {
     table(md, &header, rows);
     let _ = writeln!(
         md,
-        "Over the functions: init / sdk median **{}x**, largest {}x; {} ms over `hello` (median); round-to-round spread of a ratio, median {}x. References over all their starts: `hello` init p50 {} ms, `sdk` {} ms ({} ms above `hello`).\n",
+        "Over the functions: init / sdk median **{}x**, largest {}x; init / (sdk + warm-up) median {}x; {} ms over `hello` (median); round-to-round spread of a ratio, median {}x. References over all their starts: `hello` init p50 {} ms, `sdk` {} ms ({} ms above `hello`), `sdk` + warm-up {} ms.\n",
         c.median_ratio_to_sdk,
         c.max_ratio_to_sdk,
+        c.median_ratio_to_sdk_warm_up,
         c.median_ms_over_hello,
         c.median_spread,
         c.hello.init.p50_ms,
         c.sdk.init.p50_ms,
         crate::stats::round(c.sdk.init.p50_ms - c.hello.init.p50_ms),
+        c.sdk_warm_up.init.p50_ms,
     );
     let _ = writeln!(md, "### Init phases (median ms, as each function logs them)\n");
     let mut names: Vec<&str> = Vec::new();

@@ -24,10 +24,16 @@ const ENDPOINT_VARIABLES: [&str; 3] = [
     "AWS_ENDPOINT_URL_SECRETS_MANAGER",
 ];
 
+/// Where Debian and Amazon Linux keep the system's root certificates.
+const SYSTEM_BUNDLES: [&str; 2] = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt"];
+
 pub struct TlsFront {
     acceptor: TlsAcceptor,
     /// The proxies' authority, PEM.
     pub bundle: PathBuf,
+    /// The system's root certificates plus the proxies' authority, for a client that
+    /// trusts the platform's roots (`SSL_CERT_FILE`).
+    pub system_bundle: PathBuf,
 }
 
 impl TlsFront {
@@ -50,6 +56,12 @@ impl TlsFront {
 
         let bundle = dir.join("bench-ca.pem");
         std::fs::write(&bundle, ca_cert.pem()).context("writing the trust bundle")?;
+        let system = SYSTEM_BUNDLES
+            .iter()
+            .find_map(|path| std::fs::read_to_string(path).ok())
+            .context("no system certificate bundle (install ca-certificates)")?;
+        let system_bundle = dir.join("system-and-bench-ca.pem");
+        std::fs::write(&system_bundle, format!("{system}\n{}", ca_cert.pem())).context("writing the system bundle")?;
 
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(server_key.serialize_der()));
         let chain = vec![
@@ -66,6 +78,7 @@ impl TlsFront {
         Ok(Self {
             acceptor: TlsAcceptor::from(Arc::new(config)),
             bundle,
+            system_bundle,
         })
     }
 
