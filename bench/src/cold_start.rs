@@ -140,8 +140,43 @@ pub struct ColdStarts {
     pub python: Starts,
     pub python_version: String,
     pub python_vs_rust: Ratio,
+    /// Every AWS endpoint refusing at once, `starts` per function beside the references.
+    pub refused: Vec<RefusedStarts>,
+    pub refused_median_ratio_to_sdk: f64,
+    pub refused_max_ratio_to_sdk: f64,
     /// What reading the secrets from Secrets Manager adds to a cold start.
     pub secrets: Vec<SecretsCost>,
+}
+
+/// A function's init where every AWS endpoint refuses connections at once (the
+/// condition issue 15 measured in): its warm-up fails in microseconds, so init holds
+/// only the work the function does itself, against the references' in the same
+/// moments. The first responses (503, DynamoDB unreachable) are not reported.
+#[derive(Debug, Serialize)]
+pub struct RefusedStarts {
+    pub function: String,
+    pub init_p50_ms: f64,
+    pub sdk_init_p50_ms: f64,
+    pub hello_init_p50_ms: f64,
+    pub init_ratio_to_sdk: f64,
+    pub init_ms_over_hello: f64,
+}
+
+/// `env` with every AWS endpoint on a loopback port nothing listens on, plain HTTP,
+/// and a short operation timeout so the first request gives up quickly.
+fn refusing(env: &[(String, String)]) -> anyhow::Result<Vec<(String, String)>> {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
+    let url = format!("http://127.0.0.1:{}", closed.local_addr().context("its port")?.port());
+    drop(closed);
+    Ok(env
+        .iter()
+        .filter(|(k, _)| k != "AWS_CA_BUNDLE" && k != "AWS_OPERATION_TIMEOUT_MS")
+        .map(|(k, v)| match k.starts_with("AWS_ENDPOINT_URL") {
+            true => (k.clone(), url.clone()),
+            false => (k.clone(), v.clone()),
+        })
+        .chain([("AWS_OPERATION_TIMEOUT_MS".to_owned(), "300".to_owned())])
+        .collect())
 }
 
 /// One function started with its secrets in the environment and with them in the
@@ -306,6 +341,29 @@ pub async fn run(
         results.push(interleaved.summarize(name, phases)?);
     }
 
+    let refusing_env = refusing(&plain)?;
+    let mut refused = Vec::new();
+    for name in EVENT_ORDER {
+        let subject = Subject::function(functions, name, event(name)?);
+        let log = logs.join(format!("{name}-refused.log"));
+        let (mut h, mut s, mut f) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..starts {
+            h.push(start(&api, &hello, &refusing_env, &hello_log).await?.init);
+            s.push(start(&api, &sdk, &refusing_env, &sdk_log).await?.init);
+            f.push(start(&api, &subject, &refusing_env, &log).await?.init);
+        }
+        let p50 = |samples: &[Duration]| Summary::of(samples).map(|s| s.p50_ms).context("no starts");
+        let (hello_p50, sdk_p50, init_p50) = (p50(&h)?, p50(&s)?, p50(&f)?);
+        refused.push(RefusedStarts {
+            function: name.to_owned(),
+            init_p50_ms: init_p50,
+            sdk_init_p50_ms: sdk_p50,
+            hello_init_p50_ms: hello_p50,
+            init_ratio_to_sdk: round(init_p50 / sdk_p50),
+            init_ms_over_hello: round(init_p50 - hello_p50),
+        });
+    }
+
     let mut stored_vars: std::collections::HashMap<String, String> = env.iter().cloned().collect();
     let unique = ulid::Ulid::new().to_string().to_lowercase();
     glchat_tests::move_secrets_to_store(&mut stored_vars, &unique).await;
@@ -336,6 +394,9 @@ pub async fn run(
         sdk_warm_up: Starts::of("sdk + warm-up", &all_sdk_warm)?,
         median_ratio_to_sdk_warm_up: median(results.iter().map(|f| f.init_ratio_to_sdk_warm_up).collect()),
         functions: results,
+        refused_median_ratio_to_sdk: median(refused.iter().map(|f| f.init_ratio_to_sdk).collect()),
+        refused_max_ratio_to_sdk: refused.iter().map(|f| f.init_ratio_to_sdk).fold(0.0, f64::max),
+        refused,
         secrets,
     })
 }

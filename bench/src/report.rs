@@ -277,6 +277,38 @@ fn cold_start_tables(md: &mut String, c: &ColdStarts) {
         crate::stats::round(c.sdk.init.p50_ms - c.hello.init.p50_ms),
         c.sdk_warm_up.init.p50_ms,
     );
+    let _ = writeln!(
+        md,
+        "### Init with every AWS endpoint refusing at once ({} starts per function, each beside a start of `hello` and of `sdk`; ms)\n",
+        c.starts_per_round
+    );
+    let rows = c.refused.iter().map(|f| {
+        cells!(
+            f.function,
+            f.init_p50_ms,
+            format!("**{}x**", f.init_ratio_to_sdk),
+            f.init_ms_over_hello,
+            f.sdk_init_p50_ms,
+            f.hello_init_p50_ms
+        )
+    });
+    table(
+        md,
+        &[
+            "function",
+            "init p50",
+            "init / sdk",
+            "ms over hello",
+            "sdk init p50 beside",
+            "hello init p50 beside",
+        ],
+        rows,
+    );
+    let _ = writeln!(
+        md,
+        "Over the functions: init / sdk median **{}x**, largest {}x.\n",
+        c.refused_median_ratio_to_sdk, c.refused_max_ratio_to_sdk
+    );
     let _ = writeln!(md, "### Init phases (median ms, as each function logs them)\n");
     let mut names: Vec<&str> = Vec::new();
     for f in &c.functions {
