@@ -148,10 +148,11 @@ pub struct ColdStarts {
     pub secrets: Vec<SecretsCost>,
 }
 
-/// A function's init where every AWS endpoint refuses connections at once (the
-/// condition issue 15 measured in): its warm-up fails in microseconds, so init holds
-/// only the work the function does itself, against the references' in the same
-/// moments. The first responses (503, DynamoDB unreachable) are not reported.
+/// A function's init where every AWS endpoint refuses each request at once (the
+/// condition issue 15 measured in): its warm-up is one loopback round trip that fails,
+/// so init holds little more than the work the function does itself, against the
+/// references' in the same moments. The first responses (errors: DynamoDB refuses) are
+/// not reported.
 #[derive(Debug, Serialize)]
 pub struct RefusedStarts {
     pub function: String,
@@ -162,20 +163,39 @@ pub struct RefusedStarts {
     pub init_ms_over_hello: f64,
 }
 
-/// `env` with every AWS endpoint on a loopback port nothing listens on, plain HTTP,
-/// and a short operation timeout so the first request gives up quickly.
-fn refusing(env: &[(String, String)]) -> anyhow::Result<Vec<(String, String)>> {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
-    let url = format!("http://127.0.0.1:{}", closed.local_addr().context("its port")?.port());
-    drop(closed);
+/// `env` with every AWS endpoint a loopback server that refuses each request at once
+/// (403 `AccessDeniedException`, which the SDK does not retry), over plain HTTP.
+async fn refusing(env: &[(String, String)]) -> anyhow::Result<Vec<(String, String)>> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .context("binding the refusing endpoint")?;
+    let url = format!("http://{}", listener.local_addr().context("its address")?);
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(|_| async {
+                    let body = br#"{"__type":"com.amazon.coral.service#AccessDeniedException","message":"refused"}"#;
+                    let mut response = hyper::Response::new(http_body_util::Full::new(Bytes::from_static(body)));
+                    *response.status_mut() = hyper::StatusCode::FORBIDDEN;
+                    response.headers_mut().insert(
+                        hyper::header::CONTENT_TYPE,
+                        hyper::header::HeaderValue::from_static("application/x-amz-json-1.0"),
+                    );
+                    Ok::<_, std::convert::Infallible>(response)
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
     Ok(env
         .iter()
-        .filter(|(k, _)| k != "AWS_CA_BUNDLE" && k != "AWS_OPERATION_TIMEOUT_MS")
+        .filter(|(k, _)| k != "AWS_CA_BUNDLE")
         .map(|(k, v)| match k.starts_with("AWS_ENDPOINT_URL") {
             true => (k.clone(), url.clone()),
             false => (k.clone(), v.clone()),
         })
-        .chain([("AWS_OPERATION_TIMEOUT_MS".to_owned(), "300".to_owned())])
         .collect())
 }
 
@@ -341,7 +361,7 @@ pub async fn run(
         results.push(interleaved.summarize(name, phases)?);
     }
 
-    let refusing_env = refusing(&plain)?;
+    let refusing_env = refusing(&plain).await?;
     let mut refused = Vec::new();
     for name in EVENT_ORDER {
         let subject = Subject::function(functions, name, event(name)?);

@@ -279,7 +279,7 @@ fn cold_start_tables(md: &mut String, c: &ColdStarts) {
     );
     let _ = writeln!(
         md,
-        "### Init with every AWS endpoint refusing at once ({} starts per function, each beside a start of `hello` and of `sdk`; ms)\n",
+        "### Init with every AWS endpoint refusing each request at once ({} starts per function, each beside a start of `hello` and of `sdk`; ms)\n",
         c.starts_per_round
     );
     let rows = c.refused.iter().map(|f| {
