@@ -107,8 +107,8 @@ async fn cold_start(needs: Needs) -> Result<Arc<Deps>, lambda_http::Error> {
     let mut laps = Laps::since(Instant::now());
     telemetry::init();
     laps.lap("tracing");
-    // Includes the DynamoDB connection's warm-up (`Deps::from_env_timed`).
-    let deps = Deps::from_env_timed(needs, &mut laps).await.map_err(|e| {
+    // Includes the DynamoDB connection's warm-up.
+    let deps = Deps::lambda_init(needs, &mut laps).await.map_err(|e| {
         tracing::error!(error = ?e, "cold start failed");
         e
     })?;

@@ -40,17 +40,19 @@ pub struct Deps {
 }
 
 impl Deps {
-    /// Reads the environment and the tenant's secrets and builds what `needs` asks
-    /// for, as a Lambda's init does.
+    /// Reads the environment and the tenant's secrets and builds what `needs` asks for
+    /// (the local server's start: no warm-up, its table may not exist yet).
     pub async fn from_env(needs: Needs) -> anyhow::Result<Arc<Self>> {
-        Self::from_env_timed(needs, &mut Laps::since(std::time::Instant::now())).await
+        let (config, sdk) = configure(needs, |name| std::env::var(name).ok()).await?;
+        Ok(Arc::new(Self::new(config, &sdk, Arc::new(SystemClock))?))
     }
 
-    /// `from_env`, timing each phase in `laps`. The DynamoDB client comes first, and its
-    /// warm-up (DNS, TCP, TLS and one call, which Lambda's init then pays instead of the
-    /// first request) runs while the secrets are read and the rest is built: on Lambda
-    /// the two handshakes, to DynamoDB and to Secrets Manager, overlap.
-    pub async fn from_env_timed(needs: Needs, laps: &mut Laps) -> anyhow::Result<Arc<Self>> {
+    /// A Lambda's init: `from_env` plus the DynamoDB connection's warm-up, timing each
+    /// phase in `laps`. The DynamoDB client comes first, and its warm-up (DNS, TCP, TLS
+    /// and one call, which init then pays instead of the first request) runs while the
+    /// secrets are read and the rest is built: on Lambda the two handshakes, to
+    /// DynamoDB and to Secrets Manager, overlap.
+    pub async fn lambda_init(needs: Needs, laps: &mut Laps) -> anyhow::Result<Arc<Self>> {
         let lookup = |name: &str| std::env::var(name).ok();
         let hooks = ClientHooks::default();
         let base = Config::from_lookup(Needs::TABLE, lookup).context("reading configuration")?;
