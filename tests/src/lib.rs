@@ -4,6 +4,7 @@
 
 pub mod client;
 pub mod contract;
+pub mod event_schemas;
 pub mod faults;
 pub mod fixtures;
 pub mod iam;

@@ -8,6 +8,7 @@ mod conversations;
 mod crashes;
 mod csrf;
 mod deletes;
+mod deletion_events;
 mod events;
 mod gateway;
 mod iam;
