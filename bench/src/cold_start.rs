@@ -1,6 +1,6 @@
 //! Cold starts: each release binary started under a local Lambda Runtime API (the
 //! `2018-06-01` protocol a function's runtime polls), with the environment a deployed
-//! function has and HTTPS to the local stack (`tls.rs`), timed from exec to its first
+//! function has and HTTPS to the local stack (`glchat_tests::tls`), timed from exec to its first
 //! `next` poll (init) and to its first response. Every start of a function is
 //! interleaved with a start of each reference Lambda (`hello`: `lambda_http` alone;
 //! `sdk`: plus the SDK set up as the AWS docs show, see `src/bin`; and `sdk` opening its
@@ -21,7 +21,7 @@ use glchat_tests::runtime_api::{RuntimeApi, Started, Subject, deployed_env};
 use serde::Serialize;
 
 use crate::stats::{Summary, round};
-use crate::tls::TlsFront;
+use glchat_tests::tls::TlsFront;
 
 #[derive(Debug, Serialize)]
 pub struct Starts {

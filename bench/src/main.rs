@@ -12,7 +12,6 @@ mod load;
 mod report;
 mod search;
 mod stats;
-mod tls;
 mod warm;
 mod world;
 

@@ -67,3 +67,43 @@ async fn an_event_through_the_real_binary_logs_ids_not_users() {
         assert!(!line.contains(&content), "a message's text leaked: {line}");
     }
 }
+
+/// The functions' HTTPS client trusts the AWS roots it carries, or exactly the
+/// certificates `AWS_CA_BUNDLE` names: behind a TLS proxy whose authority is named the
+/// read answers; with the bundled roots alone the handshake is refused (the proxy's
+/// authority is no AWS root), the request answers 503 and the log says why.
+#[tokio::test]
+async fn the_sdk_trusts_the_aws_roots_or_the_named_bundle_only() {
+    use glchat_tests::invoke::invoke_with;
+    use glchat_tests::tls::TlsFront;
+
+    let program = std::path::Path::new(env!("CARGO_BIN_EXE_get_conversation"));
+    let text = std::fs::read_to_string(events_dir().join("get_conversation.json")).unwrap();
+    let dir = std::env::temp_dir().join(format!("glchat-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let tls = std::sync::Arc::new(TlsFront::new(&dir).unwrap());
+
+    let front = std::sync::Arc::clone(&tls);
+    let named = invoke_with(program, "get_conversation", text.clone().into(), |env| async move {
+        let env: Vec<_> = env.into_iter().filter(|(k, _)| k != "AWS_CA_BUNDLE").collect();
+        front.wrap(&env).await
+    })
+    .await
+    .unwrap();
+    assert_eq!(named.response["statusCode"], 200, "{:?}", named.log);
+
+    let front = std::sync::Arc::clone(&tls);
+    let bundled = invoke_with(program, "get_conversation", text.into(), |env| async move {
+        let wrapped = front.wrap(&env).await?;
+        Ok(wrapped.into_iter().filter(|(k, _)| k != "AWS_CA_BUNDLE").collect())
+    })
+    .await
+    .unwrap();
+    assert_eq!(bundled.response["statusCode"], 503, "{:?}", bundled.log);
+    assert!(
+        bundled.log.iter().any(|l| l.contains("UnknownIssuer")),
+        "the refused certificate is in the log: {:?}",
+        bundled.log
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

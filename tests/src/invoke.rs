@@ -27,10 +27,21 @@ pub struct Invoked {
 
 /// Runs `program` (a function's binary named `name`) once with `event`.
 pub async fn invoke(program: &Path, name: &str, event: Bytes) -> anyhow::Result<Invoked> {
+    invoke_with(program, name, event, |env| async move { Ok(env) }).await
+}
+
+/// `invoke`, with the deployed environment changed by `adapt` first (the local
+/// stack's endpoints put behind TLS, a variable taken out).
+pub async fn invoke_with<F, Fut>(program: &Path, name: &str, event: Bytes, adapt: F) -> anyhow::Result<Invoked>
+where
+    F: FnOnce(Vec<(String, String)>) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<Vec<(String, String)>>>,
+{
     let app = TestApp::spawn_with(event_options()).await;
     seed(&app).await;
     let mut env = deployed_env(&app);
     env.push(("LOG_HASH_KEY".into(), LOG_HASH_KEY.into()));
+    let env = adapt(env).await?;
     let api = RuntimeApi::start().await?;
     let log = tempfile_path(name);
     let subject = Subject {

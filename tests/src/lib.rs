@@ -13,6 +13,7 @@ pub mod llm;
 pub mod runtime_api;
 pub mod scenario;
 pub mod seed;
+pub mod tls;
 pub mod tokens;
 
 use std::collections::HashMap;

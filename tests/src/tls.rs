@@ -1,4 +1,5 @@
-//! TLS between the functions and the local stack, as between a Lambda and AWS: a
+//! TLS between the functions and the local stack, as between a Lambda and AWS (used by
+//! the benchmark's cold starts and by the test of the functions' trust store): a
 //! loopback proxy per endpoint terminates HTTPS with a certificate of a throwaway
 //! certificate authority and forwards the bytes to the plain-HTTP server behind it.
 //! The functions (and boto3) trust that authority through `AWS_CA_BUNDLE`, which takes
