@@ -102,6 +102,14 @@ pub struct AttachmentRecord {
     pub object_key: String,
 }
 
+/// An attachment a conversation had when its delete began, as the tombstone records it
+/// for the `ConversationDeleted` event (`docs/events.md`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletedAttachment {
+    pub attachment_id: AttachmentId,
+    pub object_key: String,
+}
+
 /// An attachment as the API shows it: the record (less its object key) and a
 /// short-lived download URL.
 #[derive(Debug, Clone, PartialEq, Serialize)]

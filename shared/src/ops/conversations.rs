@@ -339,13 +339,18 @@ pub async fn delete_many(
 
 /// Deletes one conversation in `scope`; `false` when there is none to delete. Every
 /// step is idempotent: the tombstone (gone for readers and writers, counted out, its
-/// share id dead), the share's copies, the conversation's objects, the items, the
-/// conversation item last.
+/// share id dead), the record of its attachments on it, the share's copies, the
+/// conversation's objects, the items, the conversation item last.
 pub(super) async fn cascade(deps: &Deps, id: &ConversationId, scope: &DeleteScope) -> Result<bool, OpError> {
     let store = &deps.store;
-    let Some((_, link)) = store.begin_delete(id, scope, deps.clock.now()).await? else {
+    let Some(began) = store.begin_delete(id, scope, deps.clock.now()).await? else {
         return Ok(false);
     };
+    if began.has_attachments {
+        // Named in the ConversationDeleted event (docs/events.md) before any is removed.
+        store.record_deleted_attachments(id).await?;
+    }
+    let link = began.link;
     let blobs = deps.blobs()?;
     if let Some(link) = link {
         blobs

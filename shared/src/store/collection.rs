@@ -5,14 +5,14 @@
 use anyhow::Context;
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 
-use super::error::dynamodb_error;
+use super::error::{applied, dynamodb_error};
 use super::expr::{Expr, with_placeholders};
 use super::items::{AttachmentItem, Attributes, CollectionItem, MessageItem, ShareLinkItem};
 use super::keys::{self, Key, PK, SK};
 use super::owned::Owned;
 use super::{Store, StoreError};
 use crate::ids::{ConversationId, MessageId, UserId};
-use crate::models::{AttachmentRecord, ConversationRecord, Message, ShareLinkRecord};
+use crate::models::{AttachmentRecord, ConversationRecord, DeletedAttachment, Message, ShareLinkRecord};
 use crate::pages::{MessageWindow, PageBuilder};
 
 /// A conversation read as one aggregate from its item collection.
@@ -126,6 +126,60 @@ impl Store {
 
     /// Deletes every item of the conversation's collection but the conversation item,
     /// one page of keys at a time (memory stays bounded however long the conversation).
+    /// Records on the tombstone of `id` the attachments it has (id and object key),
+    /// before any item is removed: the conversation item's last image, which the
+    /// table's stream carries, then names them for the `ConversationDeleted` event. A
+    /// retry after some were removed keeps the first record (`if_not_exists`). One Query
+    /// of the attachments and one UpdateItem.
+    pub async fn record_deleted_attachments(&self, id: &ConversationId) -> Result<usize, StoreError> {
+        let conversation_key = keys::conversation(id);
+        let mut e = Expr::default();
+        let key = format!(
+            "{} AND {}",
+            e.eq(PK, conversation_key.pk.as_str()),
+            e.begins_with(SK, keys::attachment_prefix())
+        );
+        let mut pages = with_placeholders!(self.client.query(), e)
+            .table_name(&self.table)
+            .key_condition_expression(key)
+            .consistent_read(true)
+            .into_paginator()
+            .send();
+        let mut attachments = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| dynamodb_error(e, "listing a conversation's attachments"))?;
+            for item in page.items() {
+                if let CollectionItem::Attachment(found) = CollectionItem::from_attributes(item.clone())? {
+                    attachments.push(DeletedAttachment {
+                        attachment_id: found.attachment.id,
+                        object_key: found.attachment.object_key,
+                    });
+                }
+            }
+        }
+        if attachments.is_empty() {
+            return Ok(0);
+        }
+        let list: AttributeValue =
+            serde_dynamo::to_attribute_value(&attachments).context("recording deleted attachments")?;
+        let mut e = Expr::default();
+        let name = e.name("deleted_attachments");
+        let update = format!(
+            "SET {name} = if_not_exists({name}, {})",
+            e.value("deleted_attachments", list)
+        );
+        let condition = e.eq("deleting", true);
+        let result = with_placeholders!(self.client.update_item(), e)
+            .table_name(&self.table)
+            .set_key(Some(conversation_key.to_attributes()))
+            .update_expression(update)
+            .condition_expression(condition)
+            .send()
+            .await;
+        applied(result, "recording a delete's attachments")?;
+        Ok(attachments.len())
+    }
+
     pub async fn delete_collection(&self, id: &ConversationId) -> Result<usize, StoreError> {
         let conversation_key = keys::conversation(id);
         let mut e = Expr::default();

@@ -70,6 +70,15 @@ pub struct DeleteScope {
     pub chatbot: Option<ChatbotId>,
 }
 
+/// A delete under way: the conversation as it was, its share link (whose id is now
+/// dead), and whether it has attachments to record before they are removed.
+#[derive(Debug)]
+pub struct BeganDelete {
+    pub record: ConversationRecord,
+    pub link: Option<StoredLink>,
+    pub has_attachments: bool,
+}
+
 impl Store {
     /// Writes a new conversation and bumps the user's counters in one transaction.
     /// Returns `false` when a conversation with this id already exists (nothing written).
@@ -266,7 +275,7 @@ impl Store {
         id: &ConversationId,
         scope: &DeleteScope,
         now: Timestamp,
-    ) -> Result<Option<(ConversationRecord, Option<StoredLink>)>, StoreError> {
+    ) -> Result<Option<BeganDelete>, StoreError> {
         for _ in 0..2 {
             let (item, link) = tokio::try_join!(
                 self.get_item(keys::conversation(id), "reading a conversation to delete"),
@@ -289,14 +298,19 @@ impl Store {
                 return Ok(None);
             }
             let found = found.into_inner();
+            let has_attachments = found.attachment_count.unwrap_or(0) > 0;
             if found.is_deleting() {
-                return Ok(Some((found.record, link)));
+                return Ok(Some(BeganDelete {
+                    record: found.record,
+                    link,
+                    has_attachments,
+                }));
             }
             // An unfinished clone was never counted.
             let counted = found.clone_progress.is_none();
             let record = found.record;
             let mut transaction = Transaction::new(self)
-                .update("conversation", self.tombstone(&record, counted)?)
+                .update("conversation", self.tombstone(&record, counted, now)?)
                 .check("link", self.link_unchanged(id, link.as_ref())?);
             if let Some(link) = &link {
                 transaction = transaction.put("dead share", self.dead_share_put(link.record(), now)?);
@@ -306,7 +320,13 @@ impl Store {
             }
             let committed = transaction.commit("tombstoning a conversation").await?;
             match committed {
-                Ok(()) => return Ok(Some((record, link))),
+                Ok(()) => {
+                    return Ok(Some(BeganDelete {
+                        record,
+                        link,
+                        has_attachments,
+                    }));
+                }
                 // Another delete got there first, or a share changed the link: read
                 // again and follow.
                 Err(refused) if refused.failed("conversation") || refused.failed("link") => {}
@@ -318,15 +338,17 @@ impl Store {
         )))
     }
 
-    /// The tombstone: `deleting` set and the list key moved to the `DELETING#` partition.
+    /// The tombstone: `deleting` and its time set, the list key moved to the `DELETING#`
+    /// partition.
     /// `counted` is what the delete read: a clone completing between the read and the
     /// tombstone would be counted and not counted out, so the condition holds the item
     /// to it (refused, the delete reads again).
-    fn tombstone(&self, record: &ConversationRecord, counted: bool) -> anyhow::Result<Update> {
+    fn tombstone(&self, record: &ConversationRecord, counted: bool, now: Timestamp) -> anyhow::Result<Update> {
         let mut e = Expr::default();
         let update = format!(
-            "SET {}, {} REMOVE {}",
+            "SET {}, {}, {} REMOVE {}",
             e.eq("deleting", true),
+            e.eq("deleted_time", now.to_wire()),
             e.eq(
                 GSI2PK,
                 keys::deleting_user_chatbot_conversations(&record.user_id, &record.chatbot_id)

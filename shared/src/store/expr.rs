@@ -122,6 +122,12 @@ fn join(parts: &[String], with: &str) -> String {
 /// A value for a placeholder: strings, numbers and booleans convert.
 pub(crate) struct Value(AttributeValue);
 
+impl From<AttributeValue> for Value {
+    fn from(value: AttributeValue) -> Self {
+        Self(value)
+    }
+}
+
 impl From<String> for Value {
     fn from(s: String) -> Self {
         Self(AttributeValue::S(s))

@@ -48,6 +48,13 @@ pub(crate) struct ConversationItem {
     /// until the clone completes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clone_progress: Option<u64>,
+    /// When the delete began (its first attempt), set with `deleting`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_time: Option<crate::clock::Timestamp>,
+    /// The attachments it had when the delete began, recorded before any is removed,
+    /// so the conversation item's last image (in the table's stream) names them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_attachments: Option<Vec<crate::models::DeletedAttachment>>,
 }
 
 impl ConversationItem {
@@ -77,6 +84,8 @@ impl ConversationItem {
             attachment_count: None,
             attachment_bytes: None,
             clone_progress: None,
+            deleted_time: None,
+            deleted_attachments: None,
         }
     }
 

@@ -38,6 +38,7 @@ pub const TTL_ATTRIBUTE: &str = "expires_at";
 
 const CONVERSATION_SK: &str = "CONV";
 const MESSAGE_PREFIX: &str = "MSG#";
+const ATTACHMENT_PREFIX: &str = "ATT#";
 /// Sorts after every ULID character, closing the message range.
 const MESSAGE_RANGE_END: &str = "MSG#~";
 const COUNTER_TOTAL_SK: &str = "COUNT";
@@ -84,7 +85,7 @@ pub fn conversation(id: &ConversationId) -> Key {
 pub fn attachment(conversation: &ConversationId, id: &AttachmentId) -> Key {
     Key {
         pk: conversation_pk(conversation),
-        sk: format!("ATT#{}", id.as_str()),
+        sk: format!("{ATTACHMENT_PREFIX}{}", id.as_str()),
     }
 }
 
@@ -103,6 +104,11 @@ pub fn message_range(last: Option<&MessageId>) -> (String, String) {
         |id| format!("{MESSAGE_PREFIX}{}", id.as_str()),
     );
     (MESSAGE_PREFIX.to_owned(), end)
+}
+
+/// The sort-key prefix of a conversation's attachments.
+pub fn attachment_prefix() -> &'static str {
+    ATTACHMENT_PREFIX
 }
 
 /// Everything of a conversation that sorts before its messages: the conversation item

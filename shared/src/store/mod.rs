@@ -28,7 +28,7 @@ use aws_sdk_dynamodb::Client;
 pub use attachment::{AttachOutcome, AttachmentLimits};
 pub use clone::{CloneStart, FoundClone};
 pub use collection::ConversationView;
-pub use conversation::{ConversationMeta, ConversationPage, DeleteScope, ListPosition, TitleGuard};
+pub use conversation::{BeganDelete, ConversationMeta, ConversationPage, DeleteScope, ListPosition, TitleGuard};
 pub use error::StoreError;
 pub use limits::Rate;
 pub use message::{AppendOutcome, HeadGuard, NewMessage, ParentCheck, SEARCH_FIRST_PAGE};

@@ -287,3 +287,101 @@ async fn a_large_bulk_delete_proceeds_over_several_calls() {
     assert_eq!(replies, vec![json!(4), json!(4), json!(2)]);
     assert_eq!(app.count("alice", "").await, json!(0));
 }
+
+/// A delete records the attachments it is about to remove, and when it began, on the
+/// conversation's tombstone (so the item's last image in the table's stream names them
+/// for the `ConversationDeleted` event); a retry after some were removed keeps the
+/// first record and the first time.
+#[tokio::test]
+async fn a_delete_records_its_attachments_and_time_before_removing_them() {
+    let fault = Fault::fail("BatchWriteItem", 2);
+    let app = TestApp::spawn_with(Options {
+        hooks: ClientHooks {
+            dynamodb: vec![fault.interceptor()],
+            ..ClientHooks::default()
+        },
+        ..Options::default()
+    })
+    .await;
+    let id = app.conversation_id("alice", "bot").await;
+    let mut uploaded = Vec::new();
+    for name in ["a.txt", "b.txt", "c.txt"] {
+        let attachment = app.upload("alice", &id, name, b"some bytes").await;
+        uploaded.push(attachment["id"].as_str().unwrap().to_owned());
+    }
+    let path = format!("/conversations/{id}");
+    let tombstone = || async {
+        let store = &app.app.store;
+        let item = store
+            .client()
+            .get_item()
+            .table_name(store.table())
+            .key("PK", aws_sdk_dynamodb::types::AttributeValue::S(format!("CONV#{id}")))
+            .key("SK", aws_sdk_dynamodb::types::AttributeValue::S("CONV".into()))
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap()
+            .item
+            .expect("the tombstone");
+        let item: Value = serde_dynamo::from_item(item).unwrap();
+        item
+    };
+
+    assert!(app.delete(&path).bearer(&app.token("alice")).send().await.status >= 500);
+    let first = tombstone().await;
+    assert_eq!(first["deleting"], true);
+    let began = first["deleted_time"]
+        .as_str()
+        .expect("when the delete began")
+        .to_owned();
+    let recorded: Vec<(String, String)> = first["deleted_attachments"]
+        .as_array()
+        .expect("the attachments")
+        .iter()
+        .map(|a| {
+            (
+                a["attachment_id"].as_str().unwrap().to_owned(),
+                a["object_key"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let mut ids: Vec<String> = recorded.iter().map(|(id, _)| id.clone()).collect();
+    ids.sort();
+    uploaded.sort();
+    assert_eq!(ids, uploaded);
+    for (attachment, key) in &recorded {
+        assert_eq!(
+            key,
+            &format!("tenants/acme/conversations/{id}/attachments/{attachment}")
+        );
+    }
+
+    // One attachment item already gone, as after a sweep cut short: the retry, cut again,
+    // keeps the first record and time.
+    let store = &app.app.store;
+    store
+        .client()
+        .delete_item()
+        .table_name(store.table())
+        .key("PK", aws_sdk_dynamodb::types::AttributeValue::S(format!("CONV#{id}")))
+        .key(
+            "SK",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("ATT#{}", uploaded[0])),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(app.delete(&path).bearer(&app.token("alice")).send().await.status >= 500);
+    let second = tombstone().await;
+    assert_eq!(second["deleted_attachments"], first["deleted_attachments"]);
+    assert_eq!(second["deleted_time"], began.as_str());
+    assert_eq!(fault.remaining(), 0);
+
+    app.delete(&path)
+        .bearer(&app.token("alice"))
+        .send()
+        .await
+        .assert_status(200);
+    assert_eq!(app.items_of(&id).await, 0, "finished by the third attempt");
+}
