@@ -14,6 +14,7 @@ pub mod config;
 pub mod cursor;
 pub mod deps;
 pub mod error;
+pub mod events;
 pub mod http;
 pub mod i18n;
 pub mod ids;

@@ -19,6 +19,7 @@ mod message;
 mod owned;
 pub mod schema;
 mod share;
+pub mod stream;
 mod transaction;
 
 pub use transaction::CONFLICT_ATTEMPTS;

@@ -90,3 +90,66 @@ fn the_schemas_refuse_what_a_consumer_could_not_rely_on() {
     );
     assert!(validate("MessageEdited", &share).is_err(), "an undocumented kind");
 }
+
+/// Every event the service builds from a deletion fits its published schema, and the
+/// same deletion read twice (a stream record delivered again) gives the same id.
+#[test]
+fn the_events_the_service_builds_fit_their_schemas() {
+    use glchat_shared::clock::Timestamp;
+    use glchat_shared::events::event_of;
+    use glchat_shared::ids::TenantId;
+    use glchat_shared::models::{AttachmentRecord, ConversationRecord, DeletedAttachment};
+    use glchat_shared::store::stream::Deleted;
+
+    let tenant = TenantId::parse("acme").unwrap();
+    let changed = Timestamp::from_unix_ms(1_764_130_000_000).unwrap();
+    let record: ConversationRecord = serde_json::from_value(json!({
+        "id": "01JDX6Q4V6N3W7P8R9S0T1U2V3", "user_id": "alice", "chatbot_id": "bot",
+        "title": "t", "model_name": "m", "created_time": "2026-11-26T04:05:36.120Z",
+        "updated_time": "2026-11-26T04:05:36.120Z", "is_active": true, "is_anonymized": false,
+    }))
+    .unwrap();
+    let attachment: AttachmentRecord = serde_json::from_value(json!({
+        "id": "01JDX6R0A1B2C3D4E5F6G7H8J9", "conversation_id": "01JDX6Q4V6N3W7P8R9S0T1U2V3",
+        "file_name": "a.txt", "content_type": "text/plain", "size": 3,
+        "created_time": "2026-11-26T04:05:37.000Z",
+        "object_key": "tenants/acme/conversations/01JDX6Q4V6N3W7P8R9S0T1U2V3/attachments/01JDX6R0A1B2C3D4E5F6G7H8J9",
+    }))
+    .unwrap();
+    let mut with_message = attachment.clone();
+    with_message.message_id = Some(glchat_shared::ids::MessageId::parse("01JDX6R0A1B2C3D4E5F6G7H8JA").unwrap());
+    let deletions = [
+        Deleted::Conversation {
+            record: record.clone(),
+            attachments: vec![DeletedAttachment {
+                attachment_id: attachment.id.clone(),
+                object_key: attachment.object_key.clone(),
+            }],
+            deleted_time: Some(Timestamp::from_unix_ms(1_764_129_999_000).unwrap()),
+        },
+        Deleted::Conversation {
+            record,
+            attachments: Vec::new(),
+            deleted_time: None,
+        },
+        Deleted::Attachment(attachment),
+        Deleted::Attachment(with_message),
+        Deleted::Share {
+            share_id: glchat_shared::ids::ShareId::parse("s1").unwrap(),
+            conversation_id: glchat_shared::ids::ConversationId::parse("01JDX6Q4V6N3W7P8R9S0T1U2V3").unwrap(),
+            user_id: glchat_shared::ids::UserId::parse("alice").unwrap(),
+            died_time: changed,
+        },
+    ];
+    let mut ids = std::collections::HashSet::new();
+    for deleted in &deletions {
+        let event = event_of(&tenant, deleted, changed).unwrap();
+        validate(event.detail_type, &event.detail).unwrap_or_else(|e| panic!("{}: {e}", event.detail_type));
+        let again = event_of(&tenant, deleted, changed).unwrap();
+        assert_eq!(again.detail["event_id"], event.detail["event_id"]);
+        ids.insert(event.detail["event_id"].as_str().unwrap().to_owned());
+    }
+    // The two attachment events are one attachment; the two conversation events one
+    // conversation: three things deleted, three ids.
+    assert_eq!(ids.len(), 3);
+}
