@@ -13,6 +13,7 @@ pub mod llm;
 pub mod runtime_api;
 pub mod scenario;
 pub mod seed;
+pub mod stream;
 pub mod tls;
 pub mod tokens;
 
@@ -99,6 +100,9 @@ pub struct Options {
     /// The secrets in the local Secrets Manager, the environment naming them by ARN
     /// only, as deployed (`glchat_shared::secrets`); otherwise in the environment.
     pub secrets_in_store: bool,
+    /// The table's stream on, as deployed (`stream::changes` reads it); off otherwise,
+    /// since DynamoDB Local slows down with every record it keeps.
+    pub stream: bool,
 }
 
 impl Default for Options {
@@ -114,6 +118,7 @@ impl Default for Options {
             refusals: Vec::new(),
             function_timeout: None,
             secrets_in_store: false,
+            stream: false,
         }
     }
 }
@@ -163,9 +168,13 @@ impl TestApp {
             move_secrets_to_store(&mut vars, &unique).await;
         }
         let app = build_deps(&vars, &options, Needs::ALL).await;
-        // No stream: nothing reads it in these tests, and DynamoDB Local slows down with
-        // every stream record it keeps (see `schema::Stream::Off`).
-        glchat_functions::local::prepare_storage(&app, glchat_shared::store::schema::Stream::Off)
+        // No stream unless a test reads it: DynamoDB Local slows down with every stream
+        // record it keeps (see `schema::Stream::Off`).
+        let stream = match options.stream {
+            true => glchat_shared::store::schema::Stream::On,
+            false => glchat_shared::store::schema::Stream::Off,
+        };
+        glchat_functions::local::prepare_storage(&app, stream)
             .await
             .expect("creating the table and bucket");
         app.dynamodb_calls.take();

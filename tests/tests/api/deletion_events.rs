@@ -153,3 +153,136 @@ fn the_events_the_service_builds_fit_their_schemas() {
     // conversation: three things deleted, three ids.
     assert_eq!(ids.len(), 3);
 }
+
+/// The local proof: deletes of every kind against DynamoDB Local with the table's
+/// stream on (one delete, one cut at its sweep and finished by a retry, a bulk delete,
+/// and one refused), the stream read back, each record read by the store and turned
+/// into its event: exactly one event per deleted thing, each valid against its schema,
+/// and none for the refused delete.
+#[tokio::test]
+async fn every_delete_path_yields_exactly_its_events_from_the_stream() {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use glchat_shared::deps::ClientHooks;
+    use glchat_shared::events::event_of;
+    use glchat_shared::ids::TenantId;
+    use glchat_shared::store::stream::deleted;
+    use glchat_tests::faults::Fault;
+    use glchat_tests::{Options, TestApp};
+
+    let fault = Fault::fail("BatchWriteItem", 1);
+    let app = TestApp::spawn_with(Options {
+        stream: true,
+        hooks: ClientHooks {
+            dynamodb: vec![fault.interceptor()],
+            ..ClientHooks::default()
+        },
+        ..Options::default()
+    })
+    .await;
+    let token = app.token("alice");
+    let upload = |conversation: String, name: &'static str| {
+        let app = &app;
+        async move {
+            app.upload("alice", &conversation, name, b"bytes").await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let cut = app.conversation_id("alice", "bot").await;
+    let cut_attachment = upload(cut.clone(), "c.txt").await;
+    let single = app.conversation_id("alice", "bot").await;
+    let single_attachments = BTreeSet::from([
+        upload(single.clone(), "a.txt").await,
+        upload(single.clone(), "b.txt").await,
+    ]);
+    let share = app.share("alice", &single).await;
+    let bulk = [
+        app.conversation_id("alice", "bulk").await,
+        app.conversation_id("alice", "bulk").await,
+    ];
+    let bobs = app.conversation_id("bob", "bot").await;
+
+    let path = |id: &str| format!("/conversations/{id}");
+    assert!(
+        app.delete(&path(&cut)).bearer(&token).send().await.status >= 500,
+        "cut at its sweep"
+    );
+    app.delete(&path(&cut)).bearer(&token).send().await.assert_status(200);
+    app.delete(&path(&single))
+        .bearer(&token)
+        .send()
+        .await
+        .assert_status(200);
+    app.delete(&path(&bobs)).bearer(&token).send().await.assert_status(404);
+    let reply = app
+        .post("/conversations/delete")
+        .bearer(&token)
+        .json(&json!({ "user_id": "alice", "chatbot_id": "bulk" }))
+        .send()
+        .await;
+    assert_eq!(reply.body, json!({ "deleted_count": 2, "complete": true }));
+
+    let tenant = TenantId::parse("acme").unwrap();
+    let mut events: BTreeMap<&'static str, Vec<Value>> = BTreeMap::new();
+    for record in glchat_tests::stream::changes(&app).await {
+        if let Some(deleted) = deleted(record.change, record.old, record.new).unwrap() {
+            let event = event_of(&tenant, &deleted, record.at).unwrap();
+            validate(event.detail_type, &event.detail).unwrap_or_else(|e| panic!("{}: {e}", event.detail_type));
+            events.entry(event.detail_type).or_default().push(event.detail);
+        }
+    }
+    let field = |kind: &str, name: &str| -> Vec<String> {
+        let mut values: Vec<String> = events[kind]
+            .iter()
+            .map(|d| d[name].as_str().unwrap().to_owned())
+            .collect();
+        values.sort();
+        values
+    };
+    let mut conversations = vec![cut.clone(), single.clone(), bulk[0].clone(), bulk[1].clone()];
+    conversations.sort();
+    assert_eq!(
+        field("ConversationDeleted", "conversation_id"),
+        conversations,
+        "once each, bob's not"
+    );
+    let mut attachments: Vec<String> = single_attachments
+        .iter()
+        .cloned()
+        .chain([cut_attachment.clone()])
+        .collect();
+    attachments.sort();
+    assert_eq!(field("AttachmentDeleted", "attachment_id"), attachments);
+    assert_eq!(field("ShareRevoked", "share_id"), [share]);
+    let named = |conversation: &str| -> BTreeSet<String> {
+        events["ConversationDeleted"]
+            .iter()
+            .find(|d| d["conversation_id"] == conversation)
+            .unwrap()["attachments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["attachment_id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(named(&single), single_attachments);
+    assert_eq!(
+        named(&cut),
+        BTreeSet::from([cut_attachment]),
+        "the retry's event names what the cut attempt recorded"
+    );
+    assert!(named(&bulk[0]).is_empty());
+    let ids: BTreeSet<&str> = events
+        .values()
+        .flatten()
+        .map(|d| d["event_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids.len(),
+        events.values().map(Vec::len).sum::<usize>(),
+        "one id per deleted thing"
+    );
+    assert_eq!(fault.remaining(), 0);
+}
