@@ -368,19 +368,18 @@ pub async fn run(
         let log = logs.join(format!("{name}-refused.log"));
         let (mut h, mut s, mut f) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..starts {
-            h.push(start(&api, &hello, &refusing_env, &hello_log).await?.init);
-            s.push(start(&api, &sdk, &refusing_env, &sdk_log).await?.init);
-            f.push(start(&api, &subject, &refusing_env, &log).await?.init);
+            h.push(start(&api, &hello, &refusing_env, &hello_log).await?);
+            s.push(start(&api, &sdk, &refusing_env, &sdk_log).await?);
+            f.push(start(&api, &subject, &refusing_env, &log).await?);
         }
-        let p50 = |samples: &[Duration]| Summary::of(samples).map(|s| s.p50_ms).context("no starts");
-        let (hello_p50, sdk_p50, init_p50) = (p50(&h)?, p50(&s)?, p50(&f)?);
+        let (hello_p50, sdk_p50, function_p50) = (init_p50(&h)?, init_p50(&s)?, init_p50(&f)?);
         refused.push(RefusedStarts {
             function: name.to_owned(),
-            init_p50_ms: init_p50,
+            init_p50_ms: function_p50,
             sdk_init_p50_ms: sdk_p50,
             hello_init_p50_ms: hello_p50,
-            init_ratio_to_sdk: round(init_p50 / sdk_p50),
-            init_ms_over_hello: round(init_p50 - hello_p50),
+            init_ratio_to_sdk: round(function_p50 / sdk_p50),
+            init_ms_over_hello: round(function_p50 - hello_p50),
         });
     }
 
@@ -435,23 +434,25 @@ struct Interleaved {
     rounds: Vec<Round>,
 }
 
+/// The init median of `starts`.
+fn init_p50(starts: &[Started]) -> anyhow::Result<f64> {
+    let init: Vec<Duration> = starts.iter().map(|s| s.init).collect();
+    Ok(Summary::of(&init).context("no starts")?.p50_ms)
+}
+
 impl Interleaved {
     fn summarize(self, name: &str, phases: Vec<Phase>) -> anyhow::Result<FunctionStarts> {
-        let p50 = |starts: &[Started]| -> anyhow::Result<f64> {
-            let init: Vec<Duration> = starts.iter().map(|s| s.init).collect();
-            Ok(Summary::of(&init).context("no starts")?.p50_ms)
-        };
         let mut round_ratios = Vec::new();
         for one in &self.rounds {
-            round_ratios.push(round(p50(&one.function)? / p50(&one.sdk)?));
+            round_ratios.push(round(init_p50(&one.function)? / init_p50(&one.sdk)?));
         }
         let all = |pick: fn(&Round) -> &Vec<Started>| -> Vec<Started> {
             self.rounds.iter().flat_map(|r| pick(r).iter().cloned()).collect()
         };
         let (function, hello, sdk) = (all(|r| &r.function), all(|r| &r.hello), all(|r| &r.sdk));
         let starts = Starts::of(name, &function)?;
-        let (hello_p50, sdk_p50) = (p50(&hello)?, p50(&sdk)?);
-        let sdk_warm_p50 = p50(&all(|r| &r.sdk_warm))?;
+        let (hello_p50, sdk_p50) = (init_p50(&hello)?, init_p50(&sdk)?);
+        let sdk_warm_p50 = init_p50(&all(|r| &r.sdk_warm))?;
         let smallest = round_ratios.iter().copied().fold(f64::INFINITY, f64::min);
         let largest = round_ratios.iter().copied().fold(0.0, f64::max);
         Ok(FunctionStarts {

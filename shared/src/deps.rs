@@ -55,12 +55,7 @@ impl Deps {
     pub async fn lambda_init(needs: Needs, laps: &mut Laps) -> anyhow::Result<Arc<Self>> {
         let lookup = |name: &str| std::env::var(name).ok();
         let hooks = ClientHooks::default();
-        let base = Config::from_lookup(Needs::TABLE, lookup).context("reading configuration")?;
-        laps.lap("config");
-        let sdk = crate::aws::sdk_config(base.aws_operation_timeout, &lookup)
-            .await
-            .context("configuring the AWS SDK")?;
-        laps.lap("sdk_config");
+        let (base, sdk) = base_and_sdk(&lookup, laps).await?;
         let (store, dynamodb_calls) = Clients::dynamodb(&base, &sdk, &hooks);
         laps.lap("clients");
         let rest = async {
@@ -250,13 +245,24 @@ pub struct ClientHooks {
 /// whose ARN `lookup` names; a value there wins over the environment), with the SDK
 /// configuration that read them.
 pub async fn configure(needs: Needs, lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<(Config, SdkConfig)> {
-    // The table-only settings carry the SDK's timeouts, and need no secret.
-    let base = Config::from_lookup(Needs::TABLE, &lookup).context("reading configuration")?;
-    let sdk = crate::aws::sdk_config(base.aws_operation_timeout, &lookup)
-        .await
-        .context("configuring the AWS SDK")?;
+    let (_, sdk) = base_and_sdk(&lookup, &mut Laps::since(std::time::Instant::now())).await?;
     let config = complete(needs, &lookup, &sdk).await?;
     Ok((config, sdk))
+}
+
+/// The table-only settings (they carry the SDK's timeouts, and need no secret) and the
+/// SDK configuration, each phase timed in `laps`.
+async fn base_and_sdk(
+    lookup: &impl Fn(&str) -> Option<String>,
+    laps: &mut Laps,
+) -> anyhow::Result<(Config, SdkConfig)> {
+    let base = Config::from_lookup(Needs::TABLE, lookup).context("reading configuration")?;
+    laps.lap("config");
+    let sdk = crate::aws::sdk_config(base.aws_operation_timeout, lookup)
+        .await
+        .context("configuring the AWS SDK")?;
+    laps.lap("sdk_config");
+    Ok((base, sdk))
 }
 
 /// The whole configuration for `needs`: the tenant's secrets read through `sdk`, then

@@ -396,6 +396,27 @@ impl TestApp {
             .expect("deleting the test table");
     }
 
+    /// The conversation item as stored (read directly, strongly consistent).
+    pub async fn conversation_item(
+        &self,
+        conversation: &str,
+    ) -> HashMap<String, aws_sdk_dynamodb::types::AttributeValue> {
+        use aws_sdk_dynamodb::types::AttributeValue;
+        let store = &self.app.store;
+        store
+            .client()
+            .get_item()
+            .table_name(store.table())
+            .key("PK", AttributeValue::S(format!("CONV#{conversation}")))
+            .key("SK", AttributeValue::S("CONV".into()))
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("reading a conversation item")
+            .item
+            .expect("the conversation item")
+    }
+
     /// How many items the table holds in the conversation's collection (read directly).
     pub async fn items_of(&self, conversation: &str) -> usize {
         let output = self

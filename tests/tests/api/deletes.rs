@@ -310,23 +310,7 @@ async fn a_delete_records_its_attachments_and_time_before_removing_them() {
         uploaded.push(attachment["id"].as_str().unwrap().to_owned());
     }
     let path = format!("/conversations/{id}");
-    let tombstone = || async {
-        let store = &app.app.store;
-        let item = store
-            .client()
-            .get_item()
-            .table_name(store.table())
-            .key("PK", aws_sdk_dynamodb::types::AttributeValue::S(format!("CONV#{id}")))
-            .key("SK", aws_sdk_dynamodb::types::AttributeValue::S("CONV".into()))
-            .consistent_read(true)
-            .send()
-            .await
-            .unwrap()
-            .item
-            .expect("the tombstone");
-        let item: Value = serde_dynamo::from_item(item).unwrap();
-        item
-    };
+    let tombstone = || async { serde_dynamo::from_item::<_, Value>(app.conversation_item(&id).await).unwrap() };
 
     assert!(app.delete(&path).bearer(&app.token("alice")).send().await.status >= 500);
     let first = tombstone().await;

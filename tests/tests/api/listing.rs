@@ -266,29 +266,6 @@ async fn title_query_is_case_insensitive_and_pages() {
     assert!(none.body["cursor"].is_null());
 }
 
-/// The item of `conversation` as stored.
-async fn raw_conversation(
-    app: &TestApp,
-    conversation: &str,
-) -> std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue> {
-    use aws_sdk_dynamodb::types::AttributeValue;
-    let key = std::collections::HashMap::from([
-        ("PK".to_owned(), AttributeValue::S(format!("CONV#{conversation}"))),
-        ("SK".to_owned(), AttributeValue::S("CONV".to_owned())),
-    ]);
-    let store = &app.app.store;
-    let output = store
-        .client()
-        .get_item()
-        .table_name(store.table())
-        .set_key(Some(key))
-        .consistent_read(true)
-        .send()
-        .await
-        .unwrap();
-    output.item.expect("the conversation item")
-}
-
 /// How many entries the user's partition of GSI1 holds (lists no longer read it).
 async fn gsi1_entries(app: &TestApp, partition: &str) -> usize {
     use aws_sdk_dynamodb::types::AttributeValue;
@@ -315,14 +292,14 @@ async fn conversations_of_the_old_layout_leave_gsi1_on_their_next_append() {
     let app = TestApp::spawn().await;
     let old = app.conversation_id("alice", "general").await;
     let new = app.conversation_id("alice", "support").await;
-    let fresh = raw_conversation(&app, &new).await;
+    let fresh = app.conversation_item(&new).await;
     assert!(
         !fresh.contains_key("GSI1PK") && !fresh.contains_key("GSI1SK"),
         "{fresh:?}"
     );
 
     // As the previous release wrote it: GSI1 keys beside GSI2's.
-    let item = raw_conversation(&app, &old).await;
+    let item = app.conversation_item(&old).await;
     let store = &app.app.store;
     store
         .client()
@@ -349,7 +326,7 @@ async fn conversations_of_the_old_layout_leave_gsi1_on_their_next_append() {
         .send()
         .await
         .assert_status(200);
-    let moved = raw_conversation(&app, &old).await;
+    let moved = app.conversation_item(&old).await;
     assert!(
         !moved.contains_key("GSI1PK") && !moved.contains_key("GSI1SK"),
         "{moved:?}"
