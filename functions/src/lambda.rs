@@ -48,8 +48,9 @@ where
 }
 
 /// Runs `handler` as this process's Lambda function for AWS events of type `E`. A
-/// failure fails the invocation, so Lambda retries it (the event sources here invoke
-/// asynchronously) and then hands the event to the function's dead-letter queue: event
+/// failure fails the invocation, so Lambda retries it (the bucket's events, invoked
+/// asynchronously, then go to the function's dead-letter queue; a stream batch is split
+/// and retried, then its place in the stream goes to the on-failure queue): event
 /// handlers must be safe to repeat.
 pub async fn serve_events<E, R, F, Fut>(needs: Needs, handler: F) -> Result<(), lambda_http::Error>
 where

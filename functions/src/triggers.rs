@@ -20,10 +20,19 @@ pub struct Trigger {
 }
 
 pub fn triggers() -> Vec<Trigger> {
-    vec![Trigger {
-        name: "settle_upload",
-        source: "S3",
-        needs: settle_upload::NEEDS,
-        timeout: crate::gateway::DEFAULT_TIMEOUT,
-    }]
+    vec![
+        Trigger {
+            name: "settle_upload",
+            source: "S3",
+            needs: settle_upload::NEEDS,
+            timeout: crate::gateway::DEFAULT_TIMEOUT,
+        },
+        Trigger {
+            name: "publish_deletions",
+            source: "DynamoDB",
+            needs: publish_deletions::NEEDS,
+            // A batch of 100 records is ten PutEvents requests at most.
+            timeout: crate::gateway::DEFAULT_TIMEOUT,
+        },
+    ]
 }

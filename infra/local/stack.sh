@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts the local stack (DynamoDB Local, s3s-fs, and moto's server standing in for
-# Secrets Manager) on 127.0.0.1, runs a command with the
+# Secrets Manager, EventBridge and SQS) on 127.0.0.1, runs a command with the
 # stack's environment, then stops exactly what it started (also on Ctrl-C / SIGTERM).
 #
 #   infra/local/stack.sh [--data DIR] -- COMMAND [ARGS...]
@@ -79,18 +79,21 @@ pids+=($!)
   --access-key "$AWS_ACCESS_KEY_ID" --secret-key "$AWS_SECRET_ACCESS_KEY" "$s3_root" >"$work_dir/s3.log" 2>&1 &
 pids+=($!)
 
-# Secrets Manager only: the functions read their secrets from it when deployed.
+# Secrets Manager (the functions read their secrets from it when deployed), and
+# EventBridge with SQS (deletion events, and a queue the tests read them from).
 "$STACK_VENV/bin/moto_server" -H 127.0.0.1 -p "$secrets_port" >"$work_dir/secrets.log" 2>&1 &
 pids+=($!)
 
 wait_for_port "DynamoDB Local" "$dynamodb_port" "${pids[0]}" "$work_dir/dynamodb.log"
 wait_for_port "s3s-fs" "$s3_port" "${pids[1]}" "$work_dir/s3.log"
-wait_for_port "moto (Secrets Manager)" "$secrets_port" "${pids[2]}" "$work_dir/secrets.log"
-echo "[stack] DynamoDB Local on 127.0.0.1:$dynamodb_port, s3s-fs on 127.0.0.1:$s3_port, Secrets Manager (moto) on 127.0.0.1:$secrets_port" >&2
+wait_for_port "moto (Secrets Manager, EventBridge, SQS)" "$secrets_port" "${pids[2]}" "$work_dir/secrets.log"
+echo "[stack] DynamoDB Local on 127.0.0.1:$dynamodb_port, s3s-fs on 127.0.0.1:$s3_port, Secrets Manager, EventBridge and SQS (moto) on 127.0.0.1:$secrets_port" >&2
 
 export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$dynamodb_port"
 export AWS_ENDPOINT_URL_S3="http://127.0.0.1:$s3_port"
 export AWS_ENDPOINT_URL_SECRETS_MANAGER="http://127.0.0.1:$secrets_port"
+export AWS_ENDPOINT_URL_EVENTBRIDGE="http://127.0.0.1:$secrets_port"
+export AWS_ENDPOINT_URL_SQS="http://127.0.0.1:$secrets_port"
 export S3_FORCE_PATH_STYLE=true
 export NEXT_AUTH_NODE_PATH
 

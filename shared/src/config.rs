@@ -24,6 +24,9 @@ pub enum ConfigError {
 /// What a function uses besides the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Needs {
+    /// Calls the table, so init warms its connection: every function but the stream's
+    /// publisher, which Lambda hands the table's changes.
+    pub table: bool,
     /// Verifies bearer tokens and session cookies (every endpoint but the public read).
     pub auth: bool,
     /// The tenant's S3 bucket.
@@ -40,11 +43,14 @@ pub struct Needs {
     pub clones: bool,
     /// Share links, created or refreshed (a snapshot and copies each time).
     pub shares: bool,
+    /// Publishes deletion events to the tenant's EventBridge bus.
+    pub events: bool,
 }
 
 impl Needs {
     /// The table only (the public read adds the bucket).
     pub const TABLE: Self = Self {
+        table: true,
         auth: false,
         bucket: false,
         cursors: false,
@@ -53,14 +59,23 @@ impl Needs {
         bulk_delete: false,
         clones: false,
         shares: false,
+        events: false,
     };
     /// An authenticated endpoint on the table.
     pub const AUTH: Self = Self {
         auth: true,
         ..Self::TABLE
     };
-    /// Everything: the local API server mounts every function in one process.
+    /// The stream's publisher: no table call, the bus.
+    pub const STREAM: Self = Self {
+        table: false,
+        events: true,
+        ..Self::TABLE
+    };
+    /// Every route: the local API server mounts them all in one process (the stream's
+    /// publisher is no route).
     pub const ALL: Self = Self {
+        table: true,
         auth: true,
         bucket: true,
         cursors: true,
@@ -69,6 +84,7 @@ impl Needs {
         bulk_delete: true,
         clones: true,
         shares: true,
+        events: false,
     };
 
     pub const fn bucket(self) -> Self {
@@ -213,6 +229,8 @@ pub const VARIABLES: &[Variable] = &[
     var("RATE_LIMIT_SEARCHES_PER_MINUTE", |n| n.cursors, true),
     var("RATE_LIMIT_SHARES_PER_MINUTE", |n| n.shares, true),
     var("RATE_LIMIT_CLONES_PER_MINUTE", |n| n.clones, true),
+    // A bus name, or the ARN of a bus of the tenant's own (another account's too).
+    var("EVENT_BUS_NAME", |n| n.events, true),
 ];
 
 /// The variables the template must set for a function with `needs`.
@@ -310,6 +328,8 @@ pub struct Config {
     pub clone_time_budget: Duration,
     /// Requests per user and minute on the endpoints that cost the tenant most.
     pub rate_limits: RateLimits,
+    /// The EventBridge bus deletion events go to (a name or an ARN).
+    pub event_bus: Option<String>,
 }
 
 /// Per user and minute: each endpoint's function reads its own.
@@ -472,6 +492,7 @@ impl Config {
                     clones: per_minute(needs.clones, "RATE_LIMIT_CLONES_PER_MINUTE", d.clones)?,
                 }
             },
+            event_bus: needs.events.then(|| required("EVENT_BUS_NAME")).transpose()?,
             tenant,
         })
     }

@@ -13,6 +13,7 @@ use http::HeaderMap;
 
 use crate::auth::{Authenticator, Caller, check_tenant_header};
 use crate::blobs::Blobs;
+use crate::bus::Bus;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, Needs};
 use crate::cursor::CursorSigner;
@@ -33,6 +34,7 @@ pub struct Deps {
     /// The DynamoDB operations made through `store`, for budgets in tests and logs.
     pub dynamodb_calls: CallLog,
     blobs: Option<Blobs>,
+    bus: Option<Bus>,
     auth: Option<Authenticator>,
     users: UserTagger,
     cursors: Option<CursorSigner>,
@@ -62,13 +64,19 @@ impl Deps {
             let config = complete(needs, &lookup, &sdk).await?;
             laps.lap("secrets");
             let blobs = Clients::s3(&config, &sdk, &hooks);
+            let bus = Clients::eventbridge(&config, &sdk, &hooks);
             laps.lap("clients");
             let keys = Keys::build(&config)?;
             laps.lap("keys");
-            anyhow::Ok((config, blobs, keys))
+            anyhow::Ok((config, blobs, bus, keys))
         };
-        let ((), rest) = tokio::join!(store.warm_up(), rest);
-        let (config, blobs, keys) = rest?;
+        let warm_up = async {
+            if needs.table {
+                store.warm_up().await;
+            }
+        };
+        let ((), rest) = tokio::join!(warm_up, rest);
+        let (config, blobs, bus, keys) = rest?;
         // What the warm-up took beyond the rest of init.
         laps.lap("warm_up");
         // The warm-up is init's, not the first request's: its call is not counted there.
@@ -77,6 +85,7 @@ impl Deps {
         let clients = Clients {
             store,
             blobs,
+            bus,
             dynamodb_calls,
         };
         Ok(Arc::new(Self::assemble(config, clients, keys, Arc::new(SystemClock))))
@@ -102,6 +111,7 @@ impl Deps {
         Self {
             store: clients.store,
             blobs: clients.blobs,
+            bus: clients.bus,
             dynamodb_calls: clients.dynamodb_calls,
             auth: keys.auth,
             users: keys.users,
@@ -131,6 +141,10 @@ impl Deps {
         self.blobs.as_ref().ok_or_else(|| missing("the bucket").into())
     }
 
+    pub fn bus(&self) -> Result<&Bus, OpError> {
+        self.bus.as_ref().ok_or_else(|| missing("the event bus").into())
+    }
+
     pub fn cursors(&self) -> Result<&CursorSigner, OpError> {
         self.cursors.as_ref().ok_or_else(|| missing("the cursor signer").into())
     }
@@ -142,10 +156,12 @@ impl Deps {
     }
 }
 
-/// The SDK clients a function's needs ask for: DynamoDB always, S3 with a bucket.
+/// The SDK clients a function's needs ask for: DynamoDB always, S3 with a bucket,
+/// EventBridge with a bus.
 struct Clients {
     store: Store,
     blobs: Option<Blobs>,
+    bus: Option<Bus>,
     dynamodb_calls: CallLog,
 }
 
@@ -155,8 +171,22 @@ impl Clients {
         Self {
             store,
             blobs: Self::s3(config, sdk, hooks),
+            bus: Self::eventbridge(config, sdk, hooks),
             dynamodb_calls,
         }
+    }
+
+    fn eventbridge(config: &Config, sdk: &SdkConfig, hooks: &ClientHooks) -> Option<Bus> {
+        config.event_bus.as_ref().map(|name| {
+            let mut eventbridge = aws_sdk_eventbridge::config::Builder::from(sdk);
+            for interceptor in &hooks.eventbridge {
+                eventbridge.push_interceptor(interceptor.clone());
+            }
+            if let Some(client) = &hooks.http_client {
+                eventbridge.set_http_client(Some(client.clone()));
+            }
+            Bus::new(aws_sdk_eventbridge::Client::from_conf(eventbridge.build()), name)
+        })
     }
 
     fn dynamodb(config: &Config, sdk: &SdkConfig, hooks: &ClientHooks) -> (Store, CallLog) {
@@ -237,6 +267,7 @@ fn missing(what: &str) -> anyhow::Error {
 pub struct ClientHooks {
     pub dynamodb: Vec<SharedInterceptor>,
     pub s3: Vec<SharedInterceptor>,
+    pub eventbridge: Vec<SharedInterceptor>,
     /// Instead of the SDK's own (tests answer some requests as AWS would refuse them).
     pub http_client: Option<SharedHttpClient>,
 }

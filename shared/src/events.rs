@@ -17,11 +17,33 @@ pub const SOURCE: &str = "glchat.conversations";
 /// The version of the details below.
 const VERSION: u8 = 1;
 
-/// One event: its `detail-type` and `detail`.
+/// The largest entry one PutEvents request carries (EventBridge counts the source,
+/// detail-type, detail and 14 bytes of time, and requires less than 256 KB for the
+/// whole request), with room to spare.
+pub const MAX_ENTRY_BYTES: usize = 255 * 1024;
+
+/// One event: its `detail-type`, `detail` and time (the deletion's).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeletionEvent {
     pub detail_type: &'static str,
     pub detail: serde_json::Value,
+    pub time: Timestamp,
+}
+
+impl DeletionEvent {
+    /// The `detail` as sent.
+    pub fn detail_json(&self) -> String {
+        self.detail.to_string()
+    }
+
+    /// Its size as EventBridge counts it against a request's limit.
+    pub fn entry_size(&self) -> usize {
+        entry_size(self.detail_type, &self.detail_json())
+    }
+}
+
+fn entry_size(detail_type: &str, detail: &str) -> usize {
+    14 + SOURCE.len() + detail_type.len() + detail.len()
 }
 
 #[derive(Serialize)]
@@ -33,6 +55,8 @@ struct ConversationDeleted<'a> {
     user_id: &'a str,
     chatbot_id: &'a str,
     attachments: &'a [DeletedAttachment],
+    /// The list was cut to fit one event (each attachment also has its own event).
+    attachments_truncated: bool,
     deleted_at: Timestamp,
 }
 
@@ -63,30 +87,34 @@ struct ShareRevoked<'a> {
 /// for what records no time of its own.
 pub fn event_of(tenant: &TenantId, deleted: &Deleted, changed: Timestamp) -> anyhow::Result<DeletionEvent> {
     let tenant_id = tenant.as_str();
-    let (detail_type, detail) = match deleted {
+    let (detail_type, detail, time) = match deleted {
         Deleted::Conversation {
             record,
             attachments,
             deleted_time,
-        } => (
-            "ConversationDeleted",
-            serde_json::to_value(ConversationDeleted {
-                version: VERSION,
-                // The creation time tells apart two conversations a client gave one id.
-                event_id: event_id(&[
-                    "ConversationDeleted",
+        } => {
+            let deleted_at = deleted_time.unwrap_or(changed);
+            let detail = |kept: usize| {
+                serde_json::to_value(ConversationDeleted {
+                    version: VERSION,
+                    // The creation time tells apart two conversations a client gave one id.
+                    event_id: event_id(&[
+                        "ConversationDeleted",
+                        tenant_id,
+                        record.id.as_str(),
+                        &record.created_time.to_wire(),
+                    ]),
                     tenant_id,
-                    record.id.as_str(),
-                    &record.created_time.to_wire(),
-                ]),
-                tenant_id,
-                conversation_id: record.id.as_str(),
-                user_id: record.user_id.as_str(),
-                chatbot_id: record.chatbot_id.as_str(),
-                attachments,
-                deleted_at: deleted_time.unwrap_or(changed),
-            })?,
-        ),
+                    conversation_id: record.id.as_str(),
+                    user_id: record.user_id.as_str(),
+                    chatbot_id: record.chatbot_id.as_str(),
+                    attachments: &attachments[..kept],
+                    attachments_truncated: kept < attachments.len(),
+                    deleted_at,
+                })
+            };
+            ("ConversationDeleted", fit(attachments.len(), detail)?, deleted_at)
+        }
         Deleted::Attachment(attachment) => (
             "AttachmentDeleted",
             serde_json::to_value(AttachmentDeleted {
@@ -105,6 +133,7 @@ pub fn event_of(tenant: &TenantId, deleted: &Deleted, changed: Timestamp) -> any
                 message_id: attachment.message_id.as_ref().map(|m| m.as_str()),
                 deleted_at: changed,
             })?,
+            changed,
         ),
         Deleted::Share {
             share_id,
@@ -123,9 +152,32 @@ pub fn event_of(tenant: &TenantId, deleted: &Deleted, changed: Timestamp) -> any
                 user_id: user_id.as_str(),
                 revoked_at: *died_time,
             })?,
+            *died_time,
         ),
     };
-    Ok(DeletionEvent { detail_type, detail })
+    Ok(DeletionEvent {
+        detail_type,
+        detail,
+        time,
+    })
+}
+
+/// The detail `build` makes with as many of its `listed` items as fit one entry (all,
+/// unless a conversation had more attachments than about 1,500).
+fn fit(
+    listed: usize,
+    build: impl Fn(usize) -> serde_json::Result<serde_json::Value>,
+) -> serde_json::Result<serde_json::Value> {
+    let mut kept = listed;
+    loop {
+        let detail = build(kept)?;
+        let size = entry_size("ConversationDeleted", &detail.to_string());
+        if size <= MAX_ENTRY_BYTES || kept == 0 {
+            return Ok(detail);
+        }
+        // In proportion to the excess, and always fewer.
+        kept = (kept * MAX_ENTRY_BYTES / size).min(kept - 1);
+    }
 }
 
 /// 32 hex digits of SHA-256 over the parts, each ended by a newline (no part holds
@@ -159,6 +211,58 @@ mod tests {
             event_id(&["ConversationDeleted", "acmec1", "", "2026-11-26T04:05:36.120Z"]),
         ] {
             assert_ne!(a, other);
+        }
+    }
+
+    #[test]
+    fn a_conversation_event_fits_one_entry_however_many_attachments() {
+        use crate::ids::{AttachmentId, ConversationId};
+        use crate::models::ConversationRecord;
+
+        let record: ConversationRecord = serde_json::from_value(serde_json::json!({
+            "id": "01JDX6Q4V6N3W7P8R9S0T1U2V3", "user_id": "alice", "chatbot_id": "bot",
+            "title": "t", "model_name": "m", "created_time": "2026-11-26T04:05:36.120Z",
+            "updated_time": "2026-11-26T04:05:36.120Z", "is_active": true, "is_anonymized": false,
+        }))
+        .unwrap();
+        let conversation = ConversationId::parse("01JDX6Q4V6N3W7P8R9S0T1U2V3").unwrap();
+        let tenant = TenantId::parse("a-tenant-with-a-long-name-of-forty-chars").unwrap();
+        let attachments = |n: usize| -> Vec<DeletedAttachment> {
+            (0..n)
+                .map(|_| {
+                    let id = AttachmentId::generate(Timestamp::from_unix_ms(1_000).unwrap());
+                    DeletedAttachment {
+                        object_key: format!(
+                            "tenants/{}/conversations/{}/attachments/{}",
+                            tenant.as_str(),
+                            conversation.as_str(),
+                            id.as_str()
+                        ),
+                        attachment_id: id,
+                    }
+                })
+                .collect()
+        };
+        let at = Timestamp::from_unix_ms(1_000).unwrap();
+        for (count, truncated) in [(0, false), (1_000, false), (5_000, true)] {
+            let listed = attachments(count);
+            let deleted = Deleted::Conversation {
+                record: record.clone(),
+                attachments: listed.clone(),
+                deleted_time: Some(at),
+            };
+            let event = event_of(&tenant, &deleted, at).unwrap();
+            assert!(event.entry_size() <= MAX_ENTRY_BYTES, "{count}: {}", event.entry_size());
+            assert_eq!(event.detail["attachments_truncated"], truncated, "{count}");
+            let kept: Vec<DeletedAttachment> = serde_json::from_value(event.detail["attachments"].clone()).unwrap();
+            assert_eq!(kept[..], listed[..kept.len()], "{count}: the first ones, in order");
+            if truncated {
+                // Cut to what fits, not far below it.
+                assert!(kept.len() > count / 4, "{count}: {} kept", kept.len());
+                assert!(event.entry_size() > MAX_ENTRY_BYTES * 9 / 10);
+            } else {
+                assert_eq!(kept.len(), count);
+            }
         }
     }
 }

@@ -9,6 +9,7 @@
 pub mod auth;
 pub mod aws;
 pub mod blobs;
+pub mod bus;
 pub mod clock;
 pub mod config;
 pub mod cursor;

@@ -18,17 +18,32 @@ use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::config_bag::ConfigBag;
 
+/// Takes one from `counter` unless it is spent: whether there was one.
+fn take_one(counter: &AtomicUsize) -> bool {
+    counter
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok()
+}
+
 #[derive(Debug, Clone)]
 pub struct Fault {
     operation: &'static str,
+    /// Calls let through before the failures begin.
+    passing: Arc<AtomicUsize>,
     remaining: Arc<AtomicUsize>,
 }
 
 impl Fault {
     /// `operation` (e.g. `DeleteObjects`, `BatchWriteItem`) fails its next `times` calls.
     pub fn fail(operation: &'static str, times: usize) -> Self {
+        Self::fail_after(operation, 0, times)
+    }
+
+    /// `operation` works `pass` more times, then fails its next `times` calls.
+    pub fn fail_after(operation: &'static str, pass: usize, times: usize) -> Self {
         Self {
             operation,
+            passing: Arc::new(AtomicUsize::new(pass)),
             remaining: Arc::new(AtomicUsize::new(times)),
         }
     }
@@ -55,11 +70,7 @@ impl Intercept for Fault {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let this_operation = cfg.load::<Metadata>().is_some_and(|m| m.name() == self.operation);
-        let fire = this_operation
-            && self
-                .remaining
-                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-                .is_ok();
+        let fire = this_operation && !take_one(&self.passing) && take_one(&self.remaining);
         if fire {
             Err(format!("injected failure of {}", self.operation).into())
         } else {
@@ -190,15 +201,7 @@ impl Refusal {
         if !(self.matches)(request) || self.remaining() == 0 {
             return false;
         }
-        let passes = self
-            .passing
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok();
-        !passes
-            && self
-                .remaining
-                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-                .is_ok()
+        !take_one(&self.passing) && take_one(&self.remaining)
     }
 
     fn response(&self) -> HttpResponse {

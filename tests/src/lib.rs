@@ -2,10 +2,12 @@
 //! Lambdas run) on a free port against DynamoDB Local and s3s-fs with a fresh table and
 //! bucket, call it over HTTP, and check every response against `openapi.json`.
 
+pub mod bus;
 pub mod client;
 pub mod contract;
 pub mod event_schemas;
 pub mod faults;
+pub mod filters;
 pub mod fixtures;
 pub mod iam;
 pub mod invoke;
@@ -153,6 +155,8 @@ impl TestApp {
             ("JWT_SECRET".into(), options.jwt_secret.clone()),
             ("NEXTAUTH_SECRET".into(), options.nextauth_secret.clone()),
             ("ALLOWED_ORIGINS".into(), WEB_APP_ORIGIN.into()),
+            // Created by a test that reads the events (`bus::Subscriber`).
+            ("EVENT_BUS_NAME".into(), format!("glchat-{unique}")),
             // Tests run many requests of one user in a minute; the limits have their own.
             ("RATE_LIMIT_TITLES_PER_MINUTE".into(), "10000".into()),
             ("RATE_LIMIT_SEARCHES_PER_MINUTE".into(), "10000".into()),

@@ -1,29 +1,16 @@
 //! The table's stream as DynamoDB Local keeps it: every change since the table was
-//! created, read shard by shard with the DynamoDB Streams API, each record's images
-//! converted to the attribute maps the store reads.
+//! created, read shard by shard with the DynamoDB Streams API, as the records Lambda
+//! hands a stream's function.
 
-use std::collections::HashMap;
-
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_lambda_events::dynamodb::Event;
 use aws_sdk_dynamodbstreams::types::ShardIteratorType;
-use glchat_shared::clock::Timestamp;
-use glchat_shared::store::stream::Change;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::TestApp;
 
-/// One record of the stream.
-#[derive(Debug, Clone)]
-pub struct Record {
-    pub change: Change,
-    pub old: Option<HashMap<String, AttributeValue>>,
-    pub new: Option<HashMap<String, AttributeValue>>,
-    /// The record's approximate creation time (to the second, as DynamoDB gives it).
-    pub at: Timestamp,
-}
-
-/// Every record of `app`'s table stream so far, in order per shard.
-pub async fn changes(app: &TestApp) -> Vec<Record> {
+/// Every record of `app`'s table stream so far, in order per shard, as JSON in the
+/// shape Lambda's events carry them (the Streams API's, with `eventSourceARN`).
+pub async fn records(app: &TestApp) -> Vec<Value> {
     let store = &app.app.store;
     let table = store
         .client()
@@ -70,7 +57,7 @@ pub async fn changes(app: &TestApp) -> Vec<Record> {
             if batch.is_empty() {
                 break;
             }
-            records.extend(batch.iter().map(convert));
+            records.extend(batch.into_iter().map(|record| as_delivered(record, &arn)));
             iterator = page["NextShardIterator"].as_str().map(str::to_owned);
         }
     }
@@ -97,23 +84,20 @@ async fn get_records(endpoint: &str, iterator: &str) -> Value {
     serde_json::from_slice(&bytes).expect("a GetRecords page")
 }
 
-fn convert(record: &Value) -> Record {
-    let name = record["eventName"].as_str().unwrap_or_default();
-    let change = Change::parse(name).unwrap_or_else(|| panic!("an unknown event name {name:?}"));
-    let data = &record["dynamodb"];
-    let image = |name: &str| -> Option<HashMap<String, AttributeValue>> {
-        let mut image = data.get(name)?.clone();
-        mend_empty_maps(&mut image);
-        let item: serde_dynamo::Item = serde_json::from_value(image).expect("a DynamoDB JSON image");
-        Some(HashMap::from(item))
-    };
-    let seconds = data["ApproximateCreationDateTime"].as_f64().unwrap_or_default();
-    Record {
-        change,
-        old: image("OldImage"),
-        new: image("NewImage"),
-        at: Timestamp::from_unix_ms((seconds * 1000.0) as u64).expect("a time"),
+/// A record as Lambda delivers it: its images mended (below) and its stream named.
+fn as_delivered(mut record: Value, stream_arn: &str) -> Value {
+    for image in ["OldImage", "NewImage"] {
+        if let Some(image) = record["dynamodb"].get_mut(image) {
+            mend_empty_maps(image);
+        }
     }
+    record["eventSourceARN"] = json!(stream_arn);
+    record
+}
+
+/// The event Lambda invokes a stream's function with for `records`.
+pub fn lambda_event(records: &[Value]) -> Event {
+    serde_json::from_value(json!({ "Records": records })).expect("a DynamoDB stream event")
 }
 
 /// `{}` as an attribute value (an item's or a map's member) becomes `{"M":{}}`.

@@ -15,6 +15,7 @@ pub mod get_share;
 pub mod get_shared_conversation;
 pub mod list_conversations;
 pub mod list_shared_conversations;
+pub mod publish_deletions;
 pub mod rename_conversation;
 pub mod settle_upload;
 pub mod share_conversation;

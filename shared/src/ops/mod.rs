@@ -7,6 +7,7 @@
 pub mod attachments;
 pub mod clones;
 pub mod conversations;
+pub mod deletions;
 pub mod messages;
 pub mod public_view;
 pub mod search;

@@ -2,6 +2,8 @@
 //! (parsed as the store's own items, never picked attribute by attribute): the source
 //! of the deletion events (`docs/events.md`, `crate::events`).
 
+use anyhow::Context;
+
 use super::items::{Attributes, CollectionItem};
 use crate::clock::Timestamp;
 use crate::ids::{ConversationId, ShareId, UserId};
@@ -24,6 +26,44 @@ impl Change {
             "REMOVE" => Some(Self::Remove),
             _ => None,
         }
+    }
+}
+
+/// One record of the table's stream: how the item changed, its images before and after
+/// (as the stream view `NEW_AND_OLD_IMAGES` gives them) and when.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamChange {
+    pub change: Change,
+    pub old: Option<Attributes>,
+    pub new: Option<Attributes>,
+    /// The record's approximate creation time.
+    pub at: Timestamp,
+}
+
+impl StreamChange {
+    /// A record as the stream hands it over: its `eventName`, its images (an absent one
+    /// empty) and its creation time in milliseconds since the epoch.
+    pub fn from_record(
+        event_name: &str,
+        old: serde_dynamo::Item,
+        new: serde_dynamo::Item,
+        at_unix_ms: i64,
+    ) -> anyhow::Result<Self> {
+        let change = Change::parse(event_name).with_context(|| format!("an unknown change {event_name:?}"))?;
+        let image = |item: serde_dynamo::Item| {
+            let attributes = Attributes::from(item);
+            (!attributes.is_empty()).then_some(attributes)
+        };
+        let at = u64::try_from(at_unix_ms)
+            .ok()
+            .and_then(Timestamp::from_unix_ms)
+            .with_context(|| format!("a record time out of range: {at_unix_ms} ms"))?;
+        Ok(Self {
+            change,
+            old: image(old),
+            new: image(new),
+            at,
+        })
     }
 }
 

@@ -154,49 +154,83 @@ fn the_events_the_service_builds_fit_their_schemas() {
     assert_eq!(ids.len(), 3);
 }
 
-/// The local proof: deletes of every kind against DynamoDB Local with the table's
-/// stream on (one delete, one cut at its sweep and finished by a retry, a bulk delete,
-/// and one refused), the stream read back, each record read by the store and turned
-/// into its event: exactly one event per deleted thing, each valid against its schema,
-/// and none for the refused delete.
+/// The filters of the stream's function in `template.yaml` (Lambda drops every other
+/// record before invoking it).
+fn template_filters() -> Vec<Value> {
+    let template = crate::template::template();
+    let function = crate::template::function_of(&template, "publish_deletions");
+    let events = function["Properties"]["Events"].as_hash().expect("its events");
+    let (_, stream) = events.iter().next().expect("one event");
+    stream["Properties"]["FilterCriteria"]["Filters"]
+        .as_vec()
+        .expect("filters")
+        .iter()
+        .map(|f| serde_json::from_str(f["Pattern"].as_str().expect("a pattern")).expect("a JSON pattern"))
+        .collect()
+}
+
+/// Whether the store reads a deletion from the record (what the function publishes).
+fn is_a_deletion(record: &Value) -> bool {
+    use glchat_shared::store::stream::{StreamChange, deleted};
+    let event = glchat_tests::stream::lambda_event(std::slice::from_ref(record));
+    let record = event.records.into_iter().next().unwrap();
+    let data = record.change;
+    let at = data.approximate_creation_date_time.timestamp_millis();
+    let change = StreamChange::from_record(&record.event_name, data.old_image, data.new_image, at).unwrap();
+    deleted(change.change, change.old, change.new).unwrap().is_some()
+}
+
+/// The local proof, end to end: deletes of every kind against DynamoDB Local with the
+/// table's stream on (one delete, one cut at its sweep and finished by a retry, a bulk
+/// delete, one refused); the stream read back and filtered as `template.yaml` tells
+/// Lambda; `publish_deletions` invoked with it as Lambda invokes it, its second PutEvents
+/// failing once and the batch handed over again from the record it reports; the events
+/// read by a subscriber of the local EventBridge bus: exactly one schema-valid event
+/// per deleted thing, none for the refused delete, and the same ids when a batch is
+/// handed over twice.
 #[tokio::test]
-async fn every_delete_path_yields_exactly_its_events_from_the_stream() {
+async fn every_delete_path_publishes_exactly_its_events_to_the_bus() {
     use std::collections::{BTreeMap, BTreeSet};
 
+    use glchat_functions::handlers::publish_deletions;
     use glchat_shared::deps::ClientHooks;
-    use glchat_shared::events::event_of;
-    use glchat_shared::ids::TenantId;
-    use glchat_shared::store::stream::deleted;
+    use glchat_tests::bus::Subscriber;
     use glchat_tests::faults::Fault;
+    use glchat_tests::filters::matches;
+    use glchat_tests::stream::{lambda_event, records};
     use glchat_tests::{Options, TestApp};
 
-    let fault = Fault::fail("BatchWriteItem", 1);
+    let sweep = Fault::fail("BatchWriteItem", 1);
+    // Ten events per request: the batch's second request fails.
+    let bus_down = Fault::fail_after("PutEvents", 1, 1);
     let app = TestApp::spawn_with(Options {
         stream: true,
         hooks: ClientHooks {
-            dynamodb: vec![fault.interceptor()],
+            dynamodb: vec![sweep.interceptor()],
+            eventbridge: vec![bus_down.interceptor()],
             ..ClientHooks::default()
         },
         ..Options::default()
     })
     .await;
+    let subscriber = Subscriber::on(&app).await;
     let token = app.token("alice");
-    let upload = |conversation: String, name: &'static str| {
+    let upload = |conversation: String, name: String| {
         let app = &app;
         async move {
-            app.upload("alice", &conversation, name, b"bytes").await["id"]
+            app.upload("alice", &conversation, &name, b"bytes").await["id"]
                 .as_str()
                 .unwrap()
                 .to_owned()
         }
     };
     let cut = app.conversation_id("alice", "bot").await;
-    let cut_attachment = upload(cut.clone(), "c.txt").await;
+    let cut_attachment = upload(cut.clone(), "c.txt".into()).await;
     let single = app.conversation_id("alice", "bot").await;
-    let single_attachments = BTreeSet::from([
-        upload(single.clone(), "a.txt").await,
-        upload(single.clone(), "b.txt").await,
-    ]);
+    let mut single_attachments = BTreeSet::new();
+    for n in 0..5 {
+        single_attachments.insert(upload(single.clone(), format!("{n}.txt")).await);
+    }
     let share = app.share("alice", &single).await;
     let bulk = [
         app.conversation_id("alice", "bulk").await,
@@ -224,14 +258,59 @@ async fn every_delete_path_yields_exactly_its_events_from_the_stream() {
         .await;
     assert_eq!(reply.body, json!({ "deleted_count": 2, "complete": true }));
 
-    let tenant = TenantId::parse("acme").unwrap();
-    let mut events: BTreeMap<&'static str, Vec<Value>> = BTreeMap::new();
-    for record in glchat_tests::stream::changes(&app).await {
-        if let Some(deleted) = deleted(record.change, record.old, record.new).unwrap() {
-            let event = event_of(&tenant, &deleted, record.at).unwrap();
-            validate(event.detail_type, &event.detail).unwrap_or_else(|e| panic!("{}: {e}", event.detail_type));
-            events.entry(event.detail_type).or_default().push(event.detail);
-        }
+    // What Lambda hands the function: the records its filters match.
+    let filters = template_filters();
+    let all = records(&app).await;
+    let handed: Vec<Value> = all
+        .iter()
+        .filter(|r| filters.iter().any(|f| matches(f, r)))
+        .cloned()
+        .collect();
+    for record in &all {
+        let kept = handed.contains(record);
+        assert!(kept || !is_a_deletion(record), "the filters drop a deletion: {record}");
+    }
+    assert!(
+        handed.len() * 4 < all.len(),
+        "the filters keep {} of {}",
+        handed.len(),
+        all.len()
+    );
+
+    // One invocation with the whole batch: the second request fails, and the function
+    // names the record of its first event; Lambda hands the batch over from there.
+    let deps = app.deps_for(publish_deletions::NEEDS).await;
+    let first = publish_deletions::handle(deps.clone(), lambda_event(&handed))
+        .await
+        .unwrap();
+    let deletions: Vec<usize> = (0..handed.len()).filter(|i| is_a_deletion(&handed[*i])).collect();
+    assert_eq!(
+        deletions.len(),
+        11,
+        "4 conversations, 6 attachments, 1 share: {handed:?}"
+    );
+    let eleventh = &handed[deletions[10]];
+    let failed: Vec<Option<&str>> = first
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.as_deref())
+        .collect();
+    assert_eq!(failed, [eleventh["dynamodb"]["SequenceNumber"].as_str()]);
+    let again = publish_deletions::handle(deps.clone(), lambda_event(&handed[deletions[10]..]))
+        .await
+        .unwrap();
+    assert!(again.batch_item_failures.is_empty());
+    assert_eq!(bus_down.remaining(), 0);
+    assert_eq!(sweep.remaining(), 0);
+
+    let delivered = subscriber.drain().await;
+    let mut events: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for event in &delivered {
+        assert_eq!(event["source"], "glchat.conversations");
+        let kind = event["detail-type"].as_str().unwrap();
+        validate(kind, &event["detail"]).unwrap_or_else(|e| panic!("{kind}: {e}"));
+        assert_eq!(event["detail"]["tenant_id"], "acme");
+        events.entry(kind.to_owned()).or_default().push(event["detail"].clone());
     }
     let field = |kind: &str, name: &str| -> Vec<String> {
         let mut values: Vec<String> = events[kind]
@@ -274,15 +353,146 @@ async fn every_delete_path_yields_exactly_its_events_from_the_stream() {
         "the retry's event names what the cut attempt recorded"
     );
     assert!(named(&bulk[0]).is_empty());
-    let ids: BTreeSet<&str> = events
-        .values()
-        .flatten()
-        .map(|d| d["event_id"].as_str().unwrap())
+    let ids: BTreeSet<String> = delivered
+        .iter()
+        .map(|e| e["detail"]["event_id"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(
-        ids.len(),
-        events.values().map(Vec::len).sum::<usize>(),
-        "one id per deleted thing"
+        (ids.len(), delivered.len()),
+        (11, 11),
+        "one event, one id per deleted thing"
     );
-    assert_eq!(fault.remaining(), 0);
+
+    // Delivery is at least once: a batch handed over again (its invocation timed out
+    // after publishing) publishes the same events, with the same ids.
+    let repeat = publish_deletions::handle(deps, lambda_event(&handed[..deletions[2] + 1]))
+        .await
+        .unwrap();
+    assert!(repeat.batch_item_failures.is_empty());
+    let repeated: Vec<String> = subscriber
+        .drain()
+        .await
+        .iter()
+        .map(|e| e["detail"]["event_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(repeated.len(), 3);
+    assert!(repeated.iter().all(|id| ids.contains(id)), "{repeated:?}");
+}
+
+/// The stream's function in `template.yaml`: a role of its own that may read this
+/// table's stream, publish to the tenant's bus, record its failures and write its log,
+/// and nothing else (SAM would give a role it generates `AWSLambdaDynamoDBExecutionRole`,
+/// every stream of the account); its event source retries from the failed record,
+/// halves failing batches and keeps what it gives up on, with an alarm.
+#[test]
+fn the_stream_function_reads_its_table_stream_and_writes_its_bus_only() {
+    use crate::template::{function_of, template};
+    use yaml_rust2::Yaml;
+
+    let template = template();
+    let resources = &template["Resources"];
+    let function = function_of(&template, "publish_deletions");
+    assert!(function["Properties"]["Policies"].is_badvalue(), "no SAM policies");
+    assert_eq!(
+        function["Properties"]["Role"].as_str(),
+        Some("PublishDeletionsRole.Arn")
+    );
+    let role = &resources["PublishDeletionsRole"]["Properties"];
+    assert!(role["ManagedPolicyArns"].is_badvalue());
+    // Intrinsics read as their arguments: `!If [c, a, b]` is `[c, a, b]`.
+    fn flat(y: &Yaml) -> String {
+        match y {
+            Yaml::String(s) => s.clone(),
+            Yaml::Array(list) => format!("[{}]", list.iter().map(flat).collect::<Vec<_>>().join(", ")),
+            other => format!("{other:?}"),
+        }
+    }
+    let strings = |y: &Yaml| -> Vec<String> {
+        match y {
+            Yaml::Array(list) => list.iter().map(flat).collect(),
+            one => vec![flat(one)],
+        }
+    };
+    let mut granted: Vec<(Vec<String>, Vec<String>)> = role["Policies"]
+        .as_vec()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["PolicyDocument"]["Statement"].as_vec().unwrap().iter())
+        .map(|statement| {
+            // The tracing grant is conditional: `!If [TracingOn, statement, NoValue]`.
+            let statement = match statement {
+                Yaml::Array(branches) => &branches[1],
+                plain => plain,
+            };
+            assert_eq!(statement["Effect"].as_str(), Some("Allow"));
+            (strings(&statement["Action"]), strings(&statement["Resource"]))
+        })
+        .collect();
+    granted.sort();
+    let owned = |values: &[&str]| values.iter().map(|v| (*v).to_owned()).collect::<Vec<_>>();
+    let mut expected = vec![
+        (
+            owned(&[
+                "dynamodb:DescribeStream",
+                "dynamodb:GetRecords",
+                "dynamodb:GetShardIterator",
+                "dynamodb:ListStreams",
+            ]),
+            owned(&["Table.StreamArn"]),
+        ),
+        (
+            owned(&["events:PutEvents"]),
+            owned(&["[CreateEventBus, EventBus.Arn, DeletionEventBusArn]"]),
+        ),
+        (owned(&["sqs:SendMessage"]), owned(&["PublishDeletionsFailures.Arn"])),
+        (
+            owned(&["logs:CreateLogStream", "logs:PutLogEvents"]),
+            owned(&["PublishDeletionsLogs.Arn"]),
+        ),
+        (
+            owned(&["xray:PutTraceSegments", "xray:PutTelemetryRecords"]),
+            owned(&["*"]),
+        ),
+    ];
+    expected.sort();
+    assert_eq!(granted, expected);
+
+    // The stream carries both images: a removal's old one, a dead share's new one.
+    assert_eq!(
+        resources["Table"]["Properties"]["StreamSpecification"]["StreamViewType"].as_str(),
+        Some("NEW_AND_OLD_IMAGES")
+    );
+    let (_, event) = function["Properties"]["Events"]
+        .as_hash()
+        .unwrap()
+        .iter()
+        .next()
+        .unwrap();
+    let source = &event["Properties"];
+    assert_eq!(event["Type"].as_str(), Some("DynamoDB"));
+    assert_eq!(source["Stream"].as_str(), Some("Table.StreamArn"));
+    assert_eq!(
+        source["StartingPosition"].as_str(),
+        Some("TRIM_HORIZON"),
+        "nothing skipped"
+    );
+    assert_eq!(
+        source["FunctionResponseTypes"][0].as_str(),
+        Some("ReportBatchItemFailures")
+    );
+    assert_eq!(source["BisectBatchOnFunctionError"].as_bool(), Some(true));
+    let age = source["MaximumRecordAgeInSeconds"].as_i64().unwrap();
+    assert!(
+        (3_600..=12 * 3_600).contains(&age),
+        "retries end with at least half the stream's 24 hours left to replay: {age}"
+    );
+    let queue = source["DestinationConfig"]["OnFailure"]["Destination"]
+        .as_str()
+        .unwrap();
+    assert_eq!(queue, "PublishDeletionsFailures.Arn");
+    let watched = resources.as_hash().unwrap().values().any(|r| {
+        r["Type"].as_str() == Some("AWS::CloudWatch::Alarm")
+            && r["Properties"]["Dimensions"][0]["Value"].as_str() == Some("PublishDeletionsFailures.QueueName")
+    });
+    assert!(watched, "the on-failure queue has an alarm");
 }

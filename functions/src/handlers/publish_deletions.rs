@@ -1,0 +1,68 @@
+//! Not a route: Lambda hands it batches of the table's stream (filtered in
+//! `template.yaml` to removed conversations and attachments and to shares that died)
+//! and it publishes their deletion events to the tenant's bus
+//! (`ops::deletions::publish`, `docs/events.md`). A record it could not publish is
+//! reported by its sequence number: Lambda hands it and every later record of the shard
+//! over again, and after its retries sends the batch's place in the stream to the
+//! function's dead-letter queue.
+
+use std::sync::Arc;
+
+use aws_lambda_events::dynamodb::{Event, EventRecord};
+use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use glchat_shared::Deps;
+use glchat_shared::config::Needs;
+use glchat_shared::ops::OpError;
+use glchat_shared::ops::deletions;
+use glchat_shared::store::stream::StreamChange;
+
+pub const NEEDS: Needs = Needs::STREAM;
+
+pub async fn handle(deps: Arc<Deps>, event: Event) -> Result<DynamoDbEventResponse, OpError> {
+    let received = event.records.len();
+    let mut sequence_numbers = Vec::with_capacity(received);
+    let mut changes = Vec::with_capacity(received);
+    let mut unreadable = None;
+    for (index, record) in event.records.into_iter().enumerate() {
+        sequence_numbers.push(record.change.sequence_number.clone());
+        match change_of(record) {
+            Some(change) => changes.push(change),
+            None => {
+                unreadable = Some(index);
+                break;
+            }
+        }
+    }
+    let publication = deletions::publish(&deps, changes).await?;
+    let failed_at = match (publication.failed_at, unreadable) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    tracing::info!(
+        received,
+        published = publication.published,
+        failed_at,
+        "deletion events published"
+    );
+    let mut response = DynamoDbEventResponse::default();
+    if let Some(index) = failed_at {
+        let mut failure = DynamoDbBatchItemFailure::default();
+        // Without a sequence number Lambda would take the whole batch as done.
+        failure.item_identifier = Some(
+            sequence_numbers[index]
+                .clone()
+                .ok_or_else(|| anyhow::anyhow!("stream record {index} has no sequence number"))?,
+        );
+        response.batch_item_failures.push(failure);
+    }
+    Ok(response)
+}
+
+/// The record as the store reads it; `None` (logged) for one it cannot.
+fn change_of(record: EventRecord) -> Option<StreamChange> {
+    let data = record.change;
+    let at = data.approximate_creation_date_time.timestamp_millis();
+    StreamChange::from_record(&record.event_name, data.old_image, data.new_image, at)
+        .inspect_err(|err| tracing::error!(error = ?err, "a stream record could not be read"))
+        .ok()
+}
