@@ -37,7 +37,8 @@ impl Starts {
     fn of(function: &str, starts: &[Started]) -> anyhow::Result<Self> {
         let mut statuses = BTreeMap::new();
         for started in starts {
-            *statuses.entry(started.status).or_insert(0) += 1;
+            let status = started.status.context("a route answered without a status")?;
+            *statuses.entry(status).or_insert(0) += 1;
         }
         let (init, first): (Vec<Duration>, Vec<Duration>) = starts.iter().map(|s| (s.init, s.first_response)).unzip();
         Ok(Self {

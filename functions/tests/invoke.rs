@@ -107,3 +107,82 @@ async fn the_sdk_trusts_the_aws_roots_or_the_named_bundle_only() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The committed stream batch (`tests/events/dynamodb/publish_deletions.json`, records
+/// as Lambda hands them: an attachment and its conversation removed, a share dead, a
+/// share link removed) through the real `publish_deletions` binary: it reports no
+/// failure, and a subscriber of the tenant's bus receives exactly the three deletions,
+/// valid against their schemas, named as the records name them; its log says how many
+/// and never whose.
+#[tokio::test]
+async fn a_stream_batch_through_the_real_binary_publishes_its_deletions() {
+    use glchat_tests::event_schemas::validate;
+
+    let program = std::path::Path::new(env!("CARGO_BIN_EXE_publish_deletions"));
+    let text = std::fs::read_to_string(events_dir().join("dynamodb/publish_deletions.json")).unwrap();
+    let batch: Value = serde_json::from_str(&text).unwrap();
+    let image = |index: usize, which: &str, name: &str| -> String {
+        let value = &batch["Records"][index]["dynamodb"][which][name];
+        value["S"].as_str().unwrap().to_owned()
+    };
+    let invoked = invoke(program, "publish_deletions", text.clone().into()).await.unwrap();
+    assert_eq!(
+        invoked.response,
+        serde_json::json!({ "batchItemFailures": [] }),
+        "{:?}",
+        invoked.log
+    );
+
+    let mut published = invoked.published.clone();
+    published.sort_by_key(|e| e["detail-type"].as_str().unwrap().to_owned());
+    let kinds: Vec<&str> = published.iter().map(|e| e["detail-type"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["AttachmentDeleted", "ConversationDeleted", "ShareRevoked"]);
+    for event in &published {
+        assert_eq!(event["source"], "glchat.conversations");
+        let kind = event["detail-type"].as_str().unwrap();
+        validate(kind, &event["detail"]).unwrap_or_else(|e| panic!("{kind}: {e}"));
+        assert_eq!(event["detail"]["tenant_id"], "local");
+    }
+    let (attachment, conversation, share) = (
+        &published[0]["detail"],
+        &published[1]["detail"],
+        &published[2]["detail"],
+    );
+    assert_eq!(attachment["attachment_id"], image(0, "OldImage", "id"));
+    assert_eq!(attachment["object_key"], image(0, "OldImage", "object_key"));
+    assert_eq!(conversation["conversation_id"], image(1, "OldImage", "id"));
+    assert_eq!(conversation["deleted_at"], image(1, "OldImage", "deleted_time"));
+    assert_eq!(
+        conversation["attachments"],
+        serde_json::json!([{
+            "attachment_id": image(0, "OldImage", "id"),
+            "object_key": image(0, "OldImage", "object_key"),
+        }])
+    );
+    assert_eq!(conversation["attachments_truncated"], false);
+    // The bus's own time is the deletion's (to the second).
+    let deleted_at = conversation["deleted_at"].as_str().unwrap();
+    assert_eq!(
+        published[1]["time"].as_str().unwrap(),
+        format!("{}Z", &deleted_at[..19])
+    );
+    assert_eq!(share["share_id"], image(2, "NewImage", "share_id"));
+
+    let lines: Vec<Value> = invoked
+        .log
+        .iter()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let summary = lines
+        .iter()
+        .find(|l| l["message"] == "deletion events published")
+        .unwrap_or_else(|| panic!("a summary line: {:?}", invoked.log));
+    assert_eq!(
+        (summary["received"].as_u64(), summary["published"].as_u64()),
+        (Some(4), Some(3))
+    );
+    let owner = image(1, "OldImage", "user_id");
+    for line in &invoked.log {
+        assert!(!line.contains(&owner), "the owner's id in the log: {line}");
+    }
+}

@@ -152,7 +152,7 @@ fn https_client(roots: Vec<u8>) -> anyhow::Result<SharedHttpClient> {
 }
 
 /// The services whose endpoint a variable may override here.
-const ENDPOINT_SERVICES: [&str; 3] = ["DynamoDB", "S3", "Secrets Manager"];
+const ENDPOINT_SERVICES: [&str; 4] = ["DynamoDB", "S3", "Secrets Manager", "EventBridge"];
 
 /// `AWS_ENDPOINT_URL_<SERVICE>` as the SDK spells it: the service id upper-cased, spaces
 /// as underscores (`Secrets Manager` -> `AWS_ENDPOINT_URL_SECRETS_MANAGER`).

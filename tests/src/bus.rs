@@ -15,10 +15,14 @@ pub struct Subscriber {
 impl Subscriber {
     /// Creates `app`'s bus (`EVENT_BUS_NAME`) with the rule and its queue.
     pub async fn on(app: &TestApp) -> Self {
+        Self::on_bus(app.var("EVENT_BUS_NAME")).await
+    }
+
+    /// Creates the bus `bus` with the rule and its queue.
+    pub async fn on_bus(bus: &str) -> Self {
         let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
         let events = aws_sdk_eventbridge::Client::new(&sdk);
         let sqs = aws_sdk_sqs::Client::new(&sdk);
-        let bus = app.var("EVENT_BUS_NAME");
         events
             .create_event_bus()
             .name(bus)

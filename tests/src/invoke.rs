@@ -1,7 +1,7 @@
 //! `make invoke`: one function's real binary run once under the local Runtime API
 //! against the local stack, the way `sam local invoke -e` runs it in Docker: the
 //! events' fixture is seeded into a fresh table and bucket, the event is handed over,
-//! and the response and the function's log lines come back.
+//! and the response, the function's log lines and the events it published come back.
 
 use std::path::Path;
 
@@ -9,6 +9,7 @@ use anyhow::Context;
 use bytes::Bytes;
 
 use crate::TestApp;
+use crate::bus::Subscriber;
 use crate::fixtures::{event_options, seed};
 use crate::runtime_api::{RuntimeApi, Subject, deployed_env};
 
@@ -19,10 +20,12 @@ pub const LOG_HASH_KEY: &str = "local-log-hash-key-for-make-invoke-000";
 /// What one invocation answered and wrote.
 #[derive(Debug)]
 pub struct Invoked {
-    /// The proxy response the function posted.
+    /// What the function answered (a route's proxy response, a trigger's result).
     pub response: serde_json::Value,
     /// The function's output, line by line (JSON lines, as in Lambda).
     pub log: Vec<String>,
+    /// The events it published to the tenant's bus, as a subscriber received them.
+    pub published: Vec<serde_json::Value>,
 }
 
 /// Runs `program` (a function's binary named `name`) once with `event`.
@@ -39,6 +42,7 @@ where
 {
     let app = TestApp::spawn_with(event_options()).await;
     seed(&app).await;
+    let subscriber = Subscriber::on(&app).await;
     let mut env = deployed_env(&app);
     env.push(("LOG_HASH_KEY".into(), LOG_HASH_KEY.into()));
     let env = adapt(env).await?;
@@ -56,8 +60,9 @@ where
     let _ = std::fs::remove_file(&log);
     let started = started.with_context(|| format!("invoking {name}; its output:\n{output}"))?;
     Ok(Invoked {
-        response: serde_json::from_slice(&started.body).context("a proxy response")?,
+        response: serde_json::from_slice(&started.body).context("the function's response")?,
         log: output.lines().map(str::to_owned).collect(),
+        published: subscriber.drain().await,
     })
 }
 

@@ -30,8 +30,8 @@ pub const LOCAL_REQUEST_ID: &str = "local-invocation";
 pub struct Started {
     pub init: Duration,
     pub first_response: Duration,
-    /// The proxy response's `statusCode`.
-    pub status: u16,
+    /// The proxy response's `statusCode` (none for an event function's answer).
+    pub status: Option<u16>,
     /// The whole response the function posted.
     pub body: Bytes,
 }
@@ -155,11 +155,9 @@ impl RuntimeApi {
         child.kill().await.context("stopping the function")?;
         self.killed.notify_waiters();
         let (polled, answered, body) = outcome.context("no response in time")??;
-        let status = serde_json::from_slice::<serde_json::Value>(&body)
-            .ok()
-            .and_then(|v| v["statusCode"].as_u64())
-            .and_then(|s| u16::try_from(s).ok())
-            .with_context(|| format!("not a Lambda proxy response: {}", String::from_utf8_lossy(&body)))?;
+        let answer: serde_json::Value = serde_json::from_slice(&body)
+            .with_context(|| format!("not a JSON answer: {}", String::from_utf8_lossy(&body)))?;
+        let status = answer["statusCode"].as_u64().and_then(|s| u16::try_from(s).ok());
         Ok(Started {
             init: polled - started,
             first_response: answered - started,
@@ -264,6 +262,7 @@ pub fn deployed_env(app: &crate::TestApp) -> Vec<(String, String)> {
             ("NEXTAUTH_SECRET", app.options.nextauth_secret.as_str()),
             ("CURSOR_SECRET", app.var("CURSOR_SECRET")),
             ("MAX_ATTACHMENT_BYTES", "26214400"),
+            ("EVENT_BUS_NAME", app.var("EVENT_BUS_NAME")),
             ("AWS_EC2_METADATA_DISABLED", "true"),
             ("AWS_DEFAULT_REGION", region.as_str()),
             ("RUST_LOG", "info"),

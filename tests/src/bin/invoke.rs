@@ -13,7 +13,15 @@ use glchat_tests::invoke::invoke;
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (name, event) = match args.as_slice() {
-        [name] => (name.clone(), events_dir().join(format!("{name}.json"))),
+        // A route's event, or a trigger's under its source's folder.
+        [name] => (
+            name.clone(),
+            ["", "s3/", "dynamodb/"]
+                .map(|folder| events_dir().join(format!("{folder}{name}.json")))
+                .into_iter()
+                .find(|path| path.exists())
+                .with_context(|| format!("no committed event for {name}: name one"))?,
+        ),
         [name, event] => (name.clone(), PathBuf::from(event)),
         _ => bail!("usage: invoke <function> [event.json]"),
     };
@@ -32,6 +40,12 @@ async fn main() -> anyhow::Result<()> {
     println!("== log");
     for line in invoked.log {
         println!("{line}");
+    }
+    if !invoked.published.is_empty() {
+        println!("== published to the tenant's bus");
+        for event in invoked.published {
+            println!("{event}");
+        }
     }
     Ok(())
 }
