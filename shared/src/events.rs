@@ -91,6 +91,7 @@ pub fn event_of(tenant: &TenantId, deleted: &Deleted, changed: Timestamp) -> any
         Deleted::Conversation {
             record,
             attachments,
+            attachments_truncated,
             deleted_time,
         } => {
             let deleted_at = deleted_time.unwrap_or(changed);
@@ -109,7 +110,7 @@ pub fn event_of(tenant: &TenantId, deleted: &Deleted, changed: Timestamp) -> any
                     user_id: record.user_id.as_str(),
                     chatbot_id: record.chatbot_id.as_str(),
                     attachments: &attachments[..kept],
-                    attachments_truncated: kept < attachments.len(),
+                    attachments_truncated: *attachments_truncated || kept < attachments.len(),
                     deleted_at,
                 })
             };
@@ -163,7 +164,7 @@ pub fn event_of(tenant: &TenantId, deleted: &Deleted, changed: Timestamp) -> any
 }
 
 /// The detail `build` makes with as many of its `listed` items as fit one entry (all,
-/// unless a conversation had more attachments than about 1,500).
+/// unless a conversation had more attachments than about 1,600).
 fn fit(
     listed: usize,
     build: impl Fn(usize) -> serde_json::Result<serde_json::Value>,
@@ -244,11 +245,18 @@ mod tests {
                 .collect()
         };
         let at = Timestamp::from_unix_ms(1_000).unwrap();
-        for (count, truncated) in [(0, false), (1_000, false), (5_000, true)] {
+        // (attachments recorded, the record said it had more, the event says so)
+        for (count, recorded_truncated, truncated) in [
+            (0, false, false),
+            (1_000, false, false),
+            (5_000, false, true),
+            (1_000, true, true),
+        ] {
             let listed = attachments(count);
             let deleted = Deleted::Conversation {
                 record: record.clone(),
                 attachments: listed.clone(),
+                attachments_truncated: recorded_truncated,
                 deleted_time: Some(at),
             };
             let event = event_of(&tenant, &deleted, at).unwrap();
@@ -256,7 +264,7 @@ mod tests {
             assert_eq!(event.detail["attachments_truncated"], truncated, "{count}");
             let kept: Vec<DeletedAttachment> = serde_json::from_value(event.detail["attachments"].clone()).unwrap();
             assert_eq!(kept[..], listed[..kept.len()], "{count}: the first ones, in order");
-            if truncated {
+            if count > 1_000 {
                 // Cut to what fits, not far below it.
                 assert!(kept.len() > count / 4, "{count}: {} kept", kept.len());
                 assert!(event.entry_size() > MAX_ENTRY_BYTES * 9 / 10);

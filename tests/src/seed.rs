@@ -118,7 +118,8 @@ pub async fn share_links(
 }
 
 /// Writes `count` uploaded attachments of `size` bytes into a conversation: the items
-/// through the store, the objects straight into the bucket, 16 at a time.
+/// through the store, the objects straight into the bucket, 16 at a time, and the
+/// conversation's count and bytes of attachments as the uploads would have left them.
 pub async fn attachments(
     deps: &glchat_shared::Deps,
     conversation: &ConversationId,
@@ -165,5 +166,22 @@ pub async fn attachments(
         .buffer_unordered(16)
         .try_collect::<Vec<_>>()
         .await?;
+    let store = &deps.store;
+    let number = |n: usize| aws_sdk_dynamodb::types::AttributeValue::N(n.to_string());
+    store
+        .client()
+        .update_item()
+        .table_name(store.table())
+        .key(
+            "PK",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("CONV#{conversation}")),
+        )
+        .key("SK", aws_sdk_dynamodb::types::AttributeValue::S("CONV".into()))
+        .update_expression("SET attachment_count = :count, attachment_bytes = :bytes")
+        .expression_attribute_values(":count", number(count))
+        .expression_attribute_values(":bytes", number(count * size))
+        .send()
+        .await
+        .context("counting the seeded attachments")?;
     Ok(records)
 }

@@ -95,6 +95,55 @@ fn as_delivered(mut record: Value, stream_arn: &str) -> Value {
     record
 }
 
+/// How Lambda hands a template function the table's stream: the filters and batch
+/// size of its event source in `template.yaml`.
+pub struct EventSource {
+    filters: Vec<Value>,
+    batch_size: usize,
+}
+
+impl EventSource {
+    /// The stream event source of the function whose binary is `binary`.
+    pub fn of(binary: &str) -> Self {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
+        let text = std::fs::read_to_string(path).expect("reading template.yaml");
+        let template = yaml_rust2::YamlLoader::load_from_str(&text)
+            .expect("template.yaml parses")
+            .remove(0);
+        let function = template["Resources"]
+            .as_hash()
+            .expect("resources")
+            .values()
+            .find(|r| r["Metadata"]["BuildProperties"]["Binary"].as_str() == Some(binary))
+            .unwrap_or_else(|| panic!("no function {binary}"));
+        let (_, event) = function["Properties"]["Events"]
+            .as_hash()
+            .and_then(|events| events.iter().next())
+            .expect("its event");
+        let source = &event["Properties"];
+        assert_eq!(event["Type"].as_str(), Some("DynamoDB"), "{binary} reads no stream");
+        let filters = source["FilterCriteria"]["Filters"]
+            .as_vec()
+            .expect("filters")
+            .iter()
+            .map(|f| serde_json::from_str(f["Pattern"].as_str().expect("a pattern")).expect("a JSON pattern"))
+            .collect();
+        let batch_size = source["BatchSize"].as_i64().expect("a batch size") as usize;
+        Self { filters, batch_size }
+    }
+
+    /// Whether Lambda hands the function `record` (its filters match it).
+    pub fn keeps(&self, record: &Value) -> bool {
+        self.filters.iter().any(|f| crate::filters::matches(f, record))
+    }
+
+    /// The records the function is handed, in the batches Lambda would make at most.
+    pub fn batches(&self, records: &[Value]) -> Vec<Vec<Value>> {
+        let kept: Vec<Value> = records.iter().filter(|r| self.keeps(r)).cloned().collect();
+        kept.chunks(self.batch_size).map(<[Value]>::to_vec).collect()
+    }
+}
+
 /// The event Lambda invokes a stream's function with for `records`.
 pub fn lambda_event(records: &[Value]) -> Event {
     serde_json::from_value(json!({ "Records": records })).expect("a DynamoDB stream event")

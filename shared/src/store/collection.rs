@@ -13,6 +13,12 @@ use super::owned::Owned;
 use super::{Store, StoreError};
 use crate::ids::{ConversationId, MessageId, UserId};
 use crate::models::{AttachmentRecord, ConversationRecord, DeletedAttachment, Message, ShareLinkRecord};
+
+/// The attachments a delete records on its tombstone, in JSON bytes: what one
+/// `ConversationDeleted` event can name (about 1,600 attachments), which also keeps the
+/// tombstone far inside DynamoDB's 400 KB item (its other attributes are bounded at a
+/// few tens of KB).
+const RECORDED_ATTACHMENTS_BYTES: usize = crate::events::MAX_ENTRY_BYTES;
 use crate::pages::{MessageWindow, PageBuilder};
 
 /// A conversation read as one aggregate from its item collection.
@@ -130,7 +136,8 @@ impl Store {
     /// before any item is removed: the conversation item's last image, which the
     /// table's stream carries, then names them for the `ConversationDeleted` event. A
     /// retry after some were removed keeps the first record (`if_not_exists`). One Query
-    /// of the attachments and one UpdateItem.
+    /// of the attachments and one UpdateItem. Only as many are recorded as one event can
+    /// name ([`RECORDED_ATTACHMENTS_BYTES`]), and the record says when there were more.
     pub async fn record_deleted_attachments(&self, id: &ConversationId) -> Result<usize, StoreError> {
         let conversation_key = keys::conversation(id);
         let mut e = Expr::default();
@@ -146,14 +153,21 @@ impl Store {
             .into_paginator()
             .send();
         let mut attachments = Vec::new();
-        while let Some(page) = pages.next().await {
+        let (mut bytes, mut truncated) = (0, false);
+        'pages: while let Some(page) = pages.next().await {
             let page = page.map_err(|e| dynamodb_error(e, "listing a conversation's attachments"))?;
             for item in page.items() {
                 if let CollectionItem::Attachment(found) = CollectionItem::from_attributes(item.clone())? {
-                    attachments.push(DeletedAttachment {
+                    let attachment = DeletedAttachment {
                         attachment_id: found.attachment.id,
                         object_key: found.attachment.object_key,
-                    });
+                    };
+                    bytes += serde_json::to_vec(&attachment).map_or(usize::MAX, |json| json.len() + 1);
+                    if bytes > RECORDED_ATTACHMENTS_BYTES {
+                        truncated = true;
+                        break 'pages;
+                    }
+                    attachments.push(attachment);
                 }
             }
         }
@@ -164,9 +178,12 @@ impl Store {
             serde_dynamo::to_attribute_value(&attachments).context("recording deleted attachments")?;
         let mut e = Expr::default();
         let name = e.name("deleted_attachments");
+        let flag = e.name("deleted_attachments_truncated");
+        // Both or neither: the flag describes the list a retry keeps.
         let update = format!(
-            "SET {name} = if_not_exists({name}, {})",
-            e.value("deleted_attachments", list)
+            "SET {name} = if_not_exists({name}, {}), {flag} = if_not_exists({flag}, {})",
+            e.value("deleted_attachments", list),
+            e.value("deleted_attachments_truncated", truncated)
         );
         let condition = e.eq("deleting", true);
         let result = with_placeholders!(self.client.update_item(), e)

@@ -55,6 +55,9 @@ pub(crate) struct ConversationItem {
     /// so the conversation item's last image (in the table's stream) names them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted_attachments: Option<Vec<crate::models::DeletedAttachment>>,
+    /// `deleted_attachments` holds only the first ones: all would not fit one event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_attachments_truncated: Option<bool>,
 }
 
 impl ConversationItem {
@@ -86,6 +89,7 @@ impl ConversationItem {
             clone_progress: None,
             deleted_time: None,
             deleted_attachments: None,
+            deleted_attachments_truncated: None,
         }
     }
 

@@ -75,6 +75,8 @@ pub enum Deleted {
         record: ConversationRecord,
         /// What the delete recorded on the tombstone before removing them.
         attachments: Vec<DeletedAttachment>,
+        /// It had more attachments than one event can name: these are the first.
+        attachments_truncated: bool,
         /// When the delete began (absent on tombstones written before it was recorded).
         deleted_time: Option<Timestamp>,
     },
@@ -102,6 +104,7 @@ pub fn deleted(change: Change, old: Option<Attributes>, new: Option<Attributes>)
                 CollectionItem::Conversation(item) => Some(Deleted::Conversation {
                     record: item.record,
                     attachments: item.deleted_attachments.unwrap_or_default(),
+                    attachments_truncated: item.deleted_attachments_truncated == Some(true),
                     deleted_time: item.deleted_time,
                 }),
                 CollectionItem::Attachment(item) => Some(Deleted::Attachment(item.attachment)),
@@ -181,14 +184,32 @@ mod tests {
             object_key: attachment().object_key,
         }];
         tombstone.deleted_attachments = Some(recorded.clone());
-        let found = deleted(Change::Remove, image(CollectionItem::Conversation(tombstone)), None).unwrap();
+        let found = deleted(
+            Change::Remove,
+            image(CollectionItem::Conversation(tombstone.clone())),
+            None,
+        )
+        .unwrap();
         assert_eq!(
             found,
             Some(Deleted::Conversation {
                 record: conversation(),
-                attachments: recorded,
+                attachments: recorded.clone(),
+                attachments_truncated: false,
                 deleted_time: Some(at(5_000)),
             })
+        );
+        tombstone.deleted_attachments_truncated = Some(true);
+        let found = deleted(Change::Remove, image(CollectionItem::Conversation(tombstone)), None).unwrap();
+        assert!(
+            matches!(
+                found,
+                Some(Deleted::Conversation {
+                    attachments_truncated: true,
+                    ..
+                })
+            ),
+            "{found:?}"
         );
         // A parked clone removed without a tombstone's record still counts.
         let clone = ConversationItem::cloning(

@@ -6,6 +6,7 @@
 
 mod attachments;
 mod clones;
+mod deletions;
 mod history;
 mod links;
 mod search;
