@@ -223,6 +223,11 @@ impl Refusal {
     }
 }
 
+/// An EventBridge PutEvents request.
+pub fn put_events(request: &HttpRequest) -> bool {
+    request.headers().get("x-amz-target") == Some("AWSEvents.PutEvents")
+}
+
 /// A DynamoDB request for `operation`, told by its `X-Amz-Target` header.
 pub fn dynamodb_operation(operation: &'static str) -> impl Fn(&HttpRequest) -> bool + Send + Sync {
     move |request| {

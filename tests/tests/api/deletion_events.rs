@@ -478,3 +478,63 @@ fn the_stream_function_reads_its_table_stream_and_writes_its_bus_only() {
     });
     assert!(watched, "the on-failure queue has an alarm");
 }
+
+/// A publication cut midway (the invocation's future dropped while its second PutEvents
+/// is in flight, as when the function times out or its sandbox dies) leaves the first
+/// ten events on the bus; Lambda hands the whole batch over again, and every deletion
+/// arrives, the repeated ones with the ids they had.
+#[tokio::test]
+async fn a_publication_cut_midway_is_finished_by_the_batch_handed_over_again() {
+    use std::collections::BTreeSet;
+    use std::time::Duration;
+
+    use glchat_functions::handlers::publish_deletions;
+    use glchat_tests::bus::Subscriber;
+    use glchat_tests::faults::{Refusal, put_events};
+    use glchat_tests::stream::{EventSource, lambda_event, records};
+    use glchat_tests::{Options, TestApp};
+
+    let stalled = Refusal::stall(put_events, 0, Duration::from_secs(30));
+    let app = TestApp::spawn_with(Options {
+        stream: true,
+        refusals: vec![stalled.clone()],
+        ..Options::default()
+    })
+    .await;
+    let subscriber = Subscriber::on(&app).await;
+    let conversation = app.conversation_id("alice", "bot").await;
+    for n in 0..11 {
+        app.upload("alice", &conversation, &format!("{n}.txt"), b"bytes").await;
+    }
+    app.delete(&format!("/conversations/{conversation}"))
+        .bearer(&app.token("alice"))
+        .send()
+        .await
+        .assert_status(200);
+    let batches = EventSource::of("publish_deletions").batches(&records(&app).await);
+    assert_eq!(batches.len(), 1);
+    let deps = app.deps_for(publish_deletions::NEEDS).await;
+
+    stalled.arm_after(1, 1);
+    let cut = tokio::time::timeout(
+        Duration::from_secs(3),
+        publish_deletions::handle(deps.clone(), lambda_event(&batches[0])),
+    )
+    .await;
+    assert!(cut.is_err(), "the invocation was cut");
+    let before: Vec<Value> = subscriber.drain().await;
+    assert_eq!(before.len(), 10, "the first request's events arrived");
+
+    let again = publish_deletions::handle(deps, lambda_event(&batches[0]))
+        .await
+        .unwrap();
+    assert!(again.batch_item_failures.is_empty());
+    let after = subscriber.drain().await;
+    assert_eq!(after.len(), 12, "the whole batch again");
+    let id = |e: &Value| e["detail"]["event_id"].as_str().unwrap().to_owned();
+    let first: BTreeSet<String> = before.iter().map(id).collect();
+    let all: BTreeSet<String> = after.iter().map(id).collect();
+    assert_eq!(all.len(), 12, "one conversation, eleven attachments");
+    assert!(first.is_subset(&all), "a repeat carries the id it had");
+    assert_eq!(stalled.remaining(), 0);
+}
