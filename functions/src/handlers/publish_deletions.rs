@@ -4,7 +4,7 @@
 //! (`ops::deletions::publish`, `docs/events.md`). A record it could not publish is
 //! reported by its sequence number: Lambda hands it and every later record of the shard
 //! over again, and after its retries sends the batch's place in the stream to the
-//! function's dead-letter queue.
+//! function's on-failure queue.
 
 use std::sync::Arc;
 

@@ -20,8 +20,8 @@ pub struct Publication {
 }
 
 /// Publishes the events of `records`, in their order. A record that cannot be read
-/// stops the publication there (it is handed over again, and after its retries lands in
-/// the dead-letter queue), so no later deletion overtakes it.
+/// stops the publication there (it is handed over again, and after its retries its place
+/// goes to the on-failure queue), so no later deletion overtakes it.
 pub async fn publish(deps: &Deps, records: Vec<StreamChange>) -> Result<Publication, OpError> {
     let bus = deps.bus()?;
     let mut events: Vec<DeletionEvent> = Vec::new();

@@ -28,6 +28,8 @@ async fn a_conversation_with_3000_attachments_publishes_every_deletion() {
             eventbridge: vec![sent.interceptor()],
             ..ClientHooks::default()
         },
+        // No attempt times out and is sent again (and read twice) on a slow machine.
+        extra: vec![("AWS_OPERATION_TIMEOUT_MS".into(), "60000".into())],
         ..Options::default()
     })
     .await;
