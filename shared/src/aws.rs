@@ -3,10 +3,10 @@
 //! In Lambda it is built directly from what Lambda puts in every function's
 //! environment (region, the execution role's credentials, endpoint overrides), with
 //! one HTTPS client for every SDK client, which trusts the few roots AWS endpoints
-//! chain to (`aws_roots.pem`) rather than parsing the system's 140-odd (3 to 5 ms). `aws_config::defaults(..).load()` would reach
-//! the same values through its provider chains (profile files, SSO, web identity,
-//! container and instance metadata, each probed in turn), which is most of a cold
-//! start's own time: see `docs/PERFORMANCE.md`. Outside Lambda (a developer's shell,
+//! chain to (`aws_roots.pem`) rather than parsing the system's 140-odd (3 to 5 ms).
+//! `aws_config::defaults(..).load()` would reach the same values through its provider
+//! chains (profile files, SSO, web identity, container and instance metadata, each
+//! probed in turn), which is most of a cold start's own time: see `docs/PERFORMANCE.md`. Outside Lambda (a developer's shell,
 //! the tests' own clients) the chain stays, so profiles and SSO keep working.
 
 use std::collections::HashMap;
@@ -26,7 +26,7 @@ use aws_types::service_config::{LoadServiceConfig, ServiceConfigKey};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 
-/// How often the SDK tries one DynamoDB or S3 operation before giving up.
+/// How often the SDK tries one AWS operation before giving up.
 pub const SDK_ATTEMPTS: u32 = 3;
 
 /// The variable prefix of endpoint overrides (`AWS_ENDPOINT_URL_DYNAMODB`, or

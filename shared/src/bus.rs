@@ -69,7 +69,7 @@ impl Bus {
             .event_bus_name(&self.name)
             .source(SOURCE)
             .detail_type(event.detail_type)
-            .detail(event.detail_json())
+            .detail(&event.detail)
             .time(DateTime::from_millis(
                 i64::try_from(event.time.unix_ms()).unwrap_or(i64::MAX),
             ))
@@ -124,7 +124,7 @@ mod tests {
     fn event(detail_bytes: usize) -> DeletionEvent {
         DeletionEvent {
             detail_type: "ShareRevoked",
-            detail: serde_json::json!({ "pad": "x".repeat(detail_bytes) }),
+            detail: serde_json::json!({ "pad": "x".repeat(detail_bytes) }).to_string(),
             time: Timestamp::from_unix_ms(1_000).unwrap(),
         }
     }

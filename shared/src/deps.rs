@@ -156,6 +156,21 @@ impl Deps {
     }
 }
 
+/// An SDK client's config `builder` with the hooks' `interceptors` and HTTP client
+/// (a macro: each service's builder is a type of its own, with no trait in common).
+macro_rules! with_hooks {
+    ($builder:expr, $interceptors:expr, $hooks:expr) => {{
+        let mut builder = $builder;
+        for interceptor in $interceptors {
+            builder.push_interceptor(interceptor.clone());
+        }
+        if let Some(client) = &$hooks.http_client {
+            builder.set_http_client(Some(client.clone()));
+        }
+        builder
+    }};
+}
+
 /// The SDK clients a function's needs ask for: DynamoDB always, S3 with a bucket,
 /// EventBridge with a bus.
 struct Clients {
@@ -178,26 +193,22 @@ impl Clients {
 
     fn eventbridge(config: &Config, sdk: &SdkConfig, hooks: &ClientHooks) -> Option<Bus> {
         config.event_bus.as_ref().map(|name| {
-            let mut eventbridge = aws_sdk_eventbridge::config::Builder::from(sdk);
-            for interceptor in &hooks.eventbridge {
-                eventbridge.push_interceptor(interceptor.clone());
-            }
-            if let Some(client) = &hooks.http_client {
-                eventbridge.set_http_client(Some(client.clone()));
-            }
+            let eventbridge = with_hooks!(
+                aws_sdk_eventbridge::config::Builder::from(sdk),
+                &hooks.eventbridge,
+                hooks
+            );
             Bus::new(aws_sdk_eventbridge::Client::from_conf(eventbridge.build()), name)
         })
     }
 
     fn dynamodb(config: &Config, sdk: &SdkConfig, hooks: &ClientHooks) -> (Store, CallLog) {
         let dynamodb_calls = CallLog::default();
-        let mut dynamodb = aws_sdk_dynamodb::config::Builder::from(sdk).interceptor(dynamodb_calls.interceptor());
-        for interceptor in &hooks.dynamodb {
-            dynamodb.push_interceptor(interceptor.clone());
-        }
-        if let Some(client) = &hooks.http_client {
-            dynamodb.set_http_client(Some(client.clone()));
-        }
+        let dynamodb = with_hooks!(
+            aws_sdk_dynamodb::config::Builder::from(sdk).interceptor(dynamodb_calls.interceptor()),
+            &hooks.dynamodb,
+            hooks
+        );
         let store = Store::new(
             aws_sdk_dynamodb::Client::from_conf(dynamodb.build()),
             config.table_name.clone(),
@@ -209,13 +220,11 @@ impl Clients {
     fn s3(config: &Config, sdk: &SdkConfig, hooks: &ClientHooks) -> Option<Blobs> {
         config.bucket.as_ref().map(|bucket| {
             // Path-style addressing for S3-compatible servers (the local stack); AWS takes both.
-            let mut s3 = aws_sdk_s3::config::Builder::from(sdk).force_path_style(bucket.force_path_style);
-            for interceptor in &hooks.s3 {
-                s3.push_interceptor(interceptor.clone());
-            }
-            if let Some(client) = &hooks.http_client {
-                s3.set_http_client(Some(client.clone()));
-            }
+            let s3 = with_hooks!(
+                aws_sdk_s3::config::Builder::from(sdk).force_path_style(bucket.force_path_style),
+                &hooks.s3,
+                hooks
+            );
             Blobs::new(
                 aws_sdk_s3::Client::from_conf(s3.build()),
                 bucket.name.clone(),

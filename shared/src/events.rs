@@ -26,19 +26,15 @@ pub const MAX_ENTRY_BYTES: usize = 255 * 1024;
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeletionEvent {
     pub detail_type: &'static str,
-    pub detail: serde_json::Value,
+    /// The detail as sent, JSON: serialized once, when it was sized.
+    pub detail: String,
     pub time: Timestamp,
 }
 
 impl DeletionEvent {
-    /// The `detail` as sent.
-    pub fn detail_json(&self) -> String {
-        self.detail.to_string()
-    }
-
     /// Its size as EventBridge counts it against a request's limit.
     pub fn entry_size(&self) -> usize {
-        entry_size(self.detail_type, &self.detail_json())
+        entry_size(self.detail_type, &self.detail)
     }
 }
 
@@ -96,7 +92,7 @@ pub fn event_of(tenant: &TenantId, deleted: &Deleted, changed: Timestamp) -> any
         } => {
             let deleted_at = deleted_time.unwrap_or(changed);
             let detail = |kept: usize| {
-                serde_json::to_value(ConversationDeleted {
+                serde_json::to_string(&ConversationDeleted {
                     version: VERSION,
                     // The creation time tells apart two conversations a client gave one id.
                     event_id: event_id(&[
@@ -118,7 +114,7 @@ pub fn event_of(tenant: &TenantId, deleted: &Deleted, changed: Timestamp) -> any
         }
         Deleted::Attachment(attachment) => (
             "AttachmentDeleted",
-            serde_json::to_value(AttachmentDeleted {
+            serde_json::to_string(&AttachmentDeleted {
                 version: VERSION,
                 event_id: event_id(&[
                     "AttachmentDeleted",
@@ -143,7 +139,7 @@ pub fn event_of(tenant: &TenantId, deleted: &Deleted, changed: Timestamp) -> any
             died_time,
         } => (
             "ShareRevoked",
-            serde_json::to_value(ShareRevoked {
+            serde_json::to_string(&ShareRevoked {
                 version: VERSION,
                 // Share ids are random and never reused.
                 event_id: event_id(&["ShareRevoked", tenant_id, share_id.as_str()]),
@@ -165,14 +161,11 @@ pub fn event_of(tenant: &TenantId, deleted: &Deleted, changed: Timestamp) -> any
 
 /// The detail `build` makes with as many of its `listed` items as fit one entry (all,
 /// unless a conversation had more attachments than about 1,600).
-fn fit(
-    listed: usize,
-    build: impl Fn(usize) -> serde_json::Result<serde_json::Value>,
-) -> serde_json::Result<serde_json::Value> {
+fn fit(listed: usize, build: impl Fn(usize) -> serde_json::Result<String>) -> serde_json::Result<String> {
     let mut kept = listed;
     loop {
         let detail = build(kept)?;
-        let size = entry_size("ConversationDeleted", &detail.to_string());
+        let size = entry_size("ConversationDeleted", &detail);
         if size <= MAX_ENTRY_BYTES || kept == 0 {
             return Ok(detail);
         }
@@ -261,8 +254,9 @@ mod tests {
             };
             let event = event_of(&tenant, &deleted, at).unwrap();
             assert!(event.entry_size() <= MAX_ENTRY_BYTES, "{count}: {}", event.entry_size());
-            assert_eq!(event.detail["attachments_truncated"], truncated, "{count}");
-            let kept: Vec<DeletedAttachment> = serde_json::from_value(event.detail["attachments"].clone()).unwrap();
+            let detail: serde_json::Value = serde_json::from_str(&event.detail).unwrap();
+            assert_eq!(detail["attachments_truncated"], truncated, "{count}");
+            let kept: Vec<DeletedAttachment> = serde_json::from_value(detail["attachments"].clone()).unwrap();
             assert_eq!(kept[..], listed[..kept.len()], "{count}: the first ones, in order");
             if count > 1_000 {
                 // Cut to what fits, not far below it.

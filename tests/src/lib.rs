@@ -16,6 +16,7 @@ pub mod runtime_api;
 pub mod scenario;
 pub mod seed;
 pub mod stream;
+pub mod template;
 pub mod tls;
 pub mod tokens;
 

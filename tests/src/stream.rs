@@ -105,17 +105,8 @@ pub struct EventSource {
 impl EventSource {
     /// The stream event source of the function whose binary is `binary`.
     pub fn of(binary: &str) -> Self {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
-        let text = std::fs::read_to_string(path).expect("reading template.yaml");
-        let template = yaml_rust2::YamlLoader::load_from_str(&text)
-            .expect("template.yaml parses")
-            .remove(0);
-        let function = template["Resources"]
-            .as_hash()
-            .expect("resources")
-            .values()
-            .find(|r| r["Metadata"]["BuildProperties"]["Binary"].as_str() == Some(binary))
-            .unwrap_or_else(|| panic!("no function {binary}"));
+        let template = crate::template::template();
+        let function = crate::template::function_of(&template, binary);
         let (_, event) = function["Properties"]["Events"]
             .as_hash()
             .and_then(|events| events.iter().next())

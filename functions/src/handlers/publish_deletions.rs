@@ -20,32 +20,17 @@ pub const NEEDS: Needs = Needs::STREAM;
 
 pub async fn handle(deps: Arc<Deps>, event: Event) -> Result<DynamoDbEventResponse, OpError> {
     let received = event.records.len();
-    let mut sequence_numbers = Vec::with_capacity(received);
-    let mut changes = Vec::with_capacity(received);
-    let mut unreadable = None;
-    for (index, record) in event.records.into_iter().enumerate() {
-        sequence_numbers.push(record.change.sequence_number.clone());
-        match change_of(record) {
-            Some(change) => changes.push(change),
-            None => {
-                unreadable = Some(index);
-                break;
-            }
-        }
-    }
-    let publication = deletions::publish(&deps, changes).await?;
-    let failed_at = match (publication.failed_at, unreadable) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    };
+    let sequence_numbers: Vec<Option<String>> =
+        event.records.iter().map(|r| r.change.sequence_number.clone()).collect();
+    let publication = deletions::publish(&deps, event.records.into_iter().map(change_of)).await?;
     tracing::info!(
         received,
         published = publication.published,
-        failed_at,
+        failed_at = publication.failed_at,
         "deletion events published"
     );
     let mut response = DynamoDbEventResponse::default();
-    if let Some(index) = failed_at {
+    if let Some(index) = publication.failed_at {
         let mut failure = DynamoDbBatchItemFailure::default();
         // Without a sequence number Lambda would take the whole batch as done.
         failure.item_identifier = Some(
@@ -58,11 +43,9 @@ pub async fn handle(deps: Arc<Deps>, event: Event) -> Result<DynamoDbEventRespon
     Ok(response)
 }
 
-/// The record as the store reads it; `None` (logged) for one it cannot.
-fn change_of(record: EventRecord) -> Option<StreamChange> {
+/// The record as the store reads it.
+pub fn change_of(record: EventRecord) -> anyhow::Result<StreamChange> {
     let data = record.change;
     let at = data.approximate_creation_date_time.timestamp_millis();
     StreamChange::from_record(&record.event_name, data.old_image, data.new_image, at)
-        .inspect_err(|err| tracing::error!(error = ?err, "a stream record could not be read"))
-        .ok()
 }

@@ -19,19 +19,26 @@ pub struct Publication {
     pub failed_at: Option<usize>,
 }
 
-/// Publishes the events of `records`, in their order. A record that cannot be read
-/// stops the publication there (it is handed over again, and after its retries its place
-/// goes to the on-failure queue), so no later deletion overtakes it.
-pub async fn publish(deps: &Deps, records: Vec<StreamChange>) -> Result<Publication, OpError> {
+/// Publishes the events of `records` (each as the stream handed it over, or why it
+/// could not be read), in their order. A record that cannot be read stops the
+/// publication there (it is handed over again, and after its retries its place goes to
+/// the on-failure queue), so no later deletion overtakes it.
+pub async fn publish(
+    deps: &Deps,
+    records: impl IntoIterator<Item = anyhow::Result<StreamChange>>,
+) -> Result<Publication, OpError> {
     let bus = deps.bus()?;
     let mut events: Vec<DeletionEvent> = Vec::new();
     // The record each event came from.
     let mut sources = Vec::new();
     let mut unreadable = None;
     for (index, record) in records.into_iter().enumerate() {
-        let at = record.at;
-        let event = deleted(record.change, record.old, record.new)
-            .and_then(|found| found.map(|d| event_of(&deps.config.tenant, &d, at)).transpose());
+        let event = record.and_then(|record| {
+            let at = record.at;
+            deleted(record.change, record.old, record.new)?
+                .map(|d| event_of(&deps.config.tenant, &d, at))
+                .transpose()
+        });
         match event {
             Ok(Some(event)) => {
                 events.push(event);

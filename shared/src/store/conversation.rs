@@ -216,12 +216,9 @@ impl Store {
             let page = page.map_err(|e| dynamodb_error(e, "reading the chatbot counters"))?;
             self.calls.record_items(page.items().len());
             for item in page.items() {
-                let counter: CounterItem = serde_dynamo::from_item(item.clone()).context("reading a counter item")?;
-                let count = u64::try_from(counter.conversation_count).unwrap_or(0);
-                let bot = item
-                    .get(SK)
-                    .and_then(|sk| sk.as_s().ok())
-                    .and_then(|sk| keys::chatbot_of_counter(sk));
+                let counter = CounterItem::from_attributes(item.clone())?;
+                let count = counter.count();
+                let bot = counter.sk.as_deref().and_then(keys::chatbot_of_counter);
                 if let (Some(bot), true) = (bot, count > 0) {
                     lists.push(ListIndex::for_chatbot(user, &bot));
                     total += count;

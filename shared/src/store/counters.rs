@@ -18,11 +18,11 @@ impl Store {
     /// with [`Store::chatbot_lists`]).
     pub async fn count_conversations(&self, user: &UserId, chatbot: &ChatbotId) -> Result<u64, StoreError> {
         let key = keys::counter_chatbot(user, chatbot);
-        let counter: CounterItem = match self.get_item(key, "reading a conversation counter").await? {
-            Some(item) => serde_dynamo::from_item(item).context("reading a counter item")?,
+        let counter = match self.get_item(key, "reading a conversation counter").await? {
+            Some(item) => CounterItem::from_attributes(item)?,
             None => CounterItem::default(),
         };
-        Ok(u64::try_from(counter.conversation_count).unwrap_or(0))
+        Ok(counter.count())
     }
 }
 

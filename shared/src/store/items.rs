@@ -277,10 +277,24 @@ impl CollectionItem {
 }
 
 /// A conversation counter: how many conversations a user has (for one chatbot or all).
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct CounterItem {
+    /// Which counter (`COUNT`, `COUNT#BOT#<b>`): read when the chatbots' are listed.
+    #[serde(rename = "SK", default, skip_serializing_if = "Option::is_none")]
+    pub sk: Option<String>,
     #[serde(default)]
     pub conversation_count: i64,
+}
+
+impl CounterItem {
+    pub fn from_attributes(item: Attributes) -> anyhow::Result<Self> {
+        serde_dynamo::from_item(item).context("reading a counter item")
+    }
+
+    /// The conversations counted.
+    pub fn count(&self) -> u64 {
+        u64::try_from(self.conversation_count).unwrap_or(0)
+    }
 }
 
 pub(crate) const COUNTER_ATTRIBUTE: &str = "conversation_count";

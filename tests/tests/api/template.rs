@@ -6,27 +6,14 @@ use std::time::Duration;
 
 use glchat_shared::config::{Needs, SecretStore, VARIABLES, deployed_variables, secret_stores};
 use glchat_shared::store::schema::SCHEMA;
-use yaml_rust2::{Yaml, YamlLoader};
+use yaml_rust2::Yaml;
 
-pub(crate) fn template() -> Yaml {
-    let text = include_str!("../../../template.yaml");
-    YamlLoader::load_from_str(text).expect("template.yaml parses").remove(0)
-}
+pub(crate) use glchat_tests::template::{function_of, template};
 
 fn str_of(y: &Yaml) -> String {
     y.as_str()
         .unwrap_or_else(|| panic!("expected a string, found {y:?}"))
         .to_owned()
-}
-
-/// The template's function whose Lambda binary is `name`.
-pub(crate) fn function_of<'a>(template: &'a Yaml, name: &str) -> &'a Yaml {
-    template["Resources"]
-        .as_hash()
-        .expect("Resources")
-        .values()
-        .find(|r| r["Metadata"]["BuildProperties"]["Binary"].as_str() == Some(name))
-        .unwrap_or_else(|| panic!("no function for {name}"))
 }
 
 fn key_schema(y: &Yaml) -> Vec<(String, String)> {
