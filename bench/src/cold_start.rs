@@ -385,8 +385,7 @@ pub async fn run(
     }
 
     let mut stored_vars: std::collections::HashMap<String, String> = env.iter().cloned().collect();
-    let unique = ulid::Ulid::new().to_string().to_lowercase();
-    glchat_tests::move_secrets_to_store(&mut stored_vars, &unique).await;
+    glchat_tests::move_secrets_to_store(&mut stored_vars).await;
     let stored: Vec<(String, String)> = stored_vars.into_iter().collect();
     let secrets = secrets_cost(&api, functions, &env, &stored, starts, event, &logs).await?;
     let compared = results

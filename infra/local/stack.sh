@@ -67,13 +67,20 @@ else
   s3_root="$work_dir/s3"; mkdir -p "$s3_root"
 fi
 
-export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-glchatlocal}"
-export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-glchat-local-secret}"
+# The stack's own credentials, whatever the shell holds: a real key must never reach
+# the local servers (s3s-fs takes its keys on the command line), and with no profile
+# or instance metadata nothing started here can find one.
+export AWS_ACCESS_KEY_ID=glchatlocal
+export AWS_SECRET_ACCESS_KEY=glchat-local-secret
+unset AWS_SESSION_TOKEN AWS_PROFILE AWS_DEFAULT_PROFILE AWS_ENDPOINT_URL AWS_IGNORE_CONFIGURED_ENDPOINT_URLS
+export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 export AWS_REGION="${AWS_REGION:-us-east-1}"
 export AWS_EC2_METADATA_DISABLED=true
 
-java -Djava.library.path="$DYNAMODB_LOCAL_DIR/DynamoDBLocal_lib" -jar "$DYNAMODB_LOCAL_DIR/DynamoDBLocal.jar" \
-  -sharedDb "${dynamodb_storage[@]}" -port "$dynamodb_port" >"$work_dir/dynamodb.log" 2>&1 &
+# From the stack's own folder: DynamoDB Local writes its metadata file into its
+# working directory, and sends no telemetry from here.
+(cd "$work_dir" && exec java -Djava.library.path="$DYNAMODB_LOCAL_DIR/DynamoDBLocal_lib" -jar "$DYNAMODB_LOCAL_DIR/DynamoDBLocal.jar" \
+  -sharedDb -disableTelemetry "${dynamodb_storage[@]}" -port "$dynamodb_port") >"$work_dir/dynamodb.log" 2>&1 &
 pids+=($!)
 "$S3S_FS_BIN" --host 127.0.0.1 --port "$s3_port" \
   --access-key "$AWS_ACCESS_KEY_ID" --secret-key "$AWS_SECRET_ACCESS_KEY" "$s3_root" >"$work_dir/s3.log" 2>&1 &
@@ -95,6 +102,18 @@ export AWS_ENDPOINT_URL_SECRETS_MANAGER="http://127.0.0.1:$secrets_port"
 export AWS_ENDPOINT_URL_EVENTBRIDGE="http://127.0.0.1:$secrets_port"
 export AWS_ENDPOINT_URL_SQS="http://127.0.0.1:$secrets_port"
 export S3_FORCE_PATH_STYLE=true
+# What the tests check before they make any AWS call (tests/src/local_stack.rs): the
+# endpoints and credentials above, and this run's id, which prefixes every name a test
+# chooses (tables, buckets, buses, queues, secrets).
+run_id="$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')"
+{
+  for name in AWS_ENDPOINT_URL_DYNAMODB AWS_ENDPOINT_URL_S3 AWS_ENDPOINT_URL_SECRETS_MANAGER \
+    AWS_ENDPOINT_URL_EVENTBRIDGE AWS_ENDPOINT_URL_SQS AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION; do
+    printf '%s=%s\n' "$name" "${!name}"
+  done
+  printf 'GLCHAT_STACK_RUN=%s\n' "$run_id"
+} >"$work_dir/stack.env"
+export GLCHAT_LOCAL_STACK="$work_dir"
 export NEXT_AUTH_NODE_PATH
 
 # Not exec: the trap must outlive the command to stop the stack.

@@ -28,9 +28,8 @@ impl Subscriber {
 
     /// Creates the bus `bus` with the rule and its queue.
     pub async fn on_bus(bus: &str) -> Self {
-        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
         let events = create_bus(bus).await;
-        let sqs = aws_sdk_sqs::Client::new(&sdk);
+        let sqs = crate::local_stack::verified().sqs();
         let queue_url = sqs
             .create_queue()
             .queue_name(format!("{bus}-deletions"))
@@ -113,8 +112,7 @@ impl Subscriber {
 
 /// Creates the bus `bus`, with no rule (what is put on it goes nowhere).
 pub async fn create_bus(bus: &str) -> aws_sdk_eventbridge::Client {
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
-    let events = aws_sdk_eventbridge::Client::new(&sdk);
+    let events = crate::local_stack::verified().eventbridge();
     events
         .create_event_bus()
         .name(bus)

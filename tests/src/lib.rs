@@ -12,6 +12,7 @@ pub mod fixtures;
 pub mod iam;
 pub mod invoke;
 pub mod llm;
+pub mod local_stack;
 pub mod runtime_api;
 pub mod scenario;
 pub mod seed;
@@ -49,35 +50,14 @@ pub fn found_conversations(body: &serde_json::Value) -> Vec<(String, serde_json:
 /// Tests at real size (thousands of items) take turns: run side by side on the 2-core
 /// machine they would be measuring DynamoDB Local's contention against the functions'
 /// timeouts, which the local API enforces. They run in a binary of their own, after
-/// the others, so each turn begins by deleting every table left in DynamoDB Local (by
-/// earlier binaries, or by a test at real size that failed before dropping its own):
-/// DynamoDB Local slows down with every megabyte it holds.
+/// the others, so each turn begins by deleting the tables this run created and left in
+/// DynamoDB Local (by earlier binaries, or by a test at real size that failed before
+/// dropping its own): DynamoDB Local slows down with every megabyte it holds.
 pub async fn at_real_size() -> tokio::sync::MutexGuard<'static, ()> {
     static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     let turn = TURN.lock().await;
-    delete_every_table().await;
+    local_stack::verified().drop_created_tables().await;
     turn
-}
-
-async fn delete_every_table() {
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
-    let client = aws_sdk_dynamodb::Client::new(&sdk);
-    let tables: Vec<String> = client
-        .list_tables()
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .expect("listing DynamoDB Local's tables");
-    for table in tables {
-        client
-            .delete_table()
-            .table_name(&table)
-            .send()
-            .await
-            .expect("deleting a table left behind");
-    }
 }
 
 /// The web app's origin in every test app's `ALLOWED_ORIGINS`.
@@ -144,20 +124,17 @@ impl TestApp {
     }
 
     pub async fn spawn_with(options: Options) -> Self {
-        assert!(
-            std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_some(),
-            "integration tests need the local stack: run them with `make test`"
-        );
-        let unique = ulid::Ulid::new().to_string().to_lowercase();
+        let stack = local_stack::verified();
+        let table = stack.name("t");
         let mut vars: HashMap<String, String> = HashMap::from([
             ("TENANT_ID".into(), options.tenant.clone()),
-            ("TABLE_NAME".into(), format!("t-{unique}")),
-            ("BUCKET_NAME".into(), format!("b-{unique}")),
+            ("TABLE_NAME".into(), table.clone()),
+            ("BUCKET_NAME".into(), stack.name("b")),
             ("JWT_SECRET".into(), options.jwt_secret.clone()),
             ("NEXTAUTH_SECRET".into(), options.nextauth_secret.clone()),
             ("ALLOWED_ORIGINS".into(), WEB_APP_ORIGIN.into()),
             // Created by a test that reads the events (`bus::Subscriber`).
-            ("EVENT_BUS_NAME".into(), format!("glchat-{unique}")),
+            ("EVENT_BUS_NAME".into(), stack.name("bus")),
             // Tests run many requests of one user in a minute; the limits have their own.
             ("RATE_LIMIT_TITLES_PER_MINUTE".into(), "10000".into()),
             ("RATE_LIMIT_SEARCHES_PER_MINUTE".into(), "10000".into()),
@@ -170,7 +147,7 @@ impl TestApp {
         ]);
         vars.extend(options.extra.iter().cloned());
         if options.secrets_in_store {
-            move_secrets_to_store(&mut vars, &unique).await;
+            move_secrets_to_store(&mut vars).await;
         }
         let app = build_deps(&vars, &options, Needs::ALL).await;
         // No stream unless a test reads it: DynamoDB Local slows down with every stream
@@ -179,6 +156,7 @@ impl TestApp {
             true => glchat_shared::store::schema::Stream::On,
             false => glchat_shared::store::schema::Stream::Off,
         };
+        stack.record_table(&table);
         glchat_functions::local::prepare_storage(&app, stream)
             .await
             .expect("creating the table and bucket");
@@ -346,9 +324,10 @@ impl TestApp {
 
 /// Puts each store's secrets from `vars` into a secret of the local Secrets Manager and
 /// leaves only its ARN in `vars`, as a deployment does.
-pub async fn move_secrets_to_store(vars: &mut HashMap<String, String>, unique: &str) {
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
-    let client = aws_sdk_secretsmanager::Client::new(&sdk);
+pub async fn move_secrets_to_store(vars: &mut HashMap<String, String>) {
+    let stack = local_stack::verified();
+    let client = stack.secrets_manager();
+    let unique = stack.name("secret");
     for store in [SecretStore::Auth, SecretStore::Cursors, SecretStore::Llm] {
         let values: serde_json::Map<String, serde_json::Value> = store
             .variables()
@@ -356,7 +335,7 @@ pub async fn move_secrets_to_store(vars: &mut HashMap<String, String>, unique: &
             .collect();
         let created = client
             .create_secret()
-            .name(format!("glchat/{unique}/{store:?}"))
+            .name(format!("{unique}/{store:?}"))
             .secret_string(serde_json::Value::Object(values).to_string())
             .send()
             .await

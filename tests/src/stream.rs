@@ -24,12 +24,9 @@ pub async fn records(app: &TestApp) -> Vec<Value> {
         .and_then(|t| t.latest_stream_arn())
         .expect("the table has a stream (Options::stream)")
         .to_owned();
-    let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").expect("the local stack's DynamoDB");
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(&endpoint)
-        .load()
-        .await;
-    let streams = aws_sdk_dynamodbstreams::Client::new(&sdk);
+    let stack = crate::local_stack::verified();
+    let endpoint = stack.endpoint("AWS_ENDPOINT_URL_DYNAMODB");
+    let streams = stack.dynamodb_streams();
     let described = streams
         .describe_stream()
         .stream_arn(&arn)
@@ -52,7 +49,7 @@ pub async fn records(app: &TestApp) -> Vec<Value> {
             .expect("a shard iterator")
             .shard_iterator;
         while let Some(current) = iterator.take() {
-            let page = get_records(&endpoint, &current).await;
+            let page = get_records(endpoint, &current).await;
             let batch = page["Records"].as_array().cloned().unwrap_or_default();
             if batch.is_empty() {
                 break;

@@ -82,9 +82,14 @@ pub enum Stream {
 /// Creates the table as the template does (on-demand, stream as asked, TTL), for the
 /// local stack and for tests. Does nothing when it already exists.
 pub async fn ensure_table(client: &Client, name: &str, stream: Stream) -> anyhow::Result<()> {
-    let existing = client.list_tables().send().await.context("listing tables")?;
-    if existing.table_names().iter().any(|t| t == name) {
-        return Ok(());
+    // DescribeTable, not ListTables: this reads nothing of any other table.
+    match client.describe_table().table_name(name).send().await {
+        Ok(_) => return Ok(()),
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_not_found_exception()) => {}
+        Err(err) => return Err(err).with_context(|| format!("describing table {name}")),
     }
     let mut create = client
         .create_table()
