@@ -247,7 +247,7 @@ async fn secrets_cost(
             .needs;
         costs.push(SecretsCost {
             function: name.to_owned(),
-            stores: glchat_shared::config::secret_stores(needs).len(),
+            stores: glchat_app::config::secret_stores(needs).len(),
             init_p50_added_ms: round(in_store.p50_ms - in_environment.p50_ms),
             init_p50_ratio: round(in_store.p50_ms / in_environment.p50_ms),
             in_environment,
@@ -260,7 +260,7 @@ async fn secrets_cost(
 /// The baseline's counterpart among the functions.
 const COMPARED: &str = "get_conversation";
 
-/// What the functions log their init phases at (`shared/src/laps.rs`).
+/// What the functions log their init phases at (`shared/ops/src/laps.rs`).
 const PHASES_LOG: &str = "info,glchat::init=debug";
 
 /// Every function in the events' order (creating and reading before revoking and

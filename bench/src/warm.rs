@@ -5,11 +5,11 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, ensure};
-use glchat_shared::auth::Caller;
-use glchat_shared::ids::{ShareId, UserId};
-use glchat_shared::models::{BoundedText, MessageRole};
-use glchat_shared::ops::{conversations, messages, shares};
-use glchat_shared::pages::MessageWindow;
+use glchat_app::auth::Caller;
+use glchat_app::ids::{ShareId, UserId};
+use glchat_app::models::{BoundedText, MessageRole};
+use glchat_app::ops::{conversations, messages, shares};
+use glchat_app::pages::MessageWindow;
 use serde::Serialize;
 use serde_json::json as json_value;
 
@@ -31,7 +31,7 @@ pub struct Overhead {
 }
 
 /// Each endpoint through the local API against its operation called directly (the
-/// same `glchat_shared::ops` function the handler calls): the difference is what the
+/// same `glchat_app::ops` function the handler calls): the difference is what the
 /// HTTP layer, authentication, input parsing and JSON add.
 pub async fn run(world: &World, iterations: usize) -> anyhow::Result<Vec<Overhead>> {
     let deps = world.app().as_ref();

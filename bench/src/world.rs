@@ -6,9 +6,9 @@ use std::sync::Arc;
 use anyhow::{Context, ensure};
 use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
 use bytes::Bytes;
-use glchat_shared::deps::ClientHooks;
-use glchat_shared::ids::ConversationId;
-use glchat_shared::store::calls::CallLog;
+use glchat_app::deps::ClientHooks;
+use glchat_app::ids::ConversationId;
+use glchat_app::store::calls::CallLog;
 use glchat_tests::client::HttpClient;
 use glchat_tests::scenario::history_text;
 use glchat_tests::{Options, TestApp};
@@ -116,7 +116,7 @@ impl World {
         Ok(Reply { status, body })
     }
 
-    pub fn app(&self) -> &Arc<glchat_shared::Deps> {
+    pub fn app(&self) -> &Arc<glchat_app::Deps> {
         &self.app.app
     }
 }

@@ -13,7 +13,7 @@
 
 use std::time::Duration;
 
-use glchat_shared::http::response::in_payload_len;
+use glchat_app::pages::in_payload_len;
 use lambda_http::Body;
 
 /// The largest request body API Gateway's HTTP API accepts.

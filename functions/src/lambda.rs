@@ -6,12 +6,12 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
-use glchat_shared::config::Needs;
-use glchat_shared::i18n::Lang;
-use glchat_shared::laps::Laps;
-use glchat_shared::ops::OpError;
-use glchat_shared::telemetry::{InvocationIds, invocation_span, metrics_line};
-use glchat_shared::{ApiError, Deps, telemetry};
+use glchat_app::config::Needs;
+use glchat_app::i18n::Lang;
+use glchat_app::laps::Laps;
+use glchat_app::ops::OpError;
+use glchat_app::telemetry::{InvocationIds, invocation_span, metrics_line};
+use glchat_app::{ApiError, Deps, telemetry};
 use lambda_http::lambda_runtime::{self, LambdaEvent};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response, service_fn};

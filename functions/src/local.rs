@@ -10,10 +10,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use glchat_shared::Deps;
-use glchat_shared::error::ApiError;
-use glchat_shared::http::response::json_status;
-use glchat_shared::i18n::{Lang, Text};
+use glchat_app::Deps;
+use glchat_app::error::ApiError;
+use glchat_app::http::response::json_status;
+use glchat_app::i18n::{Lang, Text};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
@@ -149,11 +149,7 @@ fn into_hyper(response: http::Response<Body>) -> http::Response<Full<Bytes>> {
 }
 
 /// Serves the API on `listener` until `shutdown` completes.
-pub async fn serve(
-    deps: Arc<Deps>,
-    listener: TcpListener,
-    shutdown: impl std::future::Future<Output = ()>,
-) -> anyhow::Result<()> {
+pub async fn serve(deps: Arc<Deps>, listener: TcpListener, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
     serve_with(deps, listener, shutdown, Timeouts::Template).await
 }
 
@@ -161,7 +157,7 @@ pub async fn serve(
 pub async fn serve_with(
     deps: Arc<Deps>,
     listener: TcpListener,
-    shutdown: impl std::future::Future<Output = ()>,
+    shutdown: impl Future<Output = ()>,
     timeouts: Timeouts,
 ) -> anyhow::Result<()> {
     let server = Arc::new(Server::new(deps, timeouts)?);
@@ -195,9 +191,9 @@ pub async fn serve_with(
 }
 
 /// Creates the table and bucket when missing: the local stack starts empty.
-pub async fn prepare_storage(deps: &Deps, stream: glchat_shared::store::schema::Stream) -> anyhow::Result<()> {
+pub async fn prepare_storage(deps: &Deps, stream: glchat_app::store::schema::Stream) -> anyhow::Result<()> {
     use anyhow::Context;
-    glchat_shared::store::schema::ensure_table(deps.store.client(), deps.store.table(), stream).await?;
+    glchat_app::store::schema::ensure_table(deps.store.client(), deps.store.table(), stream).await?;
     let blobs = deps.blobs()?;
     let (s3, bucket) = (blobs.client(), blobs.bucket());
     if s3.head_bucket().bucket(bucket).send().await.is_err() {
@@ -212,8 +208,8 @@ pub async fn prepare_storage(deps: &Deps, stream: glchat_shared::store::schema::
 
 /// A bearer token for `user`, valid for `hours`, signed with the configured HS256
 /// secret; `None` when tokens are verified with a public key (we cannot sign those).
-pub fn dev_token(config: &glchat_shared::config::Config, user: &str, hours: i64) -> Option<String> {
-    use glchat_shared::config::JwtAlgorithm;
+pub fn dev_token(config: &glchat_app::config::Config, user: &str, hours: i64) -> Option<String> {
+    use glchat_app::auth::keys::JwtAlgorithm;
     let jwt = config.jwt.as_ref()?;
     if jwt.algorithm != JwtAlgorithm::Hs256 {
         return None;

@@ -7,14 +7,13 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use glchat_shared::config::Needs;
-use glchat_shared::{ApiError, Deps};
+use glchat_app::config::Needs;
+use glchat_app::{Deps, HandlerResult};
 use http::Method;
-use lambda_http::{Body, Request, Response};
+use lambda_http::Request;
 
 use crate::handlers::*;
 
-pub type HandlerResult = Result<Response<Body>, ApiError>;
 pub type HandlerFuture = Pin<Box<dyn Future<Output = HandlerResult> + Send>>;
 pub type Handler = fn(Arc<Deps>, Request) -> HandlerFuture;
 

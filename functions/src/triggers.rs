@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use glchat_shared::config::Needs;
+use glchat_app::config::Needs;
 
 use crate::handlers::*;
 

@@ -1,10 +1,10 @@
 //! The fixture the committed API Gateway events (`tests/events`) name: seeded before
 //! they are replayed, by the events test and by the cold-start benchmark.
 
-use glchat_shared::ids::{ChatbotId, ConversationId, ShareId, UserId};
-use glchat_shared::models::{ConversationRecord, ShareLinkRecord, SnapshotContent};
-use glchat_shared::pages::MessageWindow;
-use glchat_shared::store::{ReserveOutcome, SaveOutcome, SnapshotBody, SnapshotRecord};
+use glchat_app::ids::{ChatbotId, ConversationId, ShareId, UserId};
+use glchat_app::models::{ConversationRecord, ShareLinkRecord, SnapshotContent};
+use glchat_app::pages::MessageWindow;
+use glchat_app::store::{ReserveOutcome, SaveOutcome, SnapshotBody, SnapshotRecord};
 
 use crate::{Options, TestApp};
 

@@ -38,7 +38,7 @@ pub async fn invoke(program: &Path, name: &str, event: Bytes) -> anyhow::Result<
 pub async fn invoke_with<F, Fut>(program: &Path, name: &str, event: Bytes, adapt: F) -> anyhow::Result<Invoked>
 where
     F: FnOnce(Vec<(String, String)>) -> Fut,
-    Fut: std::future::Future<Output = anyhow::Result<Vec<(String, String)>>>,
+    Fut: Future<Output = anyhow::Result<Vec<(String, String)>>>,
 {
     let app = TestApp::spawn_with(event_options()).await;
     seed(&app).await;

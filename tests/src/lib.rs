@@ -24,10 +24,10 @@ pub mod tokens;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use glchat_shared::Deps;
-use glchat_shared::clock::{Clock, SystemClock};
-use glchat_shared::config::{Needs, SecretStore};
-use glchat_shared::deps::ClientHooks;
+use glchat_app::Deps;
+use glchat_app::clock::{Clock, SystemClock};
+use glchat_app::config::{Needs, SecretStore};
+use glchat_app::deps::ClientHooks;
 
 pub use client::{Call, Reply};
 pub use contract::Contract;
@@ -81,7 +81,7 @@ pub struct Options {
     /// Every function's timeout, instead of the template's (tests of the limit).
     pub function_timeout: Option<std::time::Duration>,
     /// The secrets in the local Secrets Manager, the environment naming them by ARN
-    /// only, as deployed (`glchat_shared::secrets`); otherwise in the environment.
+    /// only, as deployed (`glchat_app::secrets`); otherwise in the environment.
     pub secrets_in_store: bool,
     /// The table's stream on, as deployed (`stream::changes` reads it); off otherwise,
     /// since DynamoDB Local slows down with every record it keeps.
@@ -153,8 +153,8 @@ impl TestApp {
         // No stream unless a test reads it: DynamoDB Local slows down with every stream
         // record it keeps (see `schema::Stream::Off`).
         let stream = match options.stream {
-            true => glchat_shared::store::schema::Stream::On,
-            false => glchat_shared::store::schema::Stream::Off,
+            true => glchat_app::store::schema::Stream::On,
+            false => glchat_app::store::schema::Stream::Off,
         };
         stack.record_table(&table);
         glchat_functions::local::prepare_storage(&app, stream)
@@ -348,7 +348,7 @@ pub async fn move_secrets_to_store(vars: &mut HashMap<String, String>) {
 }
 
 async fn build_deps(vars: &HashMap<String, String>, options: &Options, needs: Needs) -> Arc<Deps> {
-    let (config, sdk) = glchat_shared::deps::configure(needs, |k| vars.get(k).cloned())
+    let (config, sdk) = glchat_app::deps::configure(needs, |k| vars.get(k).cloned())
         .await
         .expect("test configuration");
     let mut hooks = options.hooks.clone();

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use glchat_shared::store::calls::Consumed;
+use glchat_app::store::calls::Consumed;
 use serde_json::json;
 
 use crate::TestApp;

@@ -3,10 +3,10 @@
 
 use anyhow::Context;
 use futures::{StreamExt, TryStreamExt};
-use glchat_shared::clock::{Clock, SystemClock, Timestamp};
-use glchat_shared::ids::{ChatbotId, ConversationId, MessageId, UserId, new_ulid};
-use glchat_shared::models::{ConversationRecord, Message, MessageRole};
-use glchat_shared::store::Store;
+use glchat_app::clock::{Clock, SystemClock, Timestamp};
+use glchat_app::ids::{ChatbotId, ConversationId, MessageId, UserId, new_ulid};
+use glchat_app::models::{ConversationRecord, Message, MessageRole};
+use glchat_app::store::Store;
 
 /// Conversations seeded at once; DynamoDB Local is the bottleneck beyond that.
 const CONCURRENCY: usize = 8;
@@ -91,9 +91,9 @@ pub async fn share_links(
     user: &str,
     count: usize,
     title: impl Fn(usize) -> String,
-) -> anyhow::Result<Vec<glchat_shared::models::ShareLinkRecord>> {
-    use glchat_shared::ids::ShareId;
-    use glchat_shared::models::ShareLinkRecord;
+) -> anyhow::Result<Vec<glchat_app::models::ShareLinkRecord>> {
+    use glchat_app::ids::ShareId;
+    use glchat_app::models::ShareLinkRecord;
 
     let user = UserId::parse(user).map_err(|e| anyhow::anyhow!("user id: {e:?}"))?;
     let now = SystemClock.now().unix_ms();
@@ -121,13 +121,13 @@ pub async fn share_links(
 /// through the store, the objects straight into the bucket, 16 at a time, and the
 /// conversation's count and bytes of attachments as the uploads would have left them.
 pub async fn attachments(
-    deps: &glchat_shared::Deps,
+    deps: &glchat_app::Deps,
     conversation: &ConversationId,
     count: usize,
     size: usize,
-) -> anyhow::Result<Vec<glchat_shared::models::AttachmentRecord>> {
-    use glchat_shared::ids::AttachmentId;
-    use glchat_shared::models::AttachmentRecord;
+) -> anyhow::Result<Vec<glchat_app::models::AttachmentRecord>> {
+    use glchat_app::ids::AttachmentId;
+    use glchat_app::models::AttachmentRecord;
 
     let blobs = deps.blobs()?;
     let now = SystemClock.now();

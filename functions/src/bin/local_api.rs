@@ -1,15 +1,15 @@
 //! `make run`'s API server: every route on 127.0.0.1:$PORT against the local stack.
 
+use glchat_app::config::Needs;
+use glchat_app::{Deps, telemetry};
 use glchat_functions::local;
-use glchat_shared::config::Needs;
-use glchat_shared::{Deps, telemetry};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     telemetry::init();
     // One process serves every route, so it needs what all of them need.
     let app = Deps::from_env(Needs::ALL).await?;
-    local::prepare_storage(&app, glchat_shared::store::schema::Stream::On).await?;
+    local::prepare_storage(&app, glchat_app::store::schema::Stream::On).await?;
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let base = format!("http://127.0.0.1:{}", listener.local_addr()?.port());

@@ -3,9 +3,9 @@
 //! Without `parent_id` the message follows the newest one (or the conversation, for
 //! the first).
 
-use glchat_shared::i18n::Issue;
-use glchat_shared::ids::{ConversationId, MessageId};
-use glchat_shared::ops::messages::{self, Append, Parent};
+use glchat_app::i18n::Issue;
+use glchat_app::ids::{ConversationId, MessageId};
+use glchat_app::ops::messages::{self, Append, Parent};
 
 use super::prelude::*;
 

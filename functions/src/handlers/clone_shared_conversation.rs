@@ -5,9 +5,9 @@
 //! clone too large for one request answers 202 with its id; the same request with
 //! that id as `new_conversation_id` continues it.
 
-use glchat_shared::http::idempotency;
-use glchat_shared::ids::ShareId;
-use glchat_shared::ops::clones::{self, CloneSnapshot, Cloned};
+use glchat_app::http::idempotency;
+use glchat_app::ids::ShareId;
+use glchat_app::ops::clones::{self, CloneSnapshot, Cloned};
 
 use super::prelude::*;
 

@@ -2,9 +2,9 @@
 //! `size`, `message_id?`): records an attachment and returns a presigned PUT that
 //! accepts exactly that many bytes of that type, for 15 minutes.
 
-use glchat_shared::i18n::Issue;
-use glchat_shared::models::BoundedText;
-use glchat_shared::ops::attachments::{self, Create};
+use glchat_app::i18n::Issue;
+use glchat_app::models::BoundedText;
+use glchat_app::ops::attachments::{self, Create};
 
 use super::prelude::*;
 

@@ -1,7 +1,7 @@
 //! `POST /conversations` (form `user_id`, `chatbot_id`, `title?`, `model_name?`,
 //! `metadata_?`): a new, empty conversation of the caller.
 
-use glchat_shared::ops::conversations::{self, Create};
+use glchat_app::ops::conversations::{self, Create};
 
 use super::prelude::*;
 

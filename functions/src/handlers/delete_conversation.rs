@@ -2,7 +2,7 @@
 //! messages, attachments (items and objects) and share link. Safe to retry: a delete
 //! that failed midway is finished by the next call; once finished, the answer is 404.
 
-use glchat_shared::ops::conversations::{self, Delete};
+use glchat_app::ops::conversations::{self, Delete};
 
 use super::prelude::*;
 

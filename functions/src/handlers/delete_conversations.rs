@@ -3,9 +3,9 @@
 //! does at most `BULK_DELETE_MAX` conversations or 20 seconds of work; `complete: false`
 //! asks the client to call again for the rest.
 
-use glchat_shared::i18n::Issue;
-use glchat_shared::ids::ConversationId;
-use glchat_shared::ops::conversations::{self, DeleteMany};
+use glchat_app::i18n::Issue;
+use glchat_app::ids::ConversationId;
+use glchat_app::ops::conversations::{self, DeleteMany};
 
 use super::prelude::*;
 

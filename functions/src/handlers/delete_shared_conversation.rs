@@ -1,7 +1,7 @@
 //! `DELETE /conversations/shared/{shared_conversation_id}`: revokes the caller's link,
 //! its snapshot and the snapshot's copies of the attachments.
 
-use glchat_shared::ops::shares::{self, Revoke};
+use glchat_app::ops::shares::{self, Revoke};
 
 use super::prelude::*;
 

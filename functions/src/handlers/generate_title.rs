@@ -2,7 +2,7 @@
 //! the conversation from its first message, through the configured LLM or the
 //! deterministic fallback, saves the title and returns it.
 
-use glchat_shared::ops::conversations::{self, GenerateTitle};
+use glchat_app::ops::conversations::{self, GenerateTitle};
 
 use super::prelude::*;
 

@@ -4,7 +4,7 @@
 //! client reads a long history by paging back with `max_date` = the oldest
 //! `created_time` it got.
 
-use glchat_shared::ops::conversations::{self, Get};
+use glchat_app::ops::conversations::{self, Get};
 
 use super::prelude::*;
 

@@ -1,7 +1,7 @@
 //! `GET /conversations/{conversation_id}/share`: the active share link's details;
 //! 404 when there is none, it expired, or the conversation is not the caller's.
 
-use glchat_shared::ops::shares::{self, Details};
+use glchat_app::ops::shares::{self, Details};
 
 use super::prelude::*;
 

@@ -4,7 +4,7 @@
 //! messages a page at a time, as for `GET /conversations/{id}`. Expired, revoked or
 //! unknown: 404.
 
-use glchat_shared::ops::shares::{self, PublicRead};
+use glchat_app::ops::shares::{self, PublicRead};
 
 use super::prelude::*;
 

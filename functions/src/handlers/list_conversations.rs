@@ -2,8 +2,8 @@
 //! conversations, newest activity first, optionally searched, with a signed cursor
 //! and the exact count.
 
-use glchat_shared::i18n::Issue;
-use glchat_shared::ops::conversations::{self, DEFAULT_LIMIT, List, MAX_LIMIT};
+use glchat_app::i18n::Issue;
+use glchat_app::ops::conversations::{self, DEFAULT_LIMIT, List, MAX_LIMIT};
 
 use super::prelude::*;
 

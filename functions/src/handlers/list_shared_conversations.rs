@@ -2,7 +2,7 @@
 //! of their last refresh (`today`, `yesterday`, `previous_7_days`, `previous_30_days`,
 //! `older`, UTC days), newest first in each; `query` filters on the title at share time.
 
-use glchat_shared::ops::shares::{self, List};
+use glchat_app::ops::shares::{self, List};
 
 use super::prelude::*;
 

@@ -10,11 +10,11 @@ use std::sync::Arc;
 
 use aws_lambda_events::dynamodb::{Event, EventRecord};
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
-use glchat_shared::Deps;
-use glchat_shared::config::Needs;
-use glchat_shared::ops::OpError;
-use glchat_shared::ops::deletions;
-use glchat_shared::store::stream::StreamChange;
+use glchat_app::Deps;
+use glchat_app::config::Needs;
+use glchat_app::ops::OpError;
+use glchat_app::ops::deletions;
+use glchat_app::store::stream::StreamChange;
 
 pub const NEEDS: Needs = Needs::STREAM;
 

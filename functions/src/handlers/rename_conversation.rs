@@ -1,6 +1,6 @@
 //! `PATCH /conversations/{conversation_id}` (form `title`): renames the caller's conversation.
 
-use glchat_shared::ops::conversations::{self, Rename};
+use glchat_app::ops::conversations::{self, Rename};
 
 use super::prelude::*;
 

@@ -6,10 +6,10 @@
 use std::sync::Arc;
 
 use aws_lambda_events::s3::S3Event;
-use glchat_shared::Deps;
-use glchat_shared::config::Needs;
-use glchat_shared::ops::OpError;
-use glchat_shared::ops::attachments::{self, Upload};
+use glchat_app::Deps;
+use glchat_app::config::Needs;
+use glchat_app::ops::OpError;
+use glchat_app::ops::attachments::{self, Upload};
 use percent_encoding::percent_decode_str;
 use serde::Serialize;
 

@@ -2,8 +2,8 @@
 //! conversation's share link, or refreshes it with a new snapshot (same share id, new
 //! `last_updated_time`, expiry from now).
 
-use glchat_shared::i18n::Issue;
-use glchat_shared::ops::shares::{self, MAX_EXPIRY_DAYS, Share};
+use glchat_app::i18n::Issue;
+use glchat_app::ops::shares::{self, MAX_EXPIRY_DAYS, Share};
 
 use super::prelude::*;
 

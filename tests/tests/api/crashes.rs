@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use glchat_shared::clock::{Clock, ManualClock, SystemClock};
+use glchat_app::clock::{Clock, ManualClock, SystemClock};
 use glchat_tests::client::Call;
 use glchat_tests::faults::Refusal;
 use glchat_tests::{Options, TestApp};

@@ -1,6 +1,6 @@
 //! Deleting conversations: the cascade, retries after failures, bulk deletes.
 
-use glchat_shared::deps::ClientHooks;
+use glchat_app::deps::ClientHooks;
 use glchat_tests::faults::Fault;
 use glchat_tests::tokens::bearer;
 use glchat_tests::{Options, TestApp};

@@ -95,11 +95,11 @@ fn the_schemas_refuse_what_a_consumer_could_not_rely_on() {
 /// same deletion read twice (a stream record delivered again) gives the same id.
 #[test]
 fn the_events_the_service_builds_fit_their_schemas() {
-    use glchat_shared::clock::Timestamp;
-    use glchat_shared::events::event_of;
-    use glchat_shared::ids::TenantId;
-    use glchat_shared::models::{AttachmentRecord, ConversationRecord, DeletedAttachment};
-    use glchat_shared::store::stream::Deleted;
+    use glchat_app::clock::Timestamp;
+    use glchat_app::events::event_of;
+    use glchat_app::ids::TenantId;
+    use glchat_app::models::{AttachmentRecord, ConversationRecord, DeletedAttachment};
+    use glchat_app::store::stream::Deleted;
 
     let tenant = TenantId::parse("acme").unwrap();
     let changed = Timestamp::from_unix_ms(1_764_130_000_000).unwrap();
@@ -117,7 +117,7 @@ fn the_events_the_service_builds_fit_their_schemas() {
     }))
     .unwrap();
     let mut with_message = attachment.clone();
-    with_message.message_id = Some(glchat_shared::ids::MessageId::parse("01JDX6R0A1B2C3D4E5F6G7H8JA").unwrap());
+    with_message.message_id = Some(glchat_app::ids::MessageId::parse("01JDX6R0A1B2C3D4E5F6G7H8JA").unwrap());
     let deletions = [
         Deleted::Conversation {
             record: record.clone(),
@@ -137,9 +137,9 @@ fn the_events_the_service_builds_fit_their_schemas() {
         Deleted::Attachment(attachment),
         Deleted::Attachment(with_message),
         Deleted::Share {
-            share_id: glchat_shared::ids::ShareId::parse("s1").unwrap(),
-            conversation_id: glchat_shared::ids::ConversationId::parse("01JDX6Q4V6N3W7P8R9S0T1U2V3").unwrap(),
-            user_id: glchat_shared::ids::UserId::parse("alice").unwrap(),
+            share_id: glchat_app::ids::ShareId::parse("s1").unwrap(),
+            conversation_id: glchat_app::ids::ConversationId::parse("01JDX6Q4V6N3W7P8R9S0T1U2V3").unwrap(),
+            user_id: glchat_app::ids::UserId::parse("alice").unwrap(),
             died_time: changed,
         },
     ];
@@ -159,8 +159,8 @@ fn the_events_the_service_builds_fit_their_schemas() {
 
 /// Whether the store reads a deletion from the record (what the function publishes).
 fn is_a_deletion(record: &Value) -> bool {
+    use glchat_app::store::stream::deleted;
     use glchat_functions::handlers::publish_deletions::change_of;
-    use glchat_shared::store::stream::deleted;
     let event = glchat_tests::stream::lambda_event(std::slice::from_ref(record));
     let change = change_of(event.records.into_iter().next().unwrap()).unwrap();
     deleted(change.change, change.old, change.new).unwrap().is_some()
@@ -178,8 +178,8 @@ fn is_a_deletion(record: &Value) -> bool {
 async fn every_delete_path_publishes_exactly_its_events_to_the_bus() {
     use std::collections::{BTreeMap, BTreeSet};
 
+    use glchat_app::deps::ClientHooks;
     use glchat_functions::handlers::publish_deletions;
-    use glchat_shared::deps::ClientHooks;
     use glchat_tests::bus::Subscriber;
     use glchat_tests::faults::Fault;
     use glchat_tests::stream::{EventSource, lambda_event, records};

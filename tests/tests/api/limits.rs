@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use glchat_shared::clock::{ManualClock, Timestamp};
+use glchat_app::clock::{ManualClock, Timestamp};
 use glchat_tests::llm::{Behavior, FakeLlm};
 use glchat_tests::{Options, Reply, TestApp};
 use serde_json::json;

@@ -8,7 +8,7 @@ use glchat_tests::{Options, Reply, TestApp};
 use serde_json::{Value, json};
 
 /// The SDK tries an operation this often before giving up.
-const ATTEMPTS: usize = glchat_shared::aws::SDK_ATTEMPTS as usize;
+const ATTEMPTS: usize = glchat_app::sdk::SDK_ATTEMPTS as usize;
 
 async fn app_refusing(refusals: &[Refusal]) -> TestApp {
     TestApp::spawn_with(Options {
@@ -211,7 +211,7 @@ async fn s3_slow_down_on_a_delete_answers_503_and_the_retry_finishes() {
 /// request; only a conflict that outlasts the tries answers 409 with `Retry-After`.
 #[tokio::test]
 async fn a_transaction_conflict_is_retried_then_answers_409() {
-    let tries = glchat_shared::store::CONFLICT_ATTEMPTS as usize;
+    let tries = glchat_app::store::CONFLICT_ATTEMPTS as usize;
     let conflict = Refusal::dynamodb_transaction_conflict(0);
     let app = app_refusing(std::slice::from_ref(&conflict)).await;
     let id = app.conversation_id("alice", "bot").await;
@@ -252,7 +252,7 @@ async fn a_transaction_conflict_is_retried_then_answers_409() {
 /// A bulk delete whose deletes keep conflicting stops with the progress it made.
 #[tokio::test]
 async fn a_bulk_delete_reports_its_progress_when_a_conflict_stops_it() {
-    let tries = glchat_shared::store::CONFLICT_ATTEMPTS as usize;
+    let tries = glchat_app::store::CONFLICT_ATTEMPTS as usize;
     let conflict = Refusal::dynamodb_transaction_conflict(0);
     let app = app_refusing(std::slice::from_ref(&conflict)).await;
     for _ in 0..6 {

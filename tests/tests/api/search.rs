@@ -171,7 +171,7 @@ async fn a_search_whose_matches_come_early_reads_little() {
     // returned conversation.
     assert_eq!(queries, 1 + 1 + 5, "{calls:?}");
     let read = app.app.store.calls().take_consumed().items_read;
-    let first_page = glchat_shared::store::SEARCH_FIRST_PAGE as u64;
+    let first_page = glchat_app::store::SEARCH_FIRST_PAGE as u64;
     assert!(
         read <= 1 + 6 + 5 * first_page,
         "{read} items read: a counter, the index page and a first page of each conversation's messages"

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use glchat_shared::config::Needs;
+use glchat_app::config::Needs;
 use glchat_tests::llm::{Behavior, FakeLlm};
 use glchat_tests::tokens::nextauth_cookie;
 use glchat_tests::{Options, TestApp};
@@ -84,13 +84,13 @@ async fn an_unreadable_store_fails_the_cold_start_and_unused_ones_are_not_read()
         ("CURSOR_SECRETS_ARN", missing),
     ]);
     let lookup = |name: &str| vars.get(name).map(|v| (*v).to_owned());
-    let err = glchat_shared::deps::configure(Needs::AUTH, lookup).await.unwrap_err();
+    let err = glchat_app::deps::configure(Needs::AUTH, lookup).await.unwrap_err();
     let chain = format!("{err:#}");
     assert!(chain.contains("reading the tenant's secrets"), "{chain}");
     assert!(chain.contains(missing), "{chain}");
 
     // The public read holds no secret: it starts whatever the ARNs say.
     let public = glchat_functions::handlers::get_shared_conversation::NEEDS;
-    let (config, _) = glchat_shared::deps::configure(public, lookup).await.unwrap();
+    let (config, _) = glchat_app::deps::configure(public, lookup).await.unwrap();
     assert!(config.jwt.is_none() && config.cursor_secret.is_none());
 }

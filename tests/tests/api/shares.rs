@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use glchat_shared::clock::{Clock, ManualClock, Timestamp};
+use glchat_app::clock::{Clock, ManualClock, Timestamp};
 use glchat_tests::client::raw_request;
 use glchat_tests::{Options, TestApp};
 use serde_json::{Value, json};

@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use glchat_shared::config::{Needs, SecretStore, VARIABLES, deployed_variables, secret_stores};
-use glchat_shared::store::schema::SCHEMA;
+use glchat_app::config::{Needs, SecretStore, VARIABLES, deployed_variables, secret_stores};
+use glchat_app::store::schema::SCHEMA;
 use yaml_rust2::Yaml;
 
 pub(crate) use glchat_tests::template::{function_of, template};

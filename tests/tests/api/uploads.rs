@@ -169,7 +169,7 @@ async fn an_upload_during_an_interrupted_delete_is_removed_and_the_retry_finishe
     let prefix = format!("tenants/acme/conversations/{id}/");
     let path = format!("/conversations/{id}");
 
-    slow.arm(glchat_shared::aws::SDK_ATTEMPTS as usize);
+    slow.arm(glchat_app::sdk::SDK_ATTEMPTS as usize);
     let cut = app.delete(&path).bearer(&app.token("alice")).send().await;
     cut.assert_status(503);
     assert_eq!(put_presigned(&created, b"late").await, 200);

@@ -7,8 +7,8 @@ use glchat_tests::TestApp;
 #[tokio::test]
 async fn attachments_past_one_page_are_read_whole() {
     let _turn = glchat_tests::at_real_size().await;
-    use glchat_shared::ids::{AttachmentId, ConversationId, MessageId};
-    use glchat_shared::models::AttachmentRecord;
+    use glchat_app::ids::{AttachmentId, ConversationId, MessageId};
+    use glchat_app::models::AttachmentRecord;
 
     let app = TestApp::spawn().await;
     let ids = glchat_tests::seed::conversations(&app.app.store, "alice", "bot", 1, 2, |_, m| format!("m{m}"))

@@ -209,7 +209,7 @@ async fn an_unfinished_clone_is_removed_by_a_delete_or_a_bulk_delete() {
 #[tokio::test]
 async fn an_interrupted_clone_is_finished_by_the_repeated_request_without_duplicates() {
     let _turn = glchat_tests::at_real_size().await;
-    let attempts = glchat_shared::aws::SDK_ATTEMPTS as usize;
+    let attempts = glchat_app::sdk::SDK_ATTEMPTS as usize;
     let progress = Refusal::dynamodb_throttling("UpdateItem", 0);
     let finish = Refusal::dynamodb_throttling("TransactWriteItems", 0);
     let app = TestApp::spawn_with(Options {

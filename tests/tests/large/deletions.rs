@@ -6,8 +6,8 @@
 
 use std::collections::BTreeSet;
 
+use glchat_app::deps::ClientHooks;
 use glchat_functions::handlers::publish_deletions;
-use glchat_shared::deps::ClientHooks;
 use glchat_tests::bus::{Sent, create_bus};
 use glchat_tests::event_schemas::validate;
 use glchat_tests::stream::{EventSource, lambda_event, records};

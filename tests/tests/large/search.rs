@@ -1,6 +1,6 @@
 //! Search at real size: thousands of conversations, matches too large for one response.
 
-use glchat_shared::ops::conversations::DEFAULT_LIMIT;
+use glchat_app::ops::conversations::DEFAULT_LIMIT;
 use glchat_tests::{TestApp, found_conversations};
 use serde_json::{Value, json};
 

@@ -1,0 +1,330 @@
+//! The tenant's S3 bucket: object keys, presigned upload and download URLs, copies and
+//! prefix deletes. Every object key is built here.
+
+use std::time::{Duration, SystemTime};
+
+use anyhow::Context;
+use aws_sdk_s3::presigning::PresigningConfig;
+use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+
+use crate::failure::s3_error;
+use aws_sdk_s3::error::ProvideErrorMetadata;
+use glchat_domain::error::StoreError;
+use glchat_domain::ids::{AttachmentId, ConversationId, ShareId, TenantId};
+
+/// How long a presigned URL works: long enough to upload or open a file, short enough
+/// that a leaked link soon stops working.
+pub const URL_LIFETIME: Duration = Duration::from_secs(15 * 60);
+
+/// Copies in flight at once: a share or clone of a conversation at its limit of 1,000
+/// attachments makes about 32 rounds of server-side copies, well inside its timeout.
+pub const COPY_CONCURRENCY: usize = 32;
+
+/// A presigned request: the client sends `method` to `url` with exactly `headers`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Presigned {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Blobs {
+    client: aws_sdk_s3::Client,
+    bucket: String,
+    tenant: TenantId,
+}
+
+impl Blobs {
+    pub fn new(client: aws_sdk_s3::Client, bucket: impl Into<String>, tenant: TenantId) -> Self {
+        Self {
+            client,
+            bucket: bucket.into(),
+            tenant,
+        }
+    }
+
+    pub fn client(&self) -> &aws_sdk_s3::Client {
+        &self.client
+    }
+
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
+    /// Everything a conversation owns in S3 lives under this prefix.
+    pub fn conversation_prefix(&self, conversation: &ConversationId) -> String {
+        format!("tenants/{}/conversations/{}/", self.tenant, conversation)
+    }
+
+    pub fn attachment_key(&self, conversation: &ConversationId, attachment: &AttachmentId) -> String {
+        format!("{}attachments/{}", self.conversation_prefix(conversation), attachment)
+    }
+
+    /// The conversation and attachment an object key names, when it is an attachment
+    /// key of this tenant ([`Blobs::attachment_key`] read backwards).
+    pub fn attachment_of(&self, key: &str) -> Option<(ConversationId, AttachmentId)> {
+        let rest = key.strip_prefix(&format!("tenants/{}/conversations/", self.tenant))?;
+        let (conversation, attachment) = rest.split_once("/attachments/")?;
+        Some((
+            ConversationId::parse(conversation).ok()?,
+            AttachmentId::parse(attachment).ok()?,
+        ))
+    }
+
+    /// Everything a share link owns (copied attachments, large snapshots).
+    pub fn share_prefix(&self, share: &ShareId) -> String {
+        format!("tenants/{}/shares/{}/", self.tenant, share)
+    }
+
+    /// A PUT of exactly `size` bytes of `content_type`: both headers are signed, so
+    /// S3 refuses a body of another length or type.
+    pub async fn presign_put(&self, key: &str, content_type: &str, size: u64) -> Result<Presigned, StoreError> {
+        let config = PresigningConfig::expires_in(URL_LIFETIME).context("presigning configuration")?;
+        let request = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .content_length(i64::try_from(size).context("attachment size")?)
+            .presigned(config)
+            .await
+            .map_err(|e| s3_error(e, "presigning an upload"))?;
+        Ok(Presigned {
+            method: request.method().to_owned(),
+            url: request.uri().to_owned(),
+            headers: request.headers().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
+        })
+    }
+
+    /// A GET that downloads under `file_name`, valid from `start` for `lifetime`.
+    pub async fn presign_get_at(
+        &self,
+        key: &str,
+        file_name: &str,
+        start: SystemTime,
+        lifetime: Duration,
+    ) -> Result<String, StoreError> {
+        let config = PresigningConfig::builder()
+            .start_time(start)
+            .expires_in(lifetime)
+            .build()
+            .context("presigning configuration")?;
+        let request = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .response_content_disposition(content_disposition(file_name))
+            .presigned(config)
+            .await
+            .map_err(|e| s3_error(e, "presigning a download"))?;
+        Ok(request.uri().to_owned())
+    }
+
+    pub async fn presign_get(&self, key: &str, file_name: &str) -> Result<String, StoreError> {
+        self.presign_get_at(key, file_name, SystemTime::now(), URL_LIFETIME)
+            .await
+    }
+
+    /// Where a share's snapshot keeps its copies: `<share prefix><snapshot id>/`.
+    pub fn snapshot_prefix(&self, share: &ShareId, snapshot_id: &str) -> String {
+        format!("{}{snapshot_id}/", self.share_prefix(share))
+    }
+
+    /// Copies an object within the bucket (snapshots and clones keep their own copies).
+    /// `false` when the source does not exist (an attachment never uploaded).
+    pub async fn copy(&self, from: &str, to: &str) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .copy_object()
+            .bucket(&self.bucket)
+            .copy_source(format!("{}/{}", self.bucket, percent_encode_path(from)))
+            .key(to)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err)
+                if err.code() == Some("NoSuchKey")
+                    || err.raw_response().is_some_and(|r| r.status().as_u16() == 404) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(s3_error(err, "copying an object")),
+        }
+    }
+
+    /// Copies many objects, [`COPY_CONCURRENCY`] at a time; for each pair, whether its
+    /// source existed (see [`Blobs::copy`]), in the order given.
+    pub async fn copy_all(&self, pairs: Vec<(String, String)>) -> Result<Vec<bool>, StoreError> {
+        use futures::{StreamExt, TryStreamExt};
+        futures::stream::iter(pairs)
+            .map(|(from, to)| async move { self.copy(&from, &to).await })
+            .buffered(COPY_CONCURRENCY)
+            .try_collect()
+            .await
+    }
+
+    /// Deletes one object; deleting a missing one succeeds, as S3 answers.
+    pub async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| s3_error(e, "deleting an object"))?;
+        Ok(())
+    }
+
+    pub async fn put_json(&self, key: &str, bytes: Vec<u8>) -> Result<(), StoreError> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type("application/json")
+            .body(bytes.into())
+            .send()
+            .await
+            .map_err(|e| s3_error(e, "storing a snapshot"))?;
+        Ok(())
+    }
+
+    pub async fn get_bytes(&self, key: &str) -> Result<Vec<u8>, StoreError> {
+        let output = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| s3_error(e, "reading a snapshot"))?;
+        let bytes = output.body.collect().await.context("reading a snapshot body")?;
+        Ok(bytes.to_vec())
+    }
+
+    /// Deletes the copies of a share's snapshots older than `current` (ULIDs sort by age,
+    /// so a newer snapshot written meanwhile is kept).
+    pub async fn delete_older_snapshots(&self, share: &ShareId, current: &str) -> Result<(), StoreError> {
+        let prefix = self.share_prefix(share);
+        let listed = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(&prefix)
+            .delimiter("/")
+            .send()
+            .await
+            .map_err(|e| s3_error(e, "listing snapshots"))?;
+        for older in listed.common_prefixes().iter().filter_map(|p| p.prefix()) {
+            let snapshot = older.trim_start_matches(&prefix).trim_end_matches('/');
+            if snapshot < current {
+                self.delete_prefix(older).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes every object under `prefix`, 1,000 per request; returns how many.
+    pub async fn delete_prefix(&self, prefix: &str) -> Result<usize, StoreError> {
+        let mut deleted = 0;
+        loop {
+            // Listing again after each delete rather than paging: the deleted keys are gone,
+            // so the first page is always the next batch.
+            let listed = self
+                .client
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(prefix)
+                .max_keys(1000)
+                .send()
+                .await
+                .map_err(|e| s3_error(e, "listing objects to delete"))?;
+            let objects = listed
+                .contents()
+                .iter()
+                .filter_map(|o| o.key())
+                .map(|k| ObjectIdentifier::builder().key(k).build())
+                .collect::<Result<Vec<_>, _>>()
+                .context("naming objects to delete")?;
+            if objects.is_empty() {
+                return Ok(deleted);
+            }
+            let count = objects.len();
+            let output = self
+                .client
+                .delete_objects()
+                .bucket(&self.bucket)
+                .delete(
+                    Delete::builder()
+                        .set_objects(Some(objects))
+                        .quiet(true)
+                        .build()
+                        .context("delete request")?,
+                )
+                .send()
+                .await
+                .map_err(|e| s3_error(e, "deleting objects"))?;
+            if let Some(error) = output.errors().first() {
+                return Err(StoreError::Unavailable(anyhow::anyhow!(
+                    "S3 kept {} of {count} objects under {prefix}: {:?} {:?}",
+                    output.errors().len(),
+                    error.code(),
+                    error.message()
+                )));
+            }
+            deleted += count;
+        }
+    }
+}
+
+/// Percent-encodes `text`, leaving ASCII letters, digits and the bytes of `keep`.
+fn percent_encode(text: &str, keep: &[u8]) -> String {
+    let mut encoded = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || keep.contains(&byte) {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
+}
+
+/// An object key as `x-amz-copy-source` wants it: encoded, `/` kept.
+fn percent_encode_path(key: &str) -> String {
+    percent_encode(key, b"-_.~/")
+}
+
+/// `attachment; filename="..."; filename*=UTF-8''...`: an ASCII fallback for old
+/// clients and the exact name for the rest (RFC 6266).
+fn content_disposition(file_name: &str) -> String {
+    let ascii: String = file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    // RFC 5987 attr-char: letters, digits and these.
+    let encoded = percent_encode(file_name, b"!#$&+-.^_`|~");
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_disposition_keeps_unicode_names_exact() {
+        assert_eq!(
+            content_disposition("laporan \"Q1\" é.pdf"),
+            "attachment; filename=\"laporan _Q1_ _.pdf\"; filename*=UTF-8''laporan%20%22Q1%22%20%C3%A9.pdf"
+        );
+    }
+}

@@ -1,0 +1,304 @@
+//! The items of the table as Rust types, converted with serde_dynamo. An item's keys
+//! are derived from its record by `keys`, never set by hand.
+
+use std::collections::HashMap;
+
+use anyhow::Context;
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::{Deserialize, Serialize};
+
+use super::keys;
+use glchat_domain::ids::{ChatbotId, MessageId};
+use glchat_domain::models::{
+    AttachmentRecord, CloneSource, ConversationRecord, Message, ShareLinkRecord, SnapshotChunk, SnapshotContent,
+};
+
+pub(crate) type Attributes = HashMap<String, AttributeValue>;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct ConversationItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    #[serde(rename = "GSI2PK")]
+    pub gsi2pk: String,
+    #[serde(rename = "GSI2SK")]
+    pub gsi2sk: String,
+    #[serde(flatten)]
+    pub record: ConversationRecord,
+    /// The newest message: the default parent of the next one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head_message_id: Option<MessageId>,
+    /// Set when a delete has begun: the conversation is gone for every reader and
+    /// writer, and a retried delete finishes the cascade.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleting: Option<bool>,
+    /// The snapshot this conversation was cloned from (repeated clones find it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloned_from: Option<CloneSource>,
+    /// How many attachments the conversation holds (bounded by the uploads' limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment_count: Option<u64>,
+    /// Their declared sizes in all (bounded by the uploads' quota).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment_bytes: Option<u64>,
+    /// Set while a clone is being written: how many of its items are written. Such a
+    /// conversation is in no list, not counted, and closed to readers and writers
+    /// until the clone completes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clone_progress: Option<u64>,
+    /// When the delete began (its first attempt), set with `deleting`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_time: Option<glchat_domain::clock::Timestamp>,
+    /// The attachments it had when the delete began, recorded before any is removed,
+    /// so the conversation item's last image (in the table's stream) names them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_attachments: Option<Vec<glchat_domain::models::DeletedAttachment>>,
+    /// `deleted_attachments` holds only the first ones: all would not fit one event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_attachments_truncated: Option<bool>,
+}
+
+impl ConversationItem {
+    /// Open to readers and writers: neither being deleted nor being cloned.
+    pub fn is_live(&self) -> bool {
+        !self.is_deleting() && self.clone_progress.is_none()
+    }
+
+    pub fn is_deleting(&self) -> bool {
+        self.deleting == Some(true)
+    }
+}
+
+impl ConversationItem {
+    pub fn new(record: ConversationRecord) -> Self {
+        let key = keys::conversation(&record.id);
+        let activity = keys::activity(record.updated_time, &record.id);
+        Self {
+            pk: key.pk,
+            sk: key.sk,
+            gsi2pk: keys::user_chatbot_conversations(&record.user_id, &record.chatbot_id),
+            gsi2sk: activity,
+            record,
+            head_message_id: None,
+            deleting: None,
+            cloned_from: None,
+            attachment_count: None,
+            attachment_bytes: None,
+            clone_progress: None,
+            deleted_time: None,
+            deleted_attachments: None,
+            deleted_attachments_truncated: None,
+        }
+    }
+
+    /// A clone about to be written: parked outside the lists (`CLONING#` partitions)
+    /// until [`super::Store::finish_clone`] moves it in.
+    pub fn cloning(record: ConversationRecord, source: CloneSource, attachments: &[AttachmentRecord]) -> Self {
+        let mut item = Self::new(record);
+        item.gsi2pk = keys::cloning_user_chatbot_conversations(&item.record.user_id, &item.record.chatbot_id);
+        item.cloned_from = Some(source);
+        item.attachment_count = Some(attachments.len() as u64);
+        item.attachment_bytes = Some(attachments.iter().map(|a| a.size).sum());
+        item.clone_progress = Some(0);
+        item
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct MessageItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    #[serde(flatten)]
+    pub message: Message,
+}
+
+impl MessageItem {
+    pub fn new(message: Message) -> Self {
+        let key = keys::message(&message.conversation_id, &message.id);
+        Self {
+            pk: key.pk,
+            sk: key.sk,
+            message,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct AttachmentItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    #[serde(flatten)]
+    pub attachment: AttachmentRecord,
+}
+
+impl AttachmentItem {
+    pub fn new(attachment: AttachmentRecord) -> Self {
+        let key = keys::attachment(&attachment.conversation_id, &attachment.id);
+        Self {
+            pk: key.pk,
+            sk: key.sk,
+            attachment,
+        }
+    }
+}
+
+/// The conversation's share link (`CONV#<id>` / `SHARE`), listed per user on GSI1.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct ShareLinkItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    #[serde(rename = "GSI1PK")]
+    pub gsi1pk: String,
+    #[serde(rename = "GSI1SK")]
+    pub gsi1sk: String,
+    #[serde(flatten)]
+    pub link: ShareLinkRecord,
+    /// Set while a first share is being taken: the share id is reserved (so its copies
+    /// are found by a retry or a delete) but nothing is published or listed yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<bool>,
+}
+
+impl ShareLinkItem {
+    pub fn new(link: ShareLinkRecord) -> Self {
+        let key = keys::share_link(&link.conversation_id);
+        Self {
+            pk: key.pk,
+            sk: key.sk,
+            gsi1pk: keys::user_shares(&link.user_id),
+            gsi1sk: keys::share_activity(link.last_updated_time, &link.share_id),
+            link,
+            pending: None,
+        }
+    }
+
+    /// A reserved share id: out of the owner's list (`PENDING#` partition).
+    pub fn pending(link: ShareLinkRecord) -> Self {
+        let mut item = Self::new(link);
+        item.gsi1pk = keys::pending_user_shares(&item.link.user_id);
+        item.pending = Some(true);
+        item
+    }
+}
+
+/// A share link's snapshot (`SHARE#<sid>` / `SHARE`): what the public read serves.
+/// The content is inline; or, when too large for an item, in S3 as a head object and
+/// chunks of messages (`head_key`, `chunks`), or as one object (`snapshot_key`, the
+/// form of snapshots taken before chunks).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct SnapshotItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    #[serde(flatten)]
+    pub link: ShareLinkRecord,
+    pub chatbot_id: ChatbotId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<SnapshotContent>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chunks: Option<Vec<SnapshotChunk>>,
+    /// Epoch seconds of `expired_time`: DynamoDB's TTL purges the item after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+}
+
+/// A share id that is dead (`SHARE#<sid>` / `SHARE`, where its snapshot was): revoked,
+/// replaced after it expired, or its conversation deleted. It makes the public read
+/// answer 404 and refuses any later snapshot under the id (a snapshot put requires
+/// `snapshot_id < :new`, which a dead id does not have), so a refresh racing the revoke
+/// cannot republish. TTL removes it after [`DEAD_SHARE_DAYS`]: by then no request that
+/// read the link alive is still running, and new links get new ids.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct DeadShareItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub share_id: glchat_domain::ids::ShareId,
+    pub user_id: glchat_domain::ids::UserId,
+    pub conversation_id: glchat_domain::ids::ConversationId,
+    pub died_time: glchat_domain::clock::Timestamp,
+    pub expires_at: i64,
+}
+
+/// How long a dead share id is remembered.
+pub(crate) const DEAD_SHARE_DAYS: u32 = 7;
+
+impl DeadShareItem {
+    pub fn new(link: &ShareLinkRecord, now: glchat_domain::clock::Timestamp) -> Self {
+        let key = keys::share_snapshot(&link.share_id);
+        Self {
+            pk: key.pk,
+            sk: key.sk,
+            share_id: link.share_id.clone(),
+            user_id: link.user_id.clone(),
+            conversation_id: link.conversation_id.clone(),
+            died_time: now,
+            expires_at: now.plus_days(DEAD_SHARE_DAYS).unix_seconds(),
+        }
+    }
+}
+
+/// Any item of a conversation's collection, told apart by its `entity` attribute
+/// (which stream consumers read too).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "entity", rename_all = "snake_case")]
+pub(crate) enum CollectionItem {
+    Conversation(ConversationItem),
+    Message(MessageItem),
+    Attachment(AttachmentItem),
+    ShareLink(ShareLinkItem),
+    ShareSnapshot(SnapshotItem),
+    DeadShare(DeadShareItem),
+    Idempotency(super::idempotency::IdempotencyItem),
+}
+
+impl CollectionItem {
+    pub fn to_attributes(&self) -> anyhow::Result<Attributes> {
+        serde_dynamo::to_item(self).context("converting an item to DynamoDB attributes")
+    }
+
+    pub fn from_attributes(item: Attributes) -> anyhow::Result<Self> {
+        serde_dynamo::from_item(item).context("reading a DynamoDB item")
+    }
+}
+
+/// A conversation counter: how many conversations a user has (for one chatbot or all).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct CounterItem {
+    /// Which counter (`COUNT`, `COUNT#BOT#<b>`): read when the chatbots' are listed.
+    #[serde(rename = "SK", default, skip_serializing_if = "Option::is_none")]
+    pub sk: Option<String>,
+    #[serde(default)]
+    pub conversation_count: i64,
+}
+
+impl CounterItem {
+    pub fn from_attributes(item: Attributes) -> anyhow::Result<Self> {
+        serde_dynamo::from_item(item).context("reading a counter item")
+    }
+
+    /// The conversations counted.
+    pub fn count(&self) -> u64 {
+        u64::try_from(self.conversation_count).unwrap_or(0)
+    }
+}
+
+pub(crate) const COUNTER_ATTRIBUTE: &str = "conversation_count";
+
+/// The conversation item's count of its attachments.
+pub(crate) const ATTACHMENT_COUNT: &str = "attachment_count";
+pub(crate) const ATTACHMENT_BYTES: &str = "attachment_bytes";
