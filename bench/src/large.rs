@@ -11,7 +11,7 @@ use bytes::Bytes;
 use glchat_tests::seed;
 use serde::Serialize;
 
-use crate::report::table;
+use crate::markdown::table;
 use crate::stats::round;
 use crate::world::{World, form};
 

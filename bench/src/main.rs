@@ -9,6 +9,8 @@ mod cold_start;
 mod cost;
 mod large;
 mod load;
+#[macro_use]
+mod markdown;
 mod report;
 mod search;
 mod stats;

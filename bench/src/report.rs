@@ -11,16 +11,10 @@ use crate::capacity::EndpointCost;
 use crate::cold_start::ColdStarts;
 use crate::cost::Cost;
 use crate::load::Load;
+use crate::markdown::table;
 use crate::search::SearchCost;
 use crate::stats::Summary;
 use crate::warm::Overhead;
-
-/// A table row from values that display.
-macro_rules! cells {
-    ($($cell:expr),* $(,)?) => {
-        vec![$($cell.to_string()),*]
-    };
-}
 
 #[derive(Debug, Serialize)]
 pub struct Report {
@@ -210,16 +204,6 @@ impl Report {
         }
         md
     }
-}
-
-/// A Markdown table: header, separator, one line per row, and a blank line after.
-pub fn table(md: &mut String, header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) {
-    let _ = writeln!(md, "| {} |", header.join(" | "));
-    let _ = writeln!(md, "|{}", "---|".repeat(header.len()));
-    for row in rows {
-        let _ = writeln!(md, "| {} |", row.join(" | "));
-    }
-    md.push('\n');
 }
 
 fn cold_start_tables(md: &mut String, c: &ColdStarts) {
@@ -431,17 +415,5 @@ impl Machine {
             memory_gib: (memory_kib / 1024.0 / 1024.0 * 10.0).round() / 10.0,
             kernel: read("/proc/sys/kernel/osrelease").trim().to_owned(),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tables_have_a_separator_per_column_and_a_blank_line_after() {
-        let mut md = String::new();
-        table(&mut md, &["a", "b"], [cells!("x", 1.5), cells!("`y`", 2)]);
-        assert_eq!(md, "| a | b |\n|---|---|\n| x | 1.5 |\n| `y` | 2 |\n\n");
     }
 }

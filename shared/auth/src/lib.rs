@@ -2,6 +2,7 @@
 //! deployment's tenant. Handlers call [`Authenticator::authenticate`] first thing.
 
 mod claims;
+mod error;
 mod jwt;
 pub mod keys;
 mod nextauth;
@@ -11,6 +12,7 @@ use glchat_domain::secret::Rotating;
 use http::HeaderMap;
 use serde_json::Value;
 
+pub use error::{AuthError, KeyError};
 pub use glchat_domain::caller::Caller;
 use keys::JwtConfig;
 
@@ -19,31 +21,6 @@ pub use nextauth::{NEXTAUTH_COOKIE, derive_nextauth_key};
 
 /// The header that names the tenant a client means to reach.
 pub const TENANT_HEADER: &str = "x-tenant-id";
-
-/// Why a request's credentials were refused: 401 for the first, 403 for the rest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum AuthError {
-    /// No credential, or one that does not verify.
-    #[error("not authenticated")]
-    Unauthenticated,
-    /// The credential names no tenant, and this tenant requires one.
-    #[error("the credential names no tenant")]
-    TenantClaimMissing,
-    /// The credential or `X-Tenant-ID` names another tenant.
-    #[error("another tenant")]
-    TenantMismatch,
-    /// A cookie-authenticated write from a page that is not ours.
-    #[error("foreign origin")]
-    ForeignOrigin,
-}
-
-/// A key that cannot verify anything (a public key that is no PEM of its algorithm).
-#[derive(Debug, thiserror::Error)]
-#[error("{variable} is invalid: {reason}")]
-pub struct KeyError {
-    pub variable: &'static str,
-    pub reason: String,
-}
 
 /// Verifies credentials; built once per cold start (keys are parsed here, not per request).
 pub struct Authenticator {

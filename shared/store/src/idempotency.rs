@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use anyhow::Context;
 use aws_sdk_dynamodb::types::Update;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::error::applied;
 use super::expr::{Expr, all, any, with_placeholders};
-use super::items::CollectionItem;
+use super::items::{CollectionItem, IdempotencyItem, IdempotencyState};
 use super::keys::{self, PK};
 use super::transaction::Transaction;
 use super::{Store, StoreError};
@@ -42,29 +42,6 @@ pub enum Claim {
     Mismatch,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct IdempotencyItem {
-    #[serde(rename = "PK")]
-    pub pk: String,
-    #[serde(rename = "SK")]
-    pub sk: String,
-    pub fingerprint: String,
-    /// `in_progress` or `completed`.
-    pub state: String,
-    /// Until when (epoch ms) an in-progress claim holds; past it the request is taken
-    /// to have died and the key may be claimed again.
-    pub locked_until: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<u16>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body: Option<String>,
-    /// Epoch seconds: DynamoDB's TTL removes the record after it.
-    pub expires_at: i64,
-}
-
-const IN_PROGRESS: &str = "in_progress";
-const COMPLETED: &str = "completed";
-
 impl Store {
     /// Claims `key` for a request starting at `now` that runs at most `lock`.
     pub async fn claim_idempotency(
@@ -78,7 +55,7 @@ impl Store {
             pk: key.key.pk.clone(),
             sk: key.key.sk.clone(),
             fingerprint: key.fingerprint.clone(),
-            state: IN_PROGRESS.into(),
+            state: IdempotencyState::InProgress,
             locked_until: now_ms + lock.as_millis() as i64,
             status: None,
             body: None,
@@ -86,7 +63,7 @@ impl Store {
         };
         let mut e = Expr::default();
         let stale_claim = all(&[
-            e.eq("state", IN_PROGRESS),
+            e.eq("state", IdempotencyState::InProgress.as_str()),
             format!("{} < {}", e.name("locked_until"), e.value("now_ms", now_ms)),
         ]);
         let expired = format!("{} < {}", e.name("expires_at"), e.value("now_s", now.unix_seconds()));
@@ -107,7 +84,7 @@ impl Store {
             .transpose()?;
         Ok(match found {
             Some(CollectionItem::Idempotency(found)) if found.fingerprint != key.fingerprint => Claim::Mismatch,
-            Some(CollectionItem::Idempotency(found)) if found.state == COMPLETED => Claim::Replay {
+            Some(CollectionItem::Idempotency(found)) if found.state == IdempotencyState::Completed => Claim::Replay {
                 status: found.status.unwrap_or(200),
                 body: found.body.unwrap_or_default(),
             },
@@ -135,7 +112,7 @@ impl Store {
     pub async fn release_idempotency(&self, key: &IdempotencyKey) -> Result<(), StoreError> {
         let mut e = Expr::default();
         let condition = all(&[
-            e.eq("state", IN_PROGRESS),
+            e.eq("state", IdempotencyState::InProgress.as_str()),
             e.eq("fingerprint", key.fingerprint.as_str()),
         ]);
         let result = with_placeholders!(self.client.delete_item(), e)
@@ -179,7 +156,7 @@ fn completion(key: &IdempotencyKey, status: u16, body: &str) -> (Expr, String, S
     let mut e = Expr::default();
     let update = format!(
         "SET {}, {}, {}",
-        e.eq("state", COMPLETED),
+        e.eq("state", IdempotencyState::Completed.as_str()),
         e.eq("status", i64::from(status)),
         e.eq("body", body),
     );

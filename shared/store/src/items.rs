@@ -263,7 +263,7 @@ pub(crate) enum CollectionItem {
     ShareLink(ShareLinkItem),
     ShareSnapshot(SnapshotItem),
     DeadShare(DeadShareItem),
-    Idempotency(super::idempotency::IdempotencyItem),
+    Idempotency(IdempotencyItem),
 }
 
 impl CollectionItem {
@@ -302,3 +302,42 @@ pub(crate) const COUNTER_ATTRIBUTE: &str = "conversation_count";
 /// The conversation item's count of its attachments.
 pub(crate) const ATTACHMENT_COUNT: &str = "attachment_count";
 pub(crate) const ATTACHMENT_BYTES: &str = "attachment_bytes";
+/// An `Idempotency-Key` record (`idempotency.rs` claims, completes and releases it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct IdempotencyItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub fingerprint: String,
+    pub state: IdempotencyState,
+    /// Until when (epoch ms) an in-progress claim holds; past it the request is taken
+    /// to have died and the key may be claimed again.
+    pub locked_until: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// Epoch seconds: DynamoDB's TTL removes the record after it.
+    pub expires_at: i64,
+}
+
+/// Where a keyed request stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum IdempotencyState {
+    /// Claimed by a request that may still run (until `locked_until`).
+    InProgress,
+    /// Done: `status` and `body` are its response.
+    Completed,
+}
+
+impl IdempotencyState {
+    /// The attribute value, as serde writes it (conditions compare with it).
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            IdempotencyState::InProgress => "in_progress",
+            IdempotencyState::Completed => "completed",
+        }
+    }
+}
