@@ -8,11 +8,12 @@ use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure, Update};
 
 use super::expr::{Expr, all, any, with_placeholders};
 use super::idempotency::{Receipt, receipt_refused};
-use super::items::{ATTACHMENT_BYTES, ATTACHMENT_COUNT, AttachmentItem, CollectionItem};
+use super::items::{AttachmentItem, CollectionItem};
 use super::keys::{self, PK};
 use super::owned::{owned_and_live, was_owned_and_live};
 use super::transaction::{Transaction, check_exists};
 use super::{Store, StoreError};
+use crate::attrs::{ATTACHMENT_BYTES, ATTACHMENT_COUNT};
 use glchat_domain::ids::UserId;
 use glchat_domain::models::AttachmentRecord;
 

@@ -4,12 +4,13 @@
 //! delete removes it like any other, and an interrupted clone resumes where its
 //! recorded progress says.
 
+use crate::attrs;
 use anyhow::Context;
 use aws_sdk_dynamodb::types::Update;
 
 use super::error::applied;
 use super::expr::{Expr, all, with_placeholders};
-use super::items::{CollectionItem, ConversationItem};
+use super::items::{CollectionItem, ConversationItem, Lifecycle};
 use super::keys::{self, GSI2PK, GSI2SK, PK};
 use super::owned::{Owned, owned_undeleted};
 use super::transaction::Transaction;
@@ -74,15 +75,18 @@ impl Store {
         let CollectionItem::Conversation(found) = CollectionItem::from_attributes(item)? else {
             return Ok(CloneStart::Taken);
         };
-        let deleting = found.is_deleting();
+        let lifecycle = found.lifecycle();
         let clone = FoundClone {
             record: found.record,
             source: found.cloned_from,
-            progress: found.clone_progress,
+            progress: match lifecycle {
+                Lifecycle::Cloning { written } => Some(written),
+                Lifecycle::Live | Lifecycle::Deleting => None,
+            },
         };
         Ok(match Owned::admit(clone, |f| &f.record.user_id, owner) {
             None => CloneStart::Taken,
-            Some(_) if deleting => CloneStart::Gone,
+            Some(_) if lifecycle == Lifecycle::Deleting => CloneStart::Gone,
             Some(clone) => CloneStart::Found(Box::new(clone)),
         })
     }
@@ -119,7 +123,7 @@ impl Store {
         let mut e = Expr::default();
         let update = format!(
             "SET {}",
-            e.eq("clone_progress", i64::try_from(written).unwrap_or(i64::MAX))
+            e.eq(attrs::CLONE_PROGRESS, i64::try_from(written).unwrap_or(i64::MAX))
         );
         let condition = unfinished_clone_of(&mut e, owner);
         let result = with_placeholders!(self.client.update_item(), e)
@@ -148,9 +152,9 @@ impl Store {
             e.eq(GSI2SK, activity.as_str()),
         ];
         if let Some(head) = head {
-            set.push(e.eq("head_message_id", head.as_str()));
+            set.push(e.eq(attrs::HEAD_MESSAGE_ID, head.as_str()));
         }
-        let update = format!("SET {} REMOVE {}", set.join(", "), e.name("clone_progress"));
+        let update = format!("SET {} REMOVE {}", set.join(", "), e.name(attrs::CLONE_PROGRESS));
         let condition = unfinished_clone_of(&mut e, owner);
         let finish = with_placeholders!(Update::builder(), e)
             .table_name(&self.table)
@@ -176,5 +180,5 @@ impl Store {
 /// `owner`'s, not being deleted.
 fn unfinished_clone_of(e: &mut Expr, owner: &UserId) -> String {
     let undeleted = owned_undeleted(e, owner);
-    all(&[undeleted, e.exists("clone_progress")])
+    all(&[undeleted, e.exists(attrs::CLONE_PROGRESS)])
 }

@@ -2,12 +2,13 @@
 //! (conversation, attachments, a window of messages), written in bulk (a clone), and
 //! deleted item by item (the delete cascade).
 
+use crate::attrs;
 use anyhow::Context;
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 
 use super::error::{applied, dynamodb_error};
 use super::expr::{Expr, with_placeholders};
-use super::items::{AttachmentItem, Attributes, CollectionItem, MessageItem, ShareLinkItem};
+use super::items::{AttachmentItem, Attributes, CollectionItem, Lifecycle, MessageItem, ShareLinkItem};
 use super::keys::{self, Key, PK, SK};
 use super::owned::Owned;
 use super::{Store, StoreError};
@@ -64,7 +65,7 @@ impl Store {
             let page = page.map_err(|e| dynamodb_error(e, "reading a conversation"))?;
             for item in page.items() {
                 match CollectionItem::from_attributes(item.clone())? {
-                    CollectionItem::Conversation(found) if found.is_live() => {
+                    CollectionItem::Conversation(found) if found.lifecycle() == Lifecycle::Live => {
                         owned = Owned::admit(found.record, |c| &c.user_id, owner);
                     }
                     CollectionItem::Attachment(found) => attachments.push(found.attachment),
@@ -177,15 +178,15 @@ impl Store {
         let list: AttributeValue =
             serde_dynamo::to_attribute_value(&attachments).context("recording deleted attachments")?;
         let mut e = Expr::default();
-        let name = e.name("deleted_attachments");
-        let flag = e.name("deleted_attachments_truncated");
+        let name = e.name(attrs::DELETED_ATTACHMENTS);
+        let flag = e.name(attrs::DELETED_ATTACHMENTS_TRUNCATED);
         // Both or neither: the flag describes the list a retry keeps.
         let update = format!(
             "SET {name} = if_not_exists({name}, {}), {flag} = if_not_exists({flag}, {})",
             e.value("deleted_attachments", list),
             e.value("deleted_attachments_truncated", truncated)
         );
-        let condition = e.eq("deleting", true);
+        let condition = e.eq(attrs::DELETING, true);
         let result = with_placeholders!(self.client.update_item(), e)
             .table_name(&self.table)
             .set_key(Some(conversation_key.to_attributes()))
@@ -267,7 +268,7 @@ impl Store {
 }
 
 fn key_of(item: &Attributes) -> Option<Key> {
-    match (item.get(PK), item.get(SK)) {
+    match (item.get(PK.as_str()), item.get(SK.as_str())) {
         (Some(AttributeValue::S(pk)), Some(AttributeValue::S(sk))) => Some(Key {
             pk: pk.clone(),
             sk: sk.clone(),

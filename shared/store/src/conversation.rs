@@ -1,6 +1,7 @@
 //! The conversation item (`CONV#<id>` / `CONV`): create (with the counters), the owned
 //! read, list pages, rename, and the steps of a delete (tombstone, removal).
 
+use crate::attrs;
 use anyhow::Context;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, Update};
 use serde::{Deserialize, Serialize};
@@ -8,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::error::{applied, dynamodb_error};
 use super::expr::{Expr, all, with_placeholders};
 use super::idempotency::{Receipt, receipt_refused};
-use super::items::{Attributes, CollectionItem, ConversationItem, CounterItem};
+use super::items::{Attributes, CollectionItem, ConversationItem, CounterItem, Lifecycle};
 use super::keys::{self, GSI2, GSI2PK, ListIndex, PK, SK};
 use super::owned::{Owned, owned_and_live, owned_undeleted};
 use super::share::StoredLink;
@@ -135,7 +136,7 @@ impl Store {
             return Ok(false);
         };
         match CollectionItem::from_attributes(item)? {
-            CollectionItem::Conversation(found) => Ok(!found.is_deleting()),
+            CollectionItem::Conversation(found) => Ok(found.lifecycle() != Lifecycle::Deleting),
             other => Err(anyhow::anyhow!("expected a conversation item, found {other:?}").into()),
         }
     }
@@ -239,12 +240,12 @@ impl Store {
         guard: TitleGuard<'_>,
     ) -> Result<Option<ConversationRecord>, StoreError> {
         let mut e = Expr::default();
-        let update = format!("SET {}", e.eq("title", title));
+        let update = format!("SET {}", e.eq(attrs::TITLE, title));
         let owned = owned_and_live(&mut e, owner);
         let condition = match guard {
             TitleGuard::Any => owned,
-            TitleGuard::Unchanged(None) => all(&[owned, e.is_none("title")]),
-            TitleGuard::Unchanged(Some(seen)) => all(&[owned, e.eq("title", seen)]),
+            TitleGuard::Unchanged(None) => all(&[owned, e.is_none(attrs::TITLE)]),
+            TitleGuard::Unchanged(Some(seen)) => all(&[owned, e.eq(attrs::TITLE, seen)]),
         };
         let result = with_placeholders!(self.client.update_item(), e)
             .table_name(&self.table)
@@ -296,7 +297,8 @@ impl Store {
             }
             let found = found.into_inner();
             let has_attachments = found.attachment_count.unwrap_or(0) > 0;
-            if found.is_deleting() {
+            let lifecycle = found.lifecycle();
+            if lifecycle == Lifecycle::Deleting {
                 return Ok(Some(BeganDelete {
                     record: found.record,
                     link,
@@ -304,7 +306,7 @@ impl Store {
                 }));
             }
             // An unfinished clone was never counted.
-            let counted = found.clone_progress.is_none();
+            let counted = lifecycle == Lifecycle::Live;
             let record = found.record;
             let mut transaction = Transaction::new(self)
                 .update("conversation", self.tombstone(&record, counted, now)?)
@@ -344,8 +346,8 @@ impl Store {
         let mut e = Expr::default();
         let update = format!(
             "SET {}, {}, {} REMOVE {}",
-            e.eq("deleting", true),
-            e.eq("deleted_time", now.to_wire()),
+            e.eq(attrs::DELETING, true),
+            e.eq(attrs::DELETED_TIME, now.to_wire()),
             e.eq(
                 GSI2PK,
                 keys::deleting_user_chatbot_conversations(&record.user_id, &record.chatbot_id)
@@ -354,8 +356,8 @@ impl Store {
         );
         let owned = owned_undeleted(&mut e, &record.user_id);
         let as_read = match counted {
-            true => e.not_exists("clone_progress"),
-            false => e.exists("clone_progress"),
+            true => e.not_exists(attrs::CLONE_PROGRESS),
+            false => e.exists(attrs::CLONE_PROGRESS),
         };
         with_placeholders!(Update::builder(), e)
             .table_name(&self.table)
@@ -369,7 +371,7 @@ impl Store {
     /// Removes the tombstoned conversation item: the last step of a delete.
     pub async fn finish_delete(&self, id: &ConversationId) -> Result<(), StoreError> {
         let mut e = Expr::default();
-        let condition = e.eq("deleting", true);
+        let condition = e.eq(attrs::DELETING, true);
         let result = with_placeholders!(self.client.delete_item(), e)
             .table_name(&self.table)
             .set_key(Some(keys::conversation(id).to_attributes()))
@@ -398,7 +400,7 @@ impl Store {
         ] {
             let mut e = Expr::default();
             let key = e.eq(GSI2PK, partition);
-            let projection = e.projection(&["id"]);
+            let projection = e.projection(&[attrs::ID]);
             let output = with_placeholders!(self.client.query(), e)
                 .table_name(&self.table)
                 .index_name(GSI2)
@@ -408,10 +410,15 @@ impl Store {
                 .send()
                 .await
                 .map_err(|e| dynamodb_error(e, "finding conversations to delete"))?;
-            ids.extend(output.items().iter().filter_map(|item| match item.get("id") {
-                Some(AttributeValue::S(raw)) => ConversationId::parse(raw).ok(),
-                _ => None,
-            }));
+            ids.extend(
+                output
+                    .items()
+                    .iter()
+                    .filter_map(|item| match item.get(attrs::ID.as_str()) {
+                        Some(AttributeValue::S(raw)) => ConversationId::parse(raw).ok(),
+                        _ => None,
+                    }),
+            );
             if ids.len() >= limit {
                 break;
             }
@@ -423,7 +430,7 @@ impl Store {
 /// A live conversation item's meta; `None` for a tombstone.
 fn live_meta(item: Attributes) -> anyhow::Result<Option<ConversationMeta>> {
     match CollectionItem::from_attributes(item)? {
-        CollectionItem::Conversation(found) if found.is_live() => Ok(Some(ConversationMeta {
+        CollectionItem::Conversation(found) if found.lifecycle() == Lifecycle::Live => Ok(Some(ConversationMeta {
             record: found.record,
             head_message_id: found.head_message_id,
             cloned_from: found.cloned_from,

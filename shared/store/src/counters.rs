@@ -7,10 +7,11 @@ use anyhow::Context;
 use aws_sdk_dynamodb::types::Update;
 
 use super::expr::{Expr, with_placeholders};
-use super::items::{COUNTER_ATTRIBUTE, CounterItem};
+use super::items::CounterItem;
 use super::keys;
 use super::transaction::Transaction;
 use super::{Store, StoreError};
+use crate::attrs::CONVERSATION_COUNT;
 use glchat_domain::ids::{ChatbotId, UserId};
 
 impl Store {
@@ -40,7 +41,7 @@ impl<'a> Transaction<'a> {
 
 fn counter_add(table: &str, key: &keys::Key, by: i64) -> anyhow::Result<Update> {
     let mut e = Expr::default();
-    let update = format!("ADD {} {}", e.name(COUNTER_ATTRIBUTE), e.value("by", by));
+    let update = format!("ADD {} {}", e.name(CONVERSATION_COUNT), e.value("by", by));
     with_placeholders!(Update::builder(), e)
         .table_name(table)
         .set_key(Some(key.to_attributes()))

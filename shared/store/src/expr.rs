@@ -12,6 +12,8 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use crate::attrs::Attr;
+
 /// The placeholders of one request's expressions (key condition, update, condition and
 /// projection share them).
 #[derive(Debug, Default)]
@@ -22,9 +24,9 @@ pub(crate) struct Expr {
 
 impl Expr {
     /// `#attr`, standing for the attribute `attr`.
-    pub fn name(&mut self, attr: &str) -> String {
+    pub fn name(&mut self, attr: Attr) -> String {
         let placeholder = format!("#{attr}");
-        self.names.insert(placeholder.clone(), attr.to_owned());
+        self.names.insert(placeholder.clone(), attr.to_string());
         placeholder
     }
 
@@ -41,41 +43,45 @@ impl Expr {
     }
 
     /// `#attr = :attr`: a comparison, or an assignment in a `SET` clause.
-    pub fn eq(&mut self, attr: &str, value: impl Into<Value>) -> String {
-        format!("{} = {}", self.name(attr), self.value(attr, value))
+    pub fn eq(&mut self, attr: Attr, value: impl Into<Value>) -> String {
+        format!("{} = {}", self.name(attr), self.value(attr.as_str(), value))
     }
 
-    pub fn less_than(&mut self, attr: &str, value: impl Into<Value>) -> String {
-        format!("{} < {}", self.name(attr), self.value(attr, value))
+    pub fn less_than(&mut self, attr: Attr, value: impl Into<Value>) -> String {
+        format!("{} < {}", self.name(attr), self.value(attr.as_str(), value))
     }
 
-    pub fn at_most(&mut self, attr: &str, value: impl Into<Value>) -> String {
-        format!("{} <= {}", self.name(attr), self.value(attr, value))
+    pub fn at_most(&mut self, attr: Attr, value: impl Into<Value>) -> String {
+        format!("{} <= {}", self.name(attr), self.value(attr.as_str(), value))
     }
 
-    pub fn begins_with(&mut self, attr: &str, prefix: impl Into<Value>) -> String {
-        format!("begins_with({}, {})", self.name(attr), self.value(attr, prefix))
-    }
-
-    pub fn between(&mut self, attr: &str, low: impl Into<Value>, high: impl Into<Value>) -> String {
+    pub fn begins_with(&mut self, attr: Attr, prefix: impl Into<Value>) -> String {
         format!(
-            "{} BETWEEN {} AND {}",
+            "begins_with({}, {})",
             self.name(attr),
-            self.value(attr, low),
-            self.value(attr, high)
+            self.value(attr.as_str(), prefix)
         )
     }
 
-    pub fn exists(&mut self, attr: &str) -> String {
+    pub fn between(&mut self, attr: Attr, low: impl Into<Value>, high: impl Into<Value>) -> String {
+        format!(
+            "{} BETWEEN {} AND {}",
+            self.name(attr),
+            self.value(attr.as_str(), low),
+            self.value(attr.as_str(), high)
+        )
+    }
+
+    pub fn exists(&mut self, attr: Attr) -> String {
         format!("attribute_exists({})", self.name(attr))
     }
 
-    pub fn not_exists(&mut self, attr: &str) -> String {
+    pub fn not_exists(&mut self, attr: Attr) -> String {
         format!("attribute_not_exists({})", self.name(attr))
     }
 
     /// Absent, or stored as NULL (how an `Option::None` field is written).
-    pub fn is_none(&mut self, attr: &str) -> String {
+    pub fn is_none(&mut self, attr: Attr) -> String {
         let name = self.name(attr);
         let null = self.value(&format!("{attr}_type"), "NULL");
         any(&[
@@ -85,13 +91,13 @@ impl Expr {
     }
 
     /// `#attr, #other`: a projection.
-    pub fn projection(&mut self, attrs: &[&str]) -> String {
+    pub fn projection(&mut self, attrs: &[Attr]) -> String {
         self.name_list(attrs)
     }
 
     /// `#a, #b`: attribute names for a projection or a `REMOVE` clause.
-    pub fn name_list(&mut self, attrs: &[&str]) -> String {
-        attrs.iter().map(|a| self.name(a)).collect::<Vec<_>>().join(", ")
+    pub fn name_list(&mut self, attrs: &[Attr]) -> String {
+        attrs.iter().map(|&a| self.name(a)).collect::<Vec<_>>().join(", ")
     }
 
     /// The names map for the request (`None` when empty: DynamoDB refuses empty maps).
@@ -171,12 +177,16 @@ pub(crate) use with_placeholders;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::attrs;
 
     #[test]
     fn every_name_and_value_goes_through_a_placeholder() {
         let mut e = Expr::default();
-        let set = format!("SET {}, {}", e.eq("GSI1SK", "a"), e.eq("GSI2SK", "a"));
-        let condition = all(&[e.exists("PK"), any(&[e.eq("user_id", "u"), e.eq("user_id", "v")])]);
+        let set = format!("SET {}, {}", e.eq(attrs::GSI1SK, "a"), e.eq(attrs::GSI2SK, "a"));
+        let condition = all(&[
+            e.exists(attrs::PK),
+            any(&[e.eq(attrs::USER_ID, "u"), e.eq(attrs::USER_ID, "v")]),
+        ]);
         assert_eq!(set, "SET #GSI1SK = :GSI1SK, #GSI2SK = :GSI2SK");
         assert_eq!(
             condition,

@@ -4,6 +4,7 @@
 //! request get back for 24 hours. Modeled on the idempotency utility of AWS Lambda
 //! Powertools.
 
+use crate::attrs;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -63,10 +64,10 @@ impl Store {
         };
         let mut e = Expr::default();
         let stale_claim = all(&[
-            e.eq("state", IdempotencyState::InProgress.as_str()),
-            format!("{} < {}", e.name("locked_until"), e.value("now_ms", now_ms)),
+            e.eq(attrs::STATE, IdempotencyState::InProgress.as_str()),
+            e.less_than(attrs::LOCKED_UNTIL, now_ms),
         ]);
-        let expired = format!("{} < {}", e.name("expires_at"), e.value("now_s", now.unix_seconds()));
+        let expired = e.less_than(attrs::EXPIRES_AT, now.unix_seconds());
         let condition = any(&[e.not_exists(PK), expired, stale_claim]);
         let result = with_placeholders!(self.client.put_item(), e)
             .table_name(&self.table)
@@ -112,8 +113,8 @@ impl Store {
     pub async fn release_idempotency(&self, key: &IdempotencyKey) -> Result<(), StoreError> {
         let mut e = Expr::default();
         let condition = all(&[
-            e.eq("state", IdempotencyState::InProgress.as_str()),
-            e.eq("fingerprint", key.fingerprint.as_str()),
+            e.eq(attrs::STATE, IdempotencyState::InProgress.as_str()),
+            e.eq(attrs::FINGERPRINT, key.fingerprint.as_str()),
         ]);
         let result = with_placeholders!(self.client.delete_item(), e)
             .table_name(&self.table)
@@ -156,11 +157,11 @@ fn completion(key: &IdempotencyKey, status: u16, body: &str) -> (Expr, String, S
     let mut e = Expr::default();
     let update = format!(
         "SET {}, {}, {}",
-        e.eq("state", IdempotencyState::Completed.as_str()),
-        e.eq("status", i64::from(status)),
-        e.eq("body", body),
+        e.eq(attrs::STATE, IdempotencyState::Completed.as_str()),
+        e.eq(attrs::STATUS, i64::from(status)),
+        e.eq(attrs::BODY, body),
     );
-    let condition = all(&[e.exists(PK), e.eq("fingerprint", key.fingerprint.as_str())]);
+    let condition = all(&[e.exists(PK), e.eq(attrs::FINGERPRINT, key.fingerprint.as_str())]);
     (e, update, condition)
 }
 

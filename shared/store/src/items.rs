@@ -60,14 +60,26 @@ pub(crate) struct ConversationItem {
     pub deleted_attachments_truncated: Option<bool>,
 }
 
-impl ConversationItem {
-    /// Open to readers and writers: neither being deleted nor being cloned.
-    pub fn is_live(&self) -> bool {
-        !self.is_deleting() && self.clone_progress.is_none()
-    }
+/// Where a conversation stands, read from its item in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lifecycle {
+    /// Open to readers and writers.
+    Live,
+    /// Being written by a clone, this many of its items so far: in no list, not
+    /// counted, closed to readers and writers until the clone completes.
+    Cloning { written: u64 },
+    /// Its delete has begun: gone for every reader and writer, and a retried delete
+    /// finishes the cascade.
+    Deleting,
+}
 
-    pub fn is_deleting(&self) -> bool {
-        self.deleting == Some(true)
+impl ConversationItem {
+    pub fn lifecycle(&self) -> Lifecycle {
+        match (self.deleting, self.clone_progress) {
+            (Some(true), _) => Lifecycle::Deleting,
+            (_, Some(written)) => Lifecycle::Cloning { written },
+            (_, None) => Lifecycle::Live,
+        }
     }
 }
 
@@ -297,11 +309,6 @@ impl CounterItem {
     }
 }
 
-pub(crate) const COUNTER_ATTRIBUTE: &str = "conversation_count";
-
-/// The conversation item's count of its attachments.
-pub(crate) const ATTACHMENT_COUNT: &str = "attachment_count";
-pub(crate) const ATTACHMENT_BYTES: &str = "attachment_bytes";
 /// An `Idempotency-Key` record (`idempotency.rs` claims, completes and releases it).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct IdempotencyItem {
@@ -339,5 +346,211 @@ impl IdempotencyState {
             IdempotencyState::InProgress => "in_progress",
             IdempotencyState::Completed => "completed",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use glchat_domain::clock::Timestamp;
+    use glchat_domain::ids::{AttachmentId, ChatbotId, ConversationId, MessageId, ShareId, UserId};
+    use glchat_domain::models::{DeletedAttachment, MessageRole};
+    use serde_json::Map;
+
+    use super::*;
+    use crate::attrs::{self, Attr};
+
+    fn names(item: &impl Serialize) -> BTreeSet<String> {
+        serde_dynamo::to_item::<_, Attributes>(item)
+            .unwrap()
+            .into_keys()
+            .collect()
+    }
+
+    fn assert_writes(item: &impl Serialize, expected: &[Attr]) {
+        let written = names(item);
+        for attr in expected {
+            assert!(
+                written.contains(attr.as_str()),
+                "{attr} is not a name serde writes: {written:?}"
+            );
+        }
+    }
+
+    fn at() -> Timestamp {
+        Timestamp::from_unix_ms(1_700_000_000_000).unwrap()
+    }
+
+    fn conversation() -> ConversationRecord {
+        ConversationRecord {
+            id: ConversationId::parse("c1").unwrap(),
+            user_id: UserId::parse("u").unwrap(),
+            chatbot_id: ChatbotId::parse("b").unwrap(),
+            title: Some("t".into()),
+            model_name: "m".into(),
+            created_time: at(),
+            updated_time: at(),
+            is_active: true,
+            is_anonymized: false,
+            deanonymized_mapping: Map::new(),
+            metadata_: None,
+        }
+    }
+
+    fn link() -> ShareLinkRecord {
+        ShareLinkRecord {
+            share_id: ShareId::parse("s1").unwrap(),
+            conversation_id: ConversationId::parse("c1").unwrap(),
+            user_id: UserId::parse("u").unwrap(),
+            conversation_title: "t".into(),
+            created_time: at(),
+            last_updated_time: at(),
+            expired_time: Some(at()),
+            snapshot_id: "01J".into(),
+        }
+    }
+
+    /// Every attribute constant an expression names is a name some item writes, as its
+    /// own kind of item writes it.
+    #[test]
+    fn each_attribute_constant_is_the_name_serde_writes() {
+        let mut deleted = ConversationItem::new(conversation());
+        deleted.head_message_id = Some(MessageId::parse("m1").unwrap());
+        deleted.deleting = Some(true);
+        deleted.deleted_time = Some(at());
+        deleted.deleted_attachments = Some(vec![DeletedAttachment {
+            attachment_id: AttachmentId::parse("a1").unwrap(),
+            object_key: "k".into(),
+        }]);
+        deleted.deleted_attachments_truncated = Some(false);
+        let cloning = ConversationItem::cloning(
+            conversation(),
+            CloneSource {
+                share_id: ShareId::parse("s1").unwrap(),
+                snapshot_id: "01J".into(),
+            },
+            &[],
+        );
+        let conversation_attrs = [
+            attrs::PK,
+            attrs::SK,
+            attrs::GSI2PK,
+            attrs::GSI2SK,
+            attrs::ID,
+            attrs::USER_ID,
+            attrs::TITLE,
+            attrs::UPDATED_TIME,
+        ];
+        assert_writes(&CollectionItem::Conversation(deleted), &conversation_attrs);
+        assert_writes(&CollectionItem::Conversation(cloning.clone()), &conversation_attrs);
+        let mut full = ConversationItem::new(conversation());
+        full.head_message_id = Some(MessageId::parse("m1").unwrap());
+        full.deleting = Some(true);
+        full.deleted_time = Some(at());
+        full.deleted_attachments = Some(Vec::new());
+        full.deleted_attachments_truncated = Some(true);
+        full.clone_progress = cloning.clone_progress;
+        full.attachment_count = cloning.attachment_count;
+        full.attachment_bytes = cloning.attachment_bytes;
+        assert_writes(
+            &full,
+            &[
+                attrs::HEAD_MESSAGE_ID,
+                attrs::DELETING,
+                attrs::DELETED_TIME,
+                attrs::DELETED_ATTACHMENTS,
+                attrs::DELETED_ATTACHMENTS_TRUNCATED,
+                attrs::CLONE_PROGRESS,
+                attrs::ATTACHMENT_COUNT,
+                attrs::ATTACHMENT_BYTES,
+            ],
+        );
+        let message = Message {
+            id: MessageId::parse("m1").unwrap(),
+            conversation_id: ConversationId::parse("c1").unwrap(),
+            role: MessageRole::User,
+            content: "hi".into(),
+            deanonymized_content: None,
+            created_time: at(),
+            is_active: true,
+            parent_id: None,
+            source: None,
+            feedback: None,
+            metadata_: None,
+        };
+        assert_writes(
+            &CollectionItem::Message(MessageItem::new(message)),
+            &[attrs::PK, attrs::SK, attrs::ID, attrs::CONTENT],
+        );
+        let attachment = AttachmentRecord {
+            id: AttachmentId::parse("a1").unwrap(),
+            conversation_id: ConversationId::parse("c1").unwrap(),
+            file_name: "f".into(),
+            content_type: "text/plain".into(),
+            size: 3,
+            message_id: None,
+            created_time: at(),
+            object_key: "k".into(),
+        };
+        assert_writes(
+            &CollectionItem::Attachment(AttachmentItem::new(attachment)),
+            &[attrs::SIZE, attrs::ID],
+        );
+        assert_writes(
+            &CollectionItem::ShareLink(ShareLinkItem::new(link())),
+            &[
+                attrs::GSI1PK,
+                attrs::GSI1SK,
+                attrs::SHARE_ID,
+                attrs::SNAPSHOT_ID,
+                attrs::USER_ID,
+            ],
+        );
+        assert_writes(
+            &CollectionItem::DeadShare(DeadShareItem::new(&link(), at())),
+            &[attrs::SHARE_ID, attrs::EXPIRES_AT],
+        );
+        let record = IdempotencyItem {
+            pk: "p".into(),
+            sk: "s".into(),
+            fingerprint: "f".into(),
+            state: IdempotencyState::Completed,
+            locked_until: 0,
+            status: Some(200),
+            body: Some("{}".into()),
+            expires_at: 0,
+        };
+        assert_writes(
+            &CollectionItem::Idempotency(record),
+            &[
+                attrs::STATE,
+                attrs::FINGERPRINT,
+                attrs::LOCKED_UNTIL,
+                attrs::STATUS,
+                attrs::BODY,
+                attrs::EXPIRES_AT,
+            ],
+        );
+        assert_writes(&CounterItem::default(), &[attrs::CONVERSATION_COUNT]);
+    }
+
+    /// The state as serde writes it is the value conditions compare with.
+    #[test]
+    fn idempotency_states_read_as_their_conditions_name_them() {
+        for state in [IdempotencyState::InProgress, IdempotencyState::Completed] {
+            let written = serde_json::to_value(state).unwrap();
+            assert_eq!(written, state.as_str());
+        }
+    }
+
+    #[test]
+    fn a_conversation_lifecycle_is_read_from_its_flags() {
+        let mut item = ConversationItem::new(conversation());
+        assert_eq!(item.lifecycle(), Lifecycle::Live);
+        item.clone_progress = Some(3);
+        assert_eq!(item.lifecycle(), Lifecycle::Cloning { written: 3 });
+        item.deleting = Some(true);
+        assert_eq!(item.lifecycle(), Lifecycle::Deleting, "a clone's delete is a delete");
     }
 }

@@ -25,16 +25,11 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use glchat_domain::clock::Timestamp;
 use glchat_domain::ids::{AttachmentId, ChatbotId, ConversationId, MessageId, ShareId, UserId};
 
-pub const PK: &str = "PK";
-pub const SK: &str = "SK";
+pub use crate::attrs::{GSI1PK, GSI1SK, GSI2PK, GSI2SK, PK, SK};
 pub const GSI1: &str = "GSI1";
-pub const GSI1PK: &str = "GSI1PK";
-pub const GSI1SK: &str = "GSI1SK";
 pub const GSI2: &str = "GSI2";
-pub const GSI2PK: &str = "GSI2PK";
-pub const GSI2SK: &str = "GSI2SK";
 /// The attribute DynamoDB's TTL purges expired share links by.
-pub const TTL_ATTRIBUTE: &str = "expires_at";
+pub const TTL_ATTRIBUTE: crate::attrs::Attr = crate::attrs::EXPIRES_AT;
 
 const CONVERSATION_SK: &str = "CONV";
 const MESSAGE_PREFIX: &str = "MSG#";
@@ -65,8 +60,8 @@ pub struct Key {
 impl Key {
     pub fn to_attributes(&self) -> HashMap<String, AttributeValue> {
         HashMap::from([
-            (PK.to_owned(), AttributeValue::S(self.pk.clone())),
-            (SK.to_owned(), AttributeValue::S(self.sk.clone())),
+            (PK.to_string(), AttributeValue::S(self.pk.clone())),
+            (SK.to_string(), AttributeValue::S(self.sk.clone())),
         ])
     }
 }
@@ -156,7 +151,7 @@ pub fn user_chatbot_conversations(user: &UserId, chatbot: &ChatbotId) -> String 
 /// The list keys conversation items carried on GSI1 before lists merged the chatbots'
 /// partitions: removed by the updates that move a conversation, so an old item leaves
 /// GSI1 (and stops costing its write units) the first time it is appended to or deleted.
-pub const RETIRED_LIST_KEYS: [&str; 2] = [GSI1PK, GSI1SK];
+pub const RETIRED_LIST_KEYS: [crate::attrs::Attr; 2] = [GSI1PK, GSI1SK];
 
 /// Conversations of the user whose delete has begun but not finished, per chatbot
 /// (GSI2): a retried or bulk delete finds them here; lists never do.
@@ -213,8 +208,8 @@ pub fn rate_window(user: &UserId, action: &str, window_start_ms: u64) -> Key {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListIndex {
     pub name: &'static str,
-    pub pk_attr: &'static str,
-    pub sk_attr: &'static str,
+    pub pk_attr: crate::attrs::Attr,
+    pub sk_attr: crate::attrs::Attr,
     pub pk: String,
 }
 
@@ -232,8 +227,8 @@ impl ListIndex {
     /// The `ExclusiveStartKey` that resumes this index after a conversation.
     pub fn start_after(&self, activity_key: &str, id: &ConversationId) -> HashMap<String, AttributeValue> {
         let mut key = conversation(id).to_attributes();
-        key.insert(self.pk_attr.to_owned(), AttributeValue::S(self.pk.clone()));
-        key.insert(self.sk_attr.to_owned(), AttributeValue::S(activity_key.to_owned()));
+        key.insert(self.pk_attr.to_string(), AttributeValue::S(self.pk.clone()));
+        key.insert(self.sk_attr.to_string(), AttributeValue::S(activity_key.to_owned()));
         key
     }
 }

@@ -3,6 +3,7 @@
 //! every expression is built here (with `expr`), never in an operation or a handler.
 
 mod attachment;
+pub mod attrs;
 mod batch;
 pub mod calls;
 mod clone;

@@ -11,7 +11,7 @@ use super::{Store, StoreError};
 use glchat_domain::clock::Timestamp;
 use glchat_domain::ids::UserId;
 
-const COUNT: &str = "count";
+use crate::attrs::COUNT;
 
 /// What a rate check decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

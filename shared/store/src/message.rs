@@ -2,6 +2,7 @@
 //! activity time and head in the same transaction, so lists never show a conversation
 //! out of order with its messages), and the content search over a conversation.
 
+use crate::attrs;
 use anyhow::Context;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, Update};
 
@@ -111,16 +112,16 @@ impl Store {
         let mut e = Expr::default();
         let update = format!(
             "SET {}, {}, {} REMOVE {}",
-            e.eq("updated_time", message.created_time.to_wire()),
+            e.eq(attrs::UPDATED_TIME, message.created_time.to_wire()),
             e.eq(GSI2SK, activity.as_str()),
-            e.eq("head_message_id", message.id.as_str()),
+            e.eq(attrs::HEAD_MESSAGE_ID, message.id.as_str()),
             e.name_list(&keys::RETIRED_LIST_KEYS),
         );
         let mut condition = vec![owned_and_live(&mut e, owner)];
         match &new.head {
             HeadGuard::Any => {}
-            HeadGuard::Empty => condition.push(e.not_exists("head_message_id")),
-            HeadGuard::Is(head) => condition.push(e.eq("head_message_id", head.as_str())),
+            HeadGuard::Empty => condition.push(e.not_exists(attrs::HEAD_MESSAGE_ID)),
+            HeadGuard::Is(head) => condition.push(e.eq(attrs::HEAD_MESSAGE_ID, head.as_str())),
         }
         with_placeholders!(Update::builder(), e)
             .table_name(&self.table)
@@ -165,7 +166,7 @@ impl Store {
             e.eq(PK, keys::conversation_pk(id)),
             e.between(SK, start, end)
         );
-        let projection = e.projection(&["id", "content"]);
+        let projection = e.projection(&[attrs::ID, attrs::CONTENT]);
         let query = with_placeholders!(self.client.query(), e)
             .table_name(&self.table)
             .key_condition_expression(key)
@@ -183,7 +184,7 @@ impl Store {
             self.calls.record_items(page.items().len());
             for item in page.items() {
                 if let (Some(AttributeValue::S(id)), Some(AttributeValue::S(content))) =
-                    (item.get("id"), item.get("content"))
+                    (item.get(attrs::ID.as_str()), item.get("content"))
                     && matches(content)
                     && let Ok(id) = MessageId::parse(id)
                 {

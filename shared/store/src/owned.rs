@@ -2,12 +2,13 @@
 //! comparing its owner with the caller; writes into someone's conversation carry
 //! [`owned_and_live`] as their condition. Operations never compare user ids themselves.
 
+use crate::attrs;
 use std::ops::Deref;
 
 use aws_sdk_dynamodb::types::ConditionCheck;
 
 use super::expr::{Expr, all, with_placeholders};
-use super::items::{Attributes, CollectionItem};
+use super::items::{Attributes, CollectionItem, Lifecycle};
 use super::keys::{self, PK};
 use glchat_domain::ids::{ConversationId, UserId};
 
@@ -44,13 +45,17 @@ impl<T> Deref for Owned<T> {
 /// delete has begun and no clone is still being written into it.
 pub(crate) fn owned_and_live(e: &mut Expr, owner: &UserId) -> String {
     let undeleted = owned_undeleted(e, owner);
-    all(&[undeleted, e.not_exists("clone_progress")])
+    all(&[undeleted, e.not_exists(attrs::CLONE_PROGRESS)])
 }
 
 /// The condition of the writes that may also touch a clone being written (the clone's
 /// own progress, a delete): it exists, it is `owner`'s, and no delete has begun.
 pub(crate) fn owned_undeleted(e: &mut Expr, owner: &UserId) -> String {
-    all(&[e.exists(PK), e.eq("user_id", owner.as_str()), e.not_exists("deleting")])
+    all(&[
+        e.exists(PK),
+        e.eq(attrs::USER_ID, owner.as_str()),
+        e.not_exists(attrs::DELETING),
+    ])
 }
 
 /// A transaction item that holds only while the conversation is `owner`'s and alive.
@@ -73,7 +78,7 @@ pub(crate) fn check_owned_and_live(
 /// alive: then the write failed for another of its conditions.
 pub(crate) fn was_owned_and_live(old: Option<&Attributes>, owner: &UserId) -> bool {
     match old.and_then(|item| CollectionItem::from_attributes(item.clone()).ok()) {
-        Some(CollectionItem::Conversation(found)) if found.is_live() => {
+        Some(CollectionItem::Conversation(found)) if found.lifecycle() == Lifecycle::Live => {
             Owned::admit(found, |f| &f.record.user_id, owner).is_some()
         }
         _ => false,

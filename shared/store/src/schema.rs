@@ -27,21 +27,21 @@ pub struct TableSchema {
 }
 
 pub const SCHEMA: TableSchema = TableSchema {
-    partition_key: PK,
-    sort_key: SK,
+    partition_key: PK.as_str(),
+    sort_key: SK.as_str(),
     indexes: &[
         IndexSchema {
             name: GSI1,
-            partition_key: GSI1PK,
-            sort_key: GSI1SK,
+            partition_key: GSI1PK.as_str(),
+            sort_key: GSI1SK.as_str(),
         },
         IndexSchema {
             name: GSI2,
-            partition_key: GSI2PK,
-            sort_key: GSI2SK,
+            partition_key: GSI2PK.as_str(),
+            sort_key: GSI2SK.as_str(),
         },
     ],
-    ttl_attribute: TTL_ATTRIBUTE,
+    ttl_attribute: TTL_ATTRIBUTE.as_str(),
 };
 
 impl TableSchema {

@@ -3,6 +3,7 @@
 //! written together under conditions that keep one link per conversation and the
 //! newest snapshot.
 
+use crate::attrs;
 use anyhow::Context;
 use aws_sdk_dynamodb::types::{ConditionCheck, Put, ReturnValuesOnConditionCheckFailure};
 
@@ -118,7 +119,7 @@ impl Store {
         let mut e = Expr::default();
         let mut allowed = vec![e.not_exists(PK)];
         if let Some(old) = replacing {
-            allowed.push(e.eq("share_id", old.as_str()));
+            allowed.push(e.eq(attrs::SHARE_ID, old.as_str()));
         }
         let condition = any(&allowed);
         let put = with_placeholders!(Put::builder(), e)
@@ -185,7 +186,7 @@ impl Store {
     pub async fn save_share(&self, snapshot: &SnapshotRecord) -> Result<SaveOutcome, StoreError> {
         let link = &snapshot.link;
         let mut e = Expr::default();
-        let condition = e.eq("share_id", link.share_id.as_str());
+        let condition = e.eq(attrs::SHARE_ID, link.share_id.as_str());
         let link_put = with_placeholders!(Put::builder(), e)
             .table_name(&self.table)
             .set_item(Some(
@@ -220,7 +221,10 @@ impl Store {
             expires_at: link.expired_time.map(|t| t.unix_seconds()),
         };
         let mut e = Expr::default();
-        let condition = any(&[e.not_exists(PK), e.less_than("snapshot_id", link.snapshot_id.as_str())]);
+        let condition = any(&[
+            e.not_exists(PK),
+            e.less_than(attrs::SNAPSHOT_ID, link.snapshot_id.as_str()),
+        ]);
         let snapshot_put = with_placeholders!(Put::builder(), e)
             .table_name(&self.table)
             .set_item(Some(CollectionItem::ShareSnapshot(item).to_attributes()?))
@@ -276,7 +280,7 @@ impl Store {
         let mut e = Expr::default();
         let condition = match seen {
             None => e.not_exists(PK),
-            Some(link) => e.eq("share_id", link.record().share_id.as_str()),
+            Some(link) => e.eq(attrs::SHARE_ID, link.record().share_id.as_str()),
         };
         with_placeholders!(ConditionCheck::builder(), e)
             .table_name(&self.table)
@@ -309,7 +313,7 @@ impl Store {
     ) -> Result<Option<Owned<ShareLinkRecord>>, StoreError> {
         let mut e = Expr::default();
         let key = e.eq(GSI1PK, keys::user_shares(owner));
-        let filter = e.eq("share_id", share.as_str());
+        let filter = e.eq(attrs::SHARE_ID, share.as_str());
         let items: Vec<Attributes> = with_placeholders!(self.client.query(), e)
             .table_name(&self.table)
             .index_name(GSI1)
@@ -336,7 +340,7 @@ impl Store {
     pub async fn revoke_share(&self, link: &ShareLinkRecord, now: Timestamp) -> Result<(), StoreError> {
         self.kill_share(link, now).await?;
         let mut e = Expr::default();
-        let condition = e.eq("share_id", link.share_id.as_str());
+        let condition = e.eq(attrs::SHARE_ID, link.share_id.as_str());
         let result = with_placeholders!(self.client.delete_item(), e)
             .table_name(&self.table)
             .set_key(Some(keys::share_link(&link.conversation_id).to_attributes()))
