@@ -29,8 +29,7 @@ const EVENT_OVERHEAD_BYTES: usize = 2 * 1024;
 /// A function's timeout unless its route says otherwise (`Globals` in `template.yaml`).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// HTTP API's integration timeout: no function may be given longer.
-pub const INTEGRATION_TIMEOUT: Duration = Duration::from_secs(30);
+pub use glchat_app::http::idempotency::INTEGRATION_TIMEOUT;
 
 /// Why API Gateway answered instead of the function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use glchat_domain::caller::Caller;
 use glchat_domain::ids::{AttachmentId, ConversationId, MessageId};
 use glchat_domain::models::{Attachment, AttachmentRecord, BoundedText, ContentType};
 use glchat_domain::responses::CreateAttachmentResponse;
-use glchat_store::idempotency::{IdempotencyKey, Receipt};
+use glchat_store::idempotency::{HeldClaim, Receipt};
 use glchat_store::{AttachOutcome, AttachmentLimits};
 
 pub struct Create {
@@ -19,7 +19,7 @@ pub struct Create {
     pub size: u64,
     pub message_id: Option<MessageId>,
     /// The request's `Idempotency-Key` claim, completed with the write.
-    pub idempotency: Option<IdempotencyKey>,
+    pub idempotency: Option<HeldClaim>,
 }
 
 /// Records an attachment of the caller's conversation and presigns a PUT that accepts

@@ -22,7 +22,7 @@ use glchat_domain::responses::{
     CreateConversationResponse, DeleteConversationResponse, DeleteConversationsResponse, GenerateTitleResponse,
     GetConversationMessagesResponse, GetConversationsResponse,
 };
-use glchat_store::idempotency::{IdempotencyKey, Receipt};
+use glchat_store::idempotency::{HeldClaim, Receipt};
 use glchat_store::keys::ListIndex;
 use glchat_store::{DeleteScope, ListPosition, StoreError, TitleGuard};
 
@@ -42,7 +42,7 @@ pub struct Create {
     pub model_name: Option<ShortText>,
     pub metadata: Option<Metadata>,
     /// The request's `Idempotency-Key` claim, completed with the write.
-    pub idempotency: Option<IdempotencyKey>,
+    pub idempotency: Option<HeldClaim>,
 }
 
 /// A new, empty conversation (and the user's counters, in one transaction).

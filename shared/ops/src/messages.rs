@@ -11,7 +11,7 @@ use glchat_domain::clock::Timestamp;
 use glchat_domain::ids::{ConversationId, MessageId, new_ulid};
 use glchat_domain::models::{Message, MessageRole, MessageText, Metadata, ShortText};
 use glchat_domain::responses::AppendMessageResponse;
-use glchat_store::idempotency::{IdempotencyKey, Receipt};
+use glchat_store::idempotency::{HeldClaim, Receipt};
 use glchat_store::{AppendOutcome, HeadGuard, NewMessage, ParentCheck};
 
 /// Concurrent appends to one conversation retry this often before answering 409.
@@ -35,7 +35,7 @@ pub struct Append {
     pub source: Option<ShortText>,
     pub metadata: Option<Metadata>,
     /// The request's `Idempotency-Key` claim, completed with the write.
-    pub idempotency: Option<IdempotencyKey>,
+    pub idempotency: Option<HeldClaim>,
 }
 
 /// Appends a message; the conversation's activity time moves with it in the same

@@ -61,6 +61,7 @@ pub const SNAPSHOT_ID: Attr = Attr("snapshot_id");
 // An `Idempotency-Key` record.
 pub const STATE: Attr = Attr("state");
 pub const FINGERPRINT: Attr = Attr("fingerprint");
+pub const CLAIM_TOKEN: Attr = Attr("claim_token");
 pub const LOCKED_UNTIL: Attr = Attr("locked_until");
 pub const STATUS: Attr = Attr("status");
 pub const BODY: Attr = Attr("body");

@@ -30,11 +30,32 @@ pub struct IdempotencyKey {
     pub fingerprint: String,
 }
 
+/// A claim this request holds: its key and a token no other request has, which the
+/// record keeps. Completing or releasing the record requires the token, so a request
+/// whose lock lapsed can never complete or release the claim of the request that took
+/// the key over, even one with the same fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldClaim {
+    pub key: IdempotencyKey,
+    token: String,
+}
+
+impl HeldClaim {
+    fn new(key: &IdempotencyKey) -> Self {
+        use base64::Engine;
+        let bytes: [u8; 16] = rand::random();
+        Self {
+            key: key.clone(),
+            token: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes),
+        }
+    }
+}
+
 /// What a claim found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
-    /// Nobody had the key (or its record expired): run the request.
-    Claimed,
+    /// Nobody had the key (or its record expired, or its claim lapsed): run the request.
+    Claimed(HeldClaim),
     /// The same request completed before: its response.
     Replay { status: u16, body: String },
     /// The same key is in use by a request still running.
@@ -52,10 +73,12 @@ impl Store {
         lock: Duration,
     ) -> Result<Claim, StoreError> {
         let now_ms = i64::try_from(now.unix_ms()).unwrap_or(i64::MAX);
+        let held = HeldClaim::new(key);
         let item = IdempotencyItem {
             pk: key.key.pk.clone(),
             sk: key.key.sk.clone(),
             fingerprint: key.fingerprint.clone(),
+            claim_token: Some(held.token.clone()),
             state: IdempotencyState::InProgress,
             locked_until: now_ms + lock.as_millis() as i64,
             status: None,
@@ -76,7 +99,7 @@ impl Store {
             .send()
             .await;
         if applied(result, "claiming an idempotency key")?.is_some() {
-            return Ok(Claim::Claimed);
+            return Ok(Claim::Claimed(held));
         }
         let found = self
             .get_item(key.key.clone(), "reading an idempotency key")
@@ -94,31 +117,31 @@ impl Store {
         })
     }
 
-    /// Records the response of the request that claimed `key`.
-    pub async fn complete_idempotency(&self, key: &IdempotencyKey, status: u16, body: &str) -> Result<(), StoreError> {
-        let (e, update, condition) = completion(key, status, body);
+    /// Records the response of the request that holds `claim`.
+    pub async fn complete_idempotency(&self, claim: &HeldClaim, status: u16, body: &str) -> Result<(), StoreError> {
+        let (e, update, condition) = completion(claim, status, body);
         let result = with_placeholders!(self.client.update_item(), e)
             .table_name(&self.table)
-            .set_key(Some(key.key.to_attributes()))
+            .set_key(Some(claim.key.key.to_attributes()))
             .update_expression(update)
             .condition_expression(condition)
             .send()
             .await;
-        // Refused: expired and claimed by a different request meanwhile, which records.
+        // Refused: its lock lapsed and another request holds the key now, which records.
         applied(result, "recording an idempotent response")?;
         Ok(())
     }
 
     /// Lets go of a claim whose request failed: a repeat runs again.
-    pub async fn release_idempotency(&self, key: &IdempotencyKey) -> Result<(), StoreError> {
+    pub async fn release_idempotency(&self, claim: &HeldClaim) -> Result<(), StoreError> {
         let mut e = Expr::default();
         let condition = all(&[
             e.eq(attrs::STATE, IdempotencyState::InProgress.as_str()),
-            e.eq(attrs::FINGERPRINT, key.fingerprint.as_str()),
+            e.eq(attrs::CLAIM_TOKEN, claim.token.as_str()),
         ]);
         let result = with_placeholders!(self.client.delete_item(), e)
             .table_name(&self.table)
-            .set_key(Some(key.key.to_attributes()))
+            .set_key(Some(claim.key.key.to_attributes()))
             .condition_expression(condition)
             .send()
             .await;
@@ -133,27 +156,28 @@ impl Store {
 /// write.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Receipt {
-    pub key: IdempotencyKey,
+    pub claim: HeldClaim,
     /// The 200 response's body, exactly as the handler sends it.
     pub body: String,
 }
 
 impl Receipt {
-    /// A receipt for `key` of the response `body` will serialize to, when there is a key.
-    pub fn of<T: Serialize>(key: Option<&IdempotencyKey>, body: &T) -> anyhow::Result<Option<Self>> {
-        key.map(|key| {
-            Ok(Self {
-                key: key.clone(),
-                body: serde_json::to_string(body).context("serializing an idempotent response")?,
+    /// A receipt for `claim` of the response `body` will serialize to, when there is one.
+    pub fn of<T: Serialize>(claim: Option<&HeldClaim>, body: &T) -> anyhow::Result<Option<Self>> {
+        claim
+            .map(|claim| {
+                Ok(Self {
+                    claim: claim.clone(),
+                    body: serde_json::to_string(body).context("serializing an idempotent response")?,
+                })
             })
-        })
-        .transpose()
+            .transpose()
     }
 }
 
 /// A record completed with a response, as an update and its condition (the record is
 /// still this request's claim): the same whether sent alone or in the write's transaction.
-fn completion(key: &IdempotencyKey, status: u16, body: &str) -> (Expr, String, String) {
+fn completion(claim: &HeldClaim, status: u16, body: &str) -> (Expr, String, String) {
     let mut e = Expr::default();
     let update = format!(
         "SET {}, {}, {}",
@@ -161,7 +185,7 @@ fn completion(key: &IdempotencyKey, status: u16, body: &str) -> (Expr, String, S
         e.eq(attrs::STATUS, i64::from(status)),
         e.eq(attrs::BODY, body),
     );
-    let condition = all(&[e.exists(PK), e.eq(attrs::FINGERPRINT, key.fingerprint.as_str())]);
+    let condition = all(&[e.exists(PK), e.eq(attrs::CLAIM_TOKEN, claim.token.as_str())]);
     (e, update, condition)
 }
 
@@ -172,10 +196,10 @@ impl Transaction<'_> {
         let Some(receipt) = receipt else {
             return Ok(self);
         };
-        let (e, update, condition) = completion(&receipt.key, 200, &receipt.body);
+        let (e, update, condition) = completion(&receipt.claim, 200, &receipt.body);
         let completion = with_placeholders!(Update::builder(), e)
             .table_name(table)
-            .set_key(Some(receipt.key.key.to_attributes()))
+            .set_key(Some(receipt.claim.key.key.to_attributes()))
             .update_expression(update)
             .condition_expression(condition)
             .build()

@@ -317,6 +317,9 @@ pub(crate) struct IdempotencyItem {
     #[serde(rename = "SK")]
     pub sk: String,
     pub fingerprint: String,
+    /// The claiming request's own token (`HeldClaim`): only it completes or releases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim_token: Option<String>,
     pub state: IdempotencyState,
     /// Until when (epoch ms) an in-progress claim holds; past it the request is taken
     /// to have died and the key may be claimed again.
@@ -515,6 +518,7 @@ mod tests {
             pk: "p".into(),
             sk: "s".into(),
             fingerprint: "f".into(),
+            claim_token: Some("t".into()),
             state: IdempotencyState::Completed,
             locked_until: 0,
             status: Some(200),

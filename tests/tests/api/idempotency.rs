@@ -220,3 +220,96 @@ async fn a_write_and_its_record_complete_together() {
     assert_eq!(view.body["messages"].as_array().unwrap().len(), 1);
     assert_eq!(view.body["attachments"].as_array().unwrap().len(), 1);
 }
+
+/// A claim's lock is the integration timeout; past it the key is taken over with a new
+/// token, and the late request can then neither complete nor release the claim of the
+/// request that took it, though both asked the same (same fingerprint).
+#[tokio::test]
+async fn only_the_request_holding_the_claim_completes_or_releases_it() {
+    use glchat_app::clock::Timestamp;
+    use glchat_app::http::idempotency::{INTEGRATION_TIMEOUT, record_key};
+    use glchat_app::ids::UserId;
+    use glchat_app::store::idempotency::Claim;
+
+    let app = TestApp::spawn().await;
+    let store = &app.app.store;
+    let user = UserId::parse("alice").unwrap();
+    let key = record_key(
+        &user,
+        "create_conversation",
+        "k-1",
+        "POST",
+        "/conversations",
+        "x",
+        b"same",
+    );
+    let start = app.app.clock.now();
+    let Claim::Claimed(late) = store.claim_idempotency(&key, start, INTEGRATION_TIMEOUT).await.unwrap() else {
+        panic!("the first claim");
+    };
+    // Within the lock the key is in flight; past it the same request takes it over.
+    let at = |ms: u64| Timestamp::from_unix_ms(start.unix_ms() + ms).unwrap();
+    let within = at(INTEGRATION_TIMEOUT.as_millis() as u64 - 1);
+    assert_eq!(
+        store
+            .claim_idempotency(&key, within, INTEGRATION_TIMEOUT)
+            .await
+            .unwrap(),
+        Claim::InFlight
+    );
+    let after = at(INTEGRATION_TIMEOUT.as_millis() as u64 + 1);
+    let Claim::Claimed(current) = store.claim_idempotency(&key, after, INTEGRATION_TIMEOUT).await.unwrap() else {
+        panic!("a lapsed claim is taken over");
+    };
+    assert_ne!(late, current, "a new token");
+
+    // The late request's release and completion are refused: the current claim stands.
+    store.release_idempotency(&late).await.unwrap();
+    store
+        .complete_idempotency(&late, 200, r#"{"late":true}"#)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.claim_idempotency(&key, after, INTEGRATION_TIMEOUT).await.unwrap(),
+        Claim::InFlight
+    );
+
+    // The holder completes it, and a repeat gets the holder's response.
+    store
+        .complete_idempotency(&current, 200, r#"{"current":true}"#)
+        .await
+        .unwrap();
+    let replay = store.claim_idempotency(&key, after, INTEGRATION_TIMEOUT).await.unwrap();
+    assert_eq!(
+        replay,
+        Claim::Replay {
+            status: 200,
+            body: r#"{"current":true}"#.into()
+        }
+    );
+    // Released by its holder, a claim frees the key at once.
+    let other = record_key(
+        &user,
+        "create_conversation",
+        "k-2",
+        "POST",
+        "/conversations",
+        "x",
+        b"same",
+    );
+    let Claim::Claimed(held) = store
+        .claim_idempotency(&other, start, INTEGRATION_TIMEOUT)
+        .await
+        .unwrap()
+    else {
+        panic!("a fresh key");
+    };
+    store.release_idempotency(&held).await.unwrap();
+    assert!(matches!(
+        store
+            .claim_idempotency(&other, start, INTEGRATION_TIMEOUT)
+            .await
+            .unwrap(),
+        Claim::Claimed(_)
+    ));
+}

@@ -17,7 +17,7 @@ use std::time::Duration;
 use glchat_domain::caller::Caller;
 use glchat_domain::ids::{ConversationId, UserId};
 use glchat_ops::Deps;
-use glchat_store::idempotency::{Claim, IdempotencyKey};
+use glchat_store::idempotency::{Claim, HeldClaim, IdempotencyKey};
 use glchat_store::keys;
 use lambda_http::{Body, Request, Response};
 use sha2::{Digest, Sha256};
@@ -26,6 +26,10 @@ use crate::error::{ApiError, HandlerResult, Loc};
 use crate::i18n::{Issue, Text};
 
 pub const HEADER: &str = "idempotency-key";
+
+/// HTTP API's integration timeout: API Gateway answers 503 past it, so no function
+/// that answers a request is given longer.
+pub const INTEGRATION_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The request's key, if it sent one: 1 to 255 visible ASCII characters, else 422.
 pub fn raw_key(headers: &http::HeaderMap) -> Result<Option<String>, ApiError> {
@@ -85,8 +89,11 @@ pub fn derived_conversation_id(user: &UserId, key: &str) -> ConversationId {
     ConversationId::from_ulid(ulid::Ulid::from_bytes(bytes))
 }
 
-/// Longer than any request runs: API Gateway ends every request at 30 s.
-const LOCK: Duration = Duration::from_secs(30);
+/// How long a claim locks its key: a request's function is stopped at its timeout,
+/// and every function's is under HTTP API's integration timeout (the template test
+/// holds it), so a claim still locked belongs to a request that may still run. A
+/// lapsed claim is taken over with a new token, which the late request cannot match.
+const LOCK: Duration = INTEGRATION_TIMEOUT;
 /// Responses recorded whole; a larger one (a clone's page of messages) is not, and
 /// its repeat runs again, which a clone's own idempotency makes safe.
 const MAX_RECORDED: usize = 300 * 1024;
@@ -110,7 +117,7 @@ pub async fn idempotent_write<F, Fut>(
     run: F,
 ) -> HandlerResult
 where
-    F: FnOnce(Option<IdempotencyKey>) -> Fut,
+    F: FnOnce(Option<HeldClaim>) -> Fut,
     Fut: Future<Output = HandlerResult>,
 {
     guarded(deps, caller, req, operation, Recorded::InWrite, run).await
@@ -140,7 +147,7 @@ async fn guarded<F, Fut>(
     run: F,
 ) -> HandlerResult
 where
-    F: FnOnce(Option<IdempotencyKey>) -> Fut,
+    F: FnOnce(Option<HeldClaim>) -> Fut,
     Fut: Future<Output = HandlerResult>,
 {
     let Some(key) = raw_key(req.headers())? else {
@@ -161,22 +168,22 @@ where
         content_type,
         req.body().as_ref(),
     );
-    match deps.store.claim_idempotency(&record, deps.clock.now(), LOCK).await? {
-        Claim::Claimed => {}
+    let claim = match deps.store.claim_idempotency(&record, deps.clock.now(), LOCK).await? {
+        Claim::Claimed(claim) => claim,
         Claim::Replay { status, body } => return Ok(replayed(status, body)),
         Claim::InFlight => return Err(ApiError::Conflict(Text::IdempotencyInFlight)),
         Claim::Mismatch => {
             return Err(ApiError::invalid(Loc::Header, HEADER, Issue::IdempotencyKeyReused, key));
         }
-    }
-    let result = run(Some(record.clone())).await;
+    };
+    let result = run(Some(claim.clone())).await;
     let recorded = match &result {
         Ok(response) if response.status() == 200 && recorded == Recorded::InWrite => Ok(()),
         Ok(response) if response.status() == 200 => match response.body() {
-            Body::Text(text) if text.len() <= MAX_RECORDED => deps.store.complete_idempotency(&record, 200, text).await,
-            _ => deps.store.release_idempotency(&record).await,
+            Body::Text(text) if text.len() <= MAX_RECORDED => deps.store.complete_idempotency(&claim, 200, text).await,
+            _ => deps.store.release_idempotency(&claim).await,
         },
-        _ => deps.store.release_idempotency(&record).await,
+        _ => deps.store.release_idempotency(&claim).await,
     };
     // The request's own outcome stands; a record that could not be written only
     // makes a repeat wait for the lock.
