@@ -210,7 +210,7 @@ pub async fn prepare_storage(deps: &Deps, stream: glchat_app::store::schema::Str
 /// secret; `None` when tokens are verified with a public key (we cannot sign those).
 pub fn dev_token(config: &glchat_app::config::Config, user: &str, hours: i64) -> Option<String> {
     use glchat_app::auth::keys::JwtAlgorithm;
-    let jwt = config.jwt.as_ref()?;
+    let jwt = &config.auth.as_ref()?.jwt;
     if jwt.algorithm != JwtAlgorithm::Hs256 {
         return None;
     }

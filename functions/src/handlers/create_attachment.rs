@@ -15,7 +15,11 @@ pub async fn handle(deps: Arc<Deps>, req: Request) -> HandlerResult {
     let (deps, caller, req) = (&deps, &caller, &req);
     idempotent_write(deps, caller, req, "create_attachment", |key| async move {
         let id = path_id(req)?;
-        let max = deps.config.max_attachment_bytes;
+        let max = deps
+            .config
+            .uploads()
+            .map_err(glchat_app::ApiError::Internal)?
+            .max_attachment_bytes;
         let input = Fields::body(req, BodyKind::Json).await?.parse(|f| {
             let (file_name, content_type, size) = (
                 f.required::<BoundedText<255>>("file_name"),

@@ -51,9 +51,10 @@ pub async fn create(deps: &Deps, caller: &Caller, input: Create) -> Result<Creat
         upload_headers: upload.headers.into_iter().collect(),
         expires_in: URL_LIFETIME.as_secs(),
     };
+    let uploads = deps.config.uploads()?;
     let limits = AttachmentLimits {
-        count: deps.config.max_attachments,
-        bytes: deps.config.max_attachment_bytes_per_conversation,
+        count: uploads.max_attachments,
+        bytes: uploads.max_bytes_per_conversation,
     };
     let receipt = Receipt::of(input.idempotency.as_ref(), &response)?;
     match deps

@@ -60,7 +60,7 @@ pub async fn clone_snapshot(deps: &Deps, caller: &Caller, input: CloneSnapshot) 
     act_for(caller, &input.user_id)?;
     within_rate(deps, caller, Limited::Clones).await?;
     let (share, owner) = (&input.share, &input.user_id);
-    let deadline = Instant::now() + deps.config.clone_time_budget;
+    let deadline = Instant::now() + deps.config.clones()?.time_budget;
     let blobs = deps.blobs()?;
     let Some(snapshot) = active_snapshot(deps, share).await? else {
         abandon_unfinished(deps, owner, share, input.new_conversation_id.as_ref()).await?;

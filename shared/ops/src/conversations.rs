@@ -107,16 +107,8 @@ pub async fn list(deps: &Deps, caller: &Caller, input: List) -> Result<GetConver
     if needle.is_some() {
         within_rate(deps, caller, Limited::Searches).await?;
     }
-    let walk = |lists| {
-        walk(
-            &deps.store,
-            lists,
-            after,
-            input.limit,
-            needle.as_deref(),
-            deps.config.search_time_budget,
-        )
-    };
+    let time_budget = deps.config.lists()?.search_time_budget;
+    let walk = |lists| walk(&deps.store, lists, after, input.limit, needle.as_deref(), time_budget);
     let (page, count) = match &input.chatbot_id {
         // One chatbot's partition; its counter read alongside.
         Some(bot) => {
@@ -254,7 +246,7 @@ pub async fn delete_many(
 ) -> Result<DeleteConversationsResponse, OpError> {
     act_for(caller, &input.user_id)?;
     let (owner, chatbot) = (&input.user_id, &input.chatbot_id);
-    let max = deps.config.bulk_delete_max;
+    let max = deps.config.bulk_delete()?.max;
     let scope = DeleteScope {
         owner: owner.clone(),
         chatbot: Some(chatbot.clone()),

@@ -185,13 +185,13 @@ impl Clients {
     }
 
     fn eventbridge(config: &Config, sdk: &SdkConfig, hooks: &ClientHooks) -> Option<Bus> {
-        config.event_bus.as_ref().map(|name| {
+        config.events.as_ref().map(|events| {
             let eventbridge = with_hooks!(
                 aws_sdk_eventbridge::config::Builder::from(sdk),
                 &hooks.eventbridge,
                 hooks
             );
-            Bus::new(aws_sdk_eventbridge::Client::from_conf(eventbridge.build()), name)
+            Bus::new(aws_sdk_eventbridge::Client::from_conf(eventbridge.build()), &events.bus)
         })
     }
 
@@ -238,21 +238,25 @@ struct Keys {
 impl Keys {
     fn build(config: &Config) -> anyhow::Result<Self> {
         let auth = config
-            .jwt
+            .auth
             .as_ref()
-            .map(|jwt| Authenticator::new(&config.tenant, jwt, config.nextauth_secret.as_ref()))
+            .map(|auth| Authenticator::new(&config.tenant, &auth.jwt, auth.nextauth_secret.as_ref()))
             .transpose()
             .context("loading the token verification keys")?;
         let titles = config
-            .needs
-            .llm
-            .then(|| TitleGenerator::new(config.llm.clone()))
+            .titles
+            .as_ref()
+            .map(|titles| TitleGenerator::new(titles.llm.clone()))
             .transpose()
             .context("building the LLM client")?;
+        let log_hash_key = config.auth.as_ref().and_then(|auth| auth.log_hash_key.as_ref());
         Ok(Self {
             auth,
-            users: UserTagger::new(config.log_hash_key.as_ref().map(|k| k.expose_secret())),
-            cursors: config.cursor_secret.as_ref().map(CursorSigner::new),
+            users: UserTagger::new(log_hash_key.map(|k| k.expose_secret())),
+            cursors: config
+                .lists
+                .as_ref()
+                .map(|lists| CursorSigner::new(&lists.cursor_secret)),
             titles,
         })
     }

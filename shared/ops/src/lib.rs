@@ -25,7 +25,7 @@ pub use glchat_domain::error::OpError;
 use glchat_domain::caller::Caller;
 use glchat_store::Rate;
 
-/// The endpoints limited per user and minute (`config::RateLimits`).
+/// The endpoints limited per user and minute (each one's limit is in its config section).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Limited {
     Titles,
@@ -37,12 +37,12 @@ pub(crate) enum Limited {
 /// Counts one request of the caller's to a limited endpoint: `RateLimited` past its
 /// limit for the minute. Done before any work, so a refused request costs one write.
 async fn within_rate(deps: &Deps, caller: &Caller, limited: Limited) -> Result<(), OpError> {
-    let limits = deps.config.rate_limits;
+    let config = &deps.config;
     let (action, limit) = match limited {
-        Limited::Titles => ("titles", limits.titles),
-        Limited::Searches => ("searches", limits.searches),
-        Limited::Shares => ("shares", limits.shares),
-        Limited::Clones => ("clones", limits.clones),
+        Limited::Titles => ("titles", config.titles()?.per_minute),
+        Limited::Searches => ("searches", config.lists()?.searches_per_minute),
+        Limited::Shares => ("shares", config.shares()?.per_minute),
+        Limited::Clones => ("clones", config.clones()?.per_minute),
     };
     let window = std::time::Duration::from_secs(60);
     match deps

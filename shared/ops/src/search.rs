@@ -6,7 +6,7 @@
 //! queries in flight but never more than the matches still wanted (the first page of
 //! conversations probed with a few oldest messages each, later ones read whole; each
 //! stops at the first match), until the
-//! page is full, [`MAX_PAGE_BYTES`] of matches are found, or [`TIME_BUDGET`] is spent;
+//! page is full, [`MAX_PAGE_BYTES`] of matches are found, or its time budget (`config::ListConfig`) is spent;
 //! the cursor resumes after the last conversation examined. A rare term among
 //! thousands of conversations is found by one request; a user with more history than
 //! one request can examine gets a short page and a cursor.
@@ -20,9 +20,6 @@ use glchat_domain::models::Conversation;
 use glchat_store::keys::ListIndex;
 use glchat_store::{ListPosition, Store, StoreError};
 
-/// How long one search request examines conversations by default (the list function's
-/// timeout is 15 s; the rest is room for the answer and a slow last query).
-pub const TIME_BUDGET: Duration = Duration::from_secs(8);
 /// Conversations read per index query of a search, after the first (one page).
 const WINDOW: usize = 100;
 /// Message queries in flight at once.

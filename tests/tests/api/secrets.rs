@@ -92,5 +92,5 @@ async fn an_unreadable_store_fails_the_cold_start_and_unused_ones_are_not_read()
     // The public read holds no secret: it starts whatever the ARNs say.
     let public = glchat_functions::handlers::get_shared_conversation::NEEDS;
     let (config, _) = glchat_app::deps::configure(public, lookup).await.unwrap();
-    assert!(config.jwt.is_none() && config.cursor_secret.is_none());
+    assert!(config.auth.is_none() && config.lists.is_none());
 }

@@ -384,3 +384,123 @@ fn active_tracing_is_a_tenant_parameter_off_by_default() {
         .collect();
     assert_eq!(condition, ["ActiveTracing", "true"]);
 }
+
+/// A template value as a deployment of `tenant` with the template's defaults would set
+/// it: a parameter's default (the tenant id for `TenantId`), a stand-in for a
+/// resource (a secret's ARN, a table's name), a `!Join` joined, a literal as written.
+fn deployed_value(template: &Yaml, value: &Yaml, tenant: &str) -> String {
+    match value {
+        Yaml::Array(join) => {
+            let separator = join[0]
+                .as_str()
+                .unwrap_or_else(|| panic!("a !Join {join:?}"))
+                .to_owned();
+            let parts: Vec<String> = match &join[1] {
+                Yaml::Array(items) => items.iter().map(|i| deployed_value(template, i, tenant)).collect(),
+                one => vec![deployed_value(template, one, tenant)],
+            };
+            parts
+                .into_iter()
+                .filter(|p| !p.is_empty())
+                .collect::<Vec<_>>()
+                .join(&separator)
+        }
+        Yaml::Integer(n) => n.to_string(),
+        Yaml::Boolean(b) => b.to_string(),
+        _ => {
+            let raw = value
+                .as_str()
+                .unwrap_or_else(|| panic!("an environment value {value:?}"))
+                .to_owned();
+            let parameter = &template["Parameters"][raw.as_str()];
+            let resource = &template["Resources"][raw.as_str()];
+            if raw == "TenantId" {
+                tenant.to_owned()
+            } else if !parameter.is_badvalue() {
+                match &parameter["Default"] {
+                    Yaml::String(s) => s.clone(),
+                    Yaml::Integer(n) => n.to_string(),
+                    Yaml::Boolean(b) => b.to_string(),
+                    Yaml::Real(r) => r.clone(),
+                    _ => String::new(),
+                }
+            } else if resource["Type"].as_str() == Some("AWS::SecretsManager::Secret") {
+                format!("arn:aws:secretsmanager:us-east-1:000000000000:secret:glchat/{tenant}/{raw}-AbCdEf")
+            } else if !resource.is_badvalue() {
+                format!("glchat-{tenant}-{}", raw.to_lowercase())
+            } else {
+                raw
+            }
+        }
+    }
+}
+
+/// Every function starts from what a deployment gives it and nothing else: its
+/// environment in the template (defaults, a tenant id) and the secrets its ARN
+/// variables name, as Secrets Manager would hand them over. Its configuration builds,
+/// and so does every client and key its needs ask for, none that they do not.
+#[test]
+fn each_function_starts_from_the_template_environment_alone() {
+    use glchat_app::clock::SystemClock;
+    use glchat_app::deps::Deps;
+    use std::collections::HashMap;
+    use std::sync::Arc;
+
+    let template = template();
+    let tenant = "acme";
+    // What the tenant puts in its secrets, by store: the required keys only.
+    let stored = |store: SecretStore| -> Vec<(&str, &str)> {
+        match store {
+            SecretStore::Auth => vec![("JWT_SECRET", "a-jwt-secret-of-at-least-32-characters")],
+            SecretStore::Cursors => vec![("CURSOR_SECRET", "a-cursor-secret-of-at-least-32-chars")],
+            SecretStore::Llm => vec![("LLM_API_KEY", "sk-a-key")],
+        }
+    };
+    let sdk = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .build();
+    for (name, needs, _) in functions_in_code() {
+        let function = function_of(&template, name);
+        let mut environment: HashMap<String, String> = HashMap::new();
+        for variables in [
+            &template["Globals"]["Function"]["Environment"]["Variables"],
+            &function["Properties"]["Environment"]["Variables"],
+        ] {
+            for (k, v) in variables.as_hash().into_iter().flatten() {
+                environment.insert(str_of(k), deployed_value(&template, v, tenant));
+            }
+        }
+        // The secrets of each store whose ARN the function is given.
+        let mut secrets = HashMap::new();
+        for store in secret_stores(needs) {
+            if environment.contains_key(store.arn_variable()) {
+                secrets.extend(stored(store).into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())));
+            }
+        }
+        let lookup = |k: &str| secrets.get(k).or_else(|| environment.get(k)).cloned();
+        let config = glchat_app::config::Config::from_lookup(needs, lookup)
+            .unwrap_or_else(|e| panic!("{name}: its configuration from the template: {e}"));
+        let sections = [
+            (config.bucket.is_some(), needs.bucket),
+            (config.auth.is_some(), needs.auth),
+            (config.lists.is_some(), needs.cursors),
+            (config.titles.is_some(), needs.llm),
+            (config.uploads.is_some(), needs.uploads),
+            (config.bulk_delete.is_some(), needs.bulk_delete),
+            (config.clones.is_some(), needs.clones),
+            (config.shares.is_some(), needs.shares),
+            (config.events.is_some(), needs.events),
+        ];
+        for (i, (read, needed)) in sections.into_iter().enumerate() {
+            assert_eq!(read, needed, "{name}: section {i}");
+        }
+        let deps = Deps::new(config, &sdk, Arc::new(SystemClock))
+            .unwrap_or_else(|e| panic!("{name}: its clients and keys: {e:#}"));
+        assert_eq!(deps.blobs().is_ok(), needs.bucket, "{name}: the bucket");
+        assert_eq!(deps.bus().is_ok(), needs.events, "{name}: the bus");
+        assert_eq!(deps.authenticator().is_ok(), needs.auth, "{name}: the authenticator");
+        assert_eq!(deps.cursors().is_ok(), needs.cursors, "{name}: the cursor signer");
+        assert_eq!(deps.titles().is_ok(), needs.llm, "{name}: the title generator");
+    }
+}
