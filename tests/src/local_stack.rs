@@ -146,47 +146,12 @@ impl LocalStack {
             .build()
     }
 
-    pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
-        let config = aws_sdk_dynamodb::config::Builder::from(&self.sdk_config())
-            .endpoint_url(self.endpoint("AWS_ENDPOINT_URL_DYNAMODB"))
-            .build();
-        aws_sdk_dynamodb::Client::from_conf(config)
-    }
-
-    pub fn dynamodb_streams(&self) -> aws_sdk_dynamodbstreams::Client {
-        let config = aws_sdk_dynamodbstreams::config::Builder::from(&self.sdk_config())
-            .endpoint_url(self.endpoint("AWS_ENDPOINT_URL_DYNAMODB"))
-            .build();
-        aws_sdk_dynamodbstreams::Client::from_conf(config)
-    }
-
     pub fn s3(&self) -> aws_sdk_s3::Client {
         let config = aws_sdk_s3::config::Builder::from(&self.sdk_config())
             .endpoint_url(self.endpoint("AWS_ENDPOINT_URL_S3"))
             .force_path_style(true)
             .build();
         aws_sdk_s3::Client::from_conf(config)
-    }
-
-    pub fn eventbridge(&self) -> aws_sdk_eventbridge::Client {
-        let config = aws_sdk_eventbridge::config::Builder::from(&self.sdk_config())
-            .endpoint_url(self.endpoint("AWS_ENDPOINT_URL_EVENTBRIDGE"))
-            .build();
-        aws_sdk_eventbridge::Client::from_conf(config)
-    }
-
-    pub fn sqs(&self) -> aws_sdk_sqs::Client {
-        let config = aws_sdk_sqs::config::Builder::from(&self.sdk_config())
-            .endpoint_url(self.endpoint("AWS_ENDPOINT_URL_SQS"))
-            .build();
-        aws_sdk_sqs::Client::from_conf(config)
-    }
-
-    pub fn secrets_manager(&self) -> aws_sdk_secretsmanager::Client {
-        let config = aws_sdk_secretsmanager::config::Builder::from(&self.sdk_config())
-            .endpoint_url(self.endpoint("AWS_ENDPOINT_URL_SECRETS_MANAGER"))
-            .build();
-        aws_sdk_secretsmanager::Client::from_conf(config)
     }
 
     /// Notes a table this run created, for [`Self::drop_created_tables`].
@@ -221,6 +186,27 @@ impl LocalStack {
         }
     }
 }
+
+/// A client of one service of the stack, at its recorded endpoint.
+macro_rules! stack_clients {
+    ($($name:ident: $sdk:ident at $variable:literal),* $(,)?) => {
+        impl LocalStack {$(
+            pub fn $name(&self) -> $sdk::Client {
+                let config = $sdk::config::Builder::from(&self.sdk_config())
+                    .endpoint_url(self.endpoint($variable))
+                    .build();
+                $sdk::Client::from_conf(config)
+            }
+        )*}
+    };
+}
+stack_clients!(
+    dynamodb: aws_sdk_dynamodb at "AWS_ENDPOINT_URL_DYNAMODB",
+    dynamodb_streams: aws_sdk_dynamodbstreams at "AWS_ENDPOINT_URL_DYNAMODB",
+    eventbridge: aws_sdk_eventbridge at "AWS_ENDPOINT_URL_EVENTBRIDGE",
+    sqs: aws_sdk_sqs at "AWS_ENDPOINT_URL_SQS",
+    secrets_manager: aws_sdk_secretsmanager at "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+);
 
 #[cfg(test)]
 mod tests {
