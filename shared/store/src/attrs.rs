@@ -31,6 +31,9 @@ pub const GSI1PK: Attr = Attr("GSI1PK");
 pub const GSI1SK: Attr = Attr("GSI1SK");
 pub const GSI2PK: Attr = Attr("GSI2PK");
 pub const GSI2SK: Attr = Attr("GSI2SK");
+/// Which kind of item of a conversation's collection (serde's tag of `CollectionItem`,
+/// which stream consumers read too).
+pub const ENTITY: Attr = Attr("entity");
 /// Epoch seconds: DynamoDB's TTL removes the item after it.
 pub const EXPIRES_AT: Attr = Attr("expires_at");
 

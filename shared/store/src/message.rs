@@ -184,7 +184,7 @@ impl Store {
             self.calls.record_items(page.items().len());
             for item in page.items() {
                 if let (Some(AttributeValue::S(id)), Some(AttributeValue::S(content))) =
-                    (item.get(attrs::ID.as_str()), item.get("content"))
+                    (item.get(attrs::ID.as_str()), item.get(attrs::CONTENT.as_str()))
                     && matches(content)
                     && let Ok(id) = MessageId::parse(id)
                 {

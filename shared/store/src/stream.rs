@@ -107,7 +107,7 @@ pub fn deleted(change: Change, old: Option<Attributes>, new: Option<Attributes>)
 /// Whether the item's `entity` is one of `entities` (items without one, such as the
 /// counters, are none of them).
 fn is_one_of(item: &Attributes, entities: &[&str]) -> bool {
-    item.get("entity")
+    item.get(crate::attrs::ENTITY.as_str())
         .and_then(|entity| entity.as_s().ok())
         .is_some_and(|entity| entities.contains(&entity.as_str()))
 }
