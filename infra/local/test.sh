@@ -15,6 +15,8 @@ echo "== cargo clippy -D warnings" >&2
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== infrastructure: tenant files, cfn-lint, sam validate --lint, checkov" >&2
 infra/lint.sh
+echo "== fleet: a tenant stack's fixed cost and quotas, from template.yaml (docs/fleet.md)" >&2
+cargo run --quiet -p glchat-tests --bin fleet_report
 echo "== build tests" >&2
 cargo test --workspace --no-run --quiet
 cargo build --quiet -p glchat-tests --bin foreign

@@ -9,6 +9,7 @@ pub mod event_schemas;
 pub mod faults;
 pub mod filters;
 pub mod fixtures;
+pub mod fleet;
 pub mod iam;
 pub mod invoke;
 pub mod llm;
