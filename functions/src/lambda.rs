@@ -10,7 +10,7 @@ use glchat_app::config::Needs;
 use glchat_app::i18n::Lang;
 use glchat_app::laps::Laps;
 use glchat_app::ops::OpError;
-use glchat_app::telemetry::{InvocationIds, invocation_span, metrics_line};
+use glchat_app::telemetry::{InvocationIds, invocation_span};
 use glchat_app::{ApiError, Deps, telemetry};
 use lambda_http::lambda_runtime::{self, LambdaEvent};
 use lambda_http::request::RequestContext;
@@ -28,18 +28,14 @@ where
     let deps = cold_start(needs).await?;
     lambda_http::run(service_fn(move |req: Request| {
         let deps = Arc::clone(&deps);
-        let (span, route) = span_of(&req, &deps);
+        let span = span_of(&req, &deps);
         async move {
             let response = respond(Arc::clone(&deps), req, handler).await;
             let status = response.status().as_u16();
             let (calls, read_units, write_units) = invocation_cost(&deps);
+            // Per-route detail comes from this line through Logs Insights, paid per query;
+            // as metrics it would cost every tenant every month (docs/fleet.md).
             tracing::info!(status, dynamodb_calls = calls, read_units, write_units, "invocation");
-            let (tenant, now_ms) = (deps.config.tenant.as_str(), deps.clock.now().unix_ms());
-            // Its own line, outside the tracing layer: EMF needs `_aws` as an object.
-            println!(
-                "{}",
-                metrics_line(tenant, &route, calls, read_units, write_units, now_ms)
-            );
             Ok::<_, std::convert::Infallible>(response)
         }
         .instrument(span)
@@ -85,8 +81,8 @@ where
 }
 
 /// The invocation's span: the ids Lambda and API Gateway gave the request, its route
-/// and the tenant (`telemetry::invocation_span`); and the route, for its metrics.
-fn span_of(req: &Request, deps: &Deps) -> (tracing::Span, String) {
+/// and the tenant (`telemetry::invocation_span`).
+fn span_of(req: &Request, deps: &Deps) -> tracing::Span {
     let lambda = req.lambda_context_ref();
     let (api_request_id, route) = match req.request_context_ref() {
         Some(RequestContext::ApiGatewayV2(context)) => (context.request_id.as_deref(), context.route_key.as_deref()),
@@ -98,8 +94,7 @@ fn span_of(req: &Request, deps: &Deps) -> (tracing::Span, String) {
         route,
         trace_id: lambda.and_then(|c| c.xray_trace_id.as_deref()),
     };
-    let span = invocation_span(ids, deps.config.tenant.as_str());
-    (span, route.unwrap_or("unknown").to_owned())
+    invocation_span(ids, deps.config.tenant.as_str())
 }
 
 /// Tracing and the function's dependencies, once per sandbox; each phase's time is

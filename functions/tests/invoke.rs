@@ -48,20 +48,19 @@ async fn an_event_through_the_real_binary_logs_ids_not_users() {
         );
         assert_eq!(span["user"], user_tag.as_str(), "{line}");
     }
-    // Its DynamoDB cost as an Embedded Metric Format line, by tenant and route.
-    let metrics = lines.iter().find(|l| l["_aws"].is_object()).expect("an EMF line");
-    let declared = &metrics["_aws"]["CloudWatchMetrics"][0];
-    assert_eq!(declared["Namespace"], "GLChat");
-    assert_eq!(declared["Dimensions"], serde_json::json!([["tenant", "route"]]));
-    assert_eq!(
-        (metrics["tenant"].as_str(), &metrics["route"]),
-        (Some("local"), &event["routeKey"])
+    // Its DynamoDB cost on the invocation line, for Logs Insights by route.
+    let invocation = in_invocation
+        .iter()
+        .find(|l| l["message"] == "invocation")
+        .expect("the invocation line");
+    assert_eq!(invocation["status"], 200, "{invocation}");
+    assert!(
+        invocation["dynamodb_calls"].as_u64().unwrap() >= 1,
+        "the read was counted"
     );
-    for name in ["DynamoDBCalls", "ReadCapacityUnits", "WriteCapacityUnits"] {
-        assert!(metrics[name].is_number(), "{name}: {metrics}");
-    }
-    assert!(metrics["DynamoDBCalls"].as_u64().unwrap() >= 1, "the read was counted");
-    assert!(metrics["ReadCapacityUnits"].as_f64().unwrap() > 0.0);
+    assert!(invocation["read_units"].as_f64().unwrap() > 0.0, "{invocation}");
+    assert!(invocation["write_units"].is_number(), "{invocation}");
+    every_metric_read_is_published(&invoked.log);
     for line in &invoked.log {
         assert!(!line.contains("dev-user"), "the raw user id leaked: {line}");
         assert!(!line.contains(&content), "a message's text leaked: {line}");
@@ -189,4 +188,39 @@ async fn a_stream_batch_through_the_real_binary_publishes_its_deletions() {
     for line in &invoked.log {
         assert!(!line.contains(&owner), "the owner's id in the log: {line}");
     }
+}
+
+/// Every metric an alarm or a dashboard widget of the template reads is one the stack
+/// publishes: the AWS services' with the template's settings, or a custom metric the
+/// functions' log lines create (Embedded Metric Format), here those of a real binary.
+/// The functions create none, which `docs/fleet.md`'s fixed cost counts on.
+fn every_metric_read_is_published(log: &[String]) {
+    use glchat_tests::metrics::{MetricId, alarm_reads, dashboard_reads, published};
+
+    let template = glchat_tests::template::template();
+    let emf = glchat_tests::fleet::emf_series(log.iter().map(String::as_str));
+    assert!(emf.is_empty(), "the functions write metric lines: {emf:?}");
+    let published = published(&template);
+    let reads: Vec<_> = alarm_reads(&template)
+        .into_iter()
+        .chain(dashboard_reads(&template))
+        .collect();
+    assert!(
+        reads.len() > 40,
+        "the alarms' and the dashboard's metrics: {}",
+        reads.len()
+    );
+    let unpublished: Vec<String> = reads
+        .iter()
+        .filter(|read| !published.contains(&read.metric))
+        .map(|read| format!("{}: {:?}", read.by, read.metric))
+        .collect();
+    assert!(
+        unpublished.is_empty(),
+        "read but never published:\n{}",
+        unpublished.join("\n")
+    );
+    // The catalogue is no blanket: what the template does not turn on is not in it.
+    let per_route = MetricId::new("AWS/ApiGateway", "Count", &["ApiId", "Method", "Resource", "Stage"]);
+    assert!(!published.contains(&per_route), "detailed metrics are off");
 }

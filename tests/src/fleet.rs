@@ -9,7 +9,6 @@
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
-use glchat_app::telemetry::metrics_line;
 use yaml_rust2::Yaml;
 
 /// us-east-1 list prices, USD per month.
@@ -94,9 +93,10 @@ pub fn alarm_metrics(alarm: &Yaml) -> usize {
     }
 }
 
-/// The fixed monthly cost of one stack of `template`, whose functions' EMF lines make
-/// `emf_series` custom metrics per tenant.
-pub fn fixed_cost(template: &Yaml, emf_series: usize) -> FixedCost {
+/// The fixed monthly cost of one stack of `template`. The functions write no metric
+/// lines (EMF), which would be custom metrics too: `functions/tests/invoke.rs` checks a
+/// real binary's log for them, and fails on one.
+pub fn fixed_cost(template: &Yaml) -> FixedCost {
     let alarm_metrics: usize = resources(template, "AWS::CloudWatch::Alarm")
         .iter()
         .map(|(_, alarm)| alarm_metrics(alarm))
@@ -132,11 +132,6 @@ pub fn fixed_cost(template: &Yaml, emf_series: usize) -> FixedCost {
             unit_price: price::CUSTOM_METRIC,
         },
         CostLine {
-            item: "EMF custom metrics",
-            units: emf_series,
-            unit_price: price::CUSTOM_METRIC,
-        },
-        CostLine {
             item: "KMS keys",
             units: resources(template, "AWS::KMS::Key").len(),
             unit_price: price::KMS_KEY,
@@ -145,7 +140,7 @@ pub fn fixed_cost(template: &Yaml, emf_series: usize) -> FixedCost {
     FixedCost { lines }
 }
 
-/// The custom metrics (namespace, name and dimension values) that `lines` of the
+/// The custom metrics (namespace, name and dimension values) that log `lines` in the
 /// Embedded Metric Format create: one per metric and dimension set of each line, told
 /// apart by the values the line gives those dimensions.
 pub fn emf_series<'a>(lines: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
@@ -284,15 +279,10 @@ pub fn quota_markdown(uses: &[QuotaUse]) -> String {
     md
 }
 
-/// The report of `template.yaml` as it stands: its fixed cost (the EMF metrics counted
-/// from the functions' own metric line, written once for every route) and its quotas.
+/// The report of `template.yaml` as it stands: its fixed cost and its quotas.
 pub fn report() -> String {
     let template = crate::template::template();
-    let lines: Vec<String> = glchat_functions::routes::routes()
-        .iter()
-        .map(|route| metrics_line("tenant", &format!("{} {}", route.method, route.path), 1, 1.0, 1.0, 0))
-        .collect();
-    let cost = fixed_cost(&template, emf_series(lines.iter().map(String::as_str)).len());
+    let cost = fixed_cost(&template);
     let uses = quota_use(&template);
     let mut out = format!(
         "Fixed cost of one tenant stack per month (us-east-1 list prices):\n\n{}\nQuotas one tenant stack spends (AWS defaults):\n\n{}",
@@ -345,7 +335,7 @@ Resources:
 
     #[test]
     fn the_fixed_cost_counts_each_priced_resource_once() {
-        let cost = fixed_cost(&template(), 4);
+        let cost = fixed_cost(&template());
         let units = |item: &str| cost.lines.iter().find(|l| l.item == item).unwrap().units;
         assert_eq!(
             units("alarm metrics"),
@@ -355,8 +345,7 @@ Resources:
         assert_eq!(units("dashboards"), 1);
         assert_eq!(units("secrets"), 2);
         assert_eq!(units("S3 request metrics"), S3_REQUEST_METRICS);
-        assert_eq!(units("EMF custom metrics"), 4);
-        let expected = 3.0 * 0.10 + 3.00 + 2.0 * 0.40 + 20.0 * 0.30;
+        let expected = 3.0 * 0.10 + 3.00 + 2.0 * 0.40 + 16.0 * 0.30;
         assert!((cost.total() - expected).abs() < 1e-9, "{}", cost.total());
         assert!(cost.markdown().contains(&format!("**{expected:.2}**")));
     }

@@ -14,6 +14,7 @@ pub mod iam;
 pub mod invoke;
 pub mod llm;
 pub mod local_stack;
+pub mod metrics;
 pub mod runtime_api;
 pub mod scenario;
 pub mod seed;

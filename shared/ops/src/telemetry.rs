@@ -53,35 +53,6 @@ pub fn invocation_span(ids: InvocationIds<'_>, tenant: &str) -> Span {
     )
 }
 
-/// The namespace of the metrics the functions write into their logs.
-pub const METRICS_NAMESPACE: &str = "GLChat";
-
-/// One invocation's DynamoDB cost as a CloudWatch Embedded Metric Format line: written
-/// to the log, CloudWatch turns it into `DynamoDBCalls`, `ReadCapacityUnits` and
-/// `WriteCapacityUnits` by tenant and route, with no API call from the function.
-pub fn metrics_line(tenant: &str, route: &str, calls: usize, read_units: f64, write_units: f64, now_ms: u64) -> String {
-    serde_json::json!({
-        "_aws": {
-            "Timestamp": now_ms,
-            "CloudWatchMetrics": [{
-                "Namespace": METRICS_NAMESPACE,
-                "Dimensions": [["tenant", "route"]],
-                "Metrics": [
-                    { "Name": "DynamoDBCalls", "Unit": "Count" },
-                    { "Name": "ReadCapacityUnits", "Unit": "Count" },
-                    { "Name": "WriteCapacityUnits", "Unit": "Count" },
-                ],
-            }],
-        },
-        "tenant": tenant,
-        "route": route,
-        "DynamoDBCalls": calls,
-        "ReadCapacityUnits": read_units,
-        "WriteCapacityUnits": write_units,
-    })
-    .to_string()
-}
-
 /// Keyed hashes of user ids for the logs: the same user gets the same tag across
 /// requests (follow one user), and without the key no one can tell whose it is. The
 /// key is the tenant's `LOG_HASH_KEY` (generated in its auth secret); without one

@@ -307,59 +307,69 @@ fn every_function_has_a_kept_log_group_and_alarms() {
     }
 }
 
-/// The dashboard charts every route, and only routes that exist (its per-route metrics
-/// name API Gateway's route keys), and reads cold starts from every function's group.
+/// The dashboard's per-route tables read the API's access log, whose format carries the
+/// fields they group and measure, and its queries over the functions' lines read every
+/// function's log group.
 #[test]
-fn the_dashboard_names_routes_and_log_groups_that_exist() {
+fn the_dashboard_queries_log_groups_and_fields_that_exist() {
     let template = template();
     let body: serde_json::Value = serde_json::from_str(&str_of(
         &template["Resources"]["Dashboard"]["Properties"]["DashboardBody"],
     ))
     .expect("the dashboard body is JSON");
-    let routes: BTreeSet<String> = glchat_functions::routes::routes()
-        .into_iter()
-        .map(|r| format!("{} {}", r.method, r.path))
-        .collect();
-    let widgets = body["widgets"].as_array().expect("widgets");
-    for title in [
-        "Requests per route",
-        "5xx per route",
-        "p50 latency per route (ms)",
-        "p99 latency per route (ms)",
-    ] {
-        let widget = widgets
-            .iter()
-            .find(|w| w["properties"]["title"] == title)
-            .unwrap_or_else(|| panic!("no widget {title}"));
-        let charted: BTreeSet<String> = widget["properties"]["metrics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| {
-                let at = m
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .position(|v| v == "Route")
-                    .expect("a Route dimension");
-                m[at + 1].as_str().unwrap().to_owned()
-            })
-            .collect();
-        assert_eq!(charted, routes, "{title}");
-    }
-    let query = widgets
+    let queries: Vec<(String, String)> = body["widgets"]
+        .as_array()
+        .expect("widgets")
         .iter()
-        .find_map(|w| w["properties"]["query"].as_str())
-        .expect("the cold-start query");
-    let resources = template["Resources"].as_hash().unwrap();
-    for (name, resource) in resources {
-        if resource["Type"].as_str() == Some("AWS::Logs::LogGroup") && str_of(name) != "ApiAccessLogs" {
-            let group = str_of(&resource["Properties"]["LogGroupName"]);
+        .filter_map(|w| {
+            let title = w["properties"]["title"].as_str()?;
+            Some((title.to_owned(), w["properties"]["query"].as_str()?.to_owned()))
+        })
+        .collect();
+    let query = |title: &str| {
+        queries
+            .iter()
+            .find(|(t, _)| t == title)
+            .map(|(_, q)| q.as_str())
+            .unwrap_or_else(|| panic!("no widget {title}"))
+    };
+    let access = &template["Resources"]["ApiAccessLogs"]["Properties"]["LogGroupName"];
+    let access_format = str_of(&template["Resources"]["Api"]["Properties"]["AccessLogSettings"]["Format"]);
+    for title in [
+        "Requests and latency per route (access log)",
+        "5xx per route (access log)",
+    ] {
+        let q = query(title);
+        assert!(q.starts_with(&format!("SOURCE '{}'", str_of(access))), "{title}: {q}");
+        for field in ["route", "status", "latencyMs"].into_iter().filter(|f| q.contains(f)) {
             assert!(
-                query.contains(&format!("SOURCE '{group}'")),
-                "{group} is not in the cold-start query"
+                access_format.contains(&format!("\"{field}\"")),
+                "{title}: {field} is not logged"
             );
         }
+    }
+    for title in [
+        "Cold starts and init duration (ms)",
+        "DynamoDB calls and capacity per route (invocation lines)",
+    ] {
+        let q = query(title);
+        for (name, resource) in template["Resources"].as_hash().unwrap() {
+            if resource["Type"].as_str() == Some("AWS::Logs::LogGroup") && str_of(name) != "ApiAccessLogs" {
+                let group = str_of(&resource["Properties"]["LogGroupName"]);
+                assert!(q.contains(&format!("SOURCE '{group}'")), "{group} is not in {title}");
+            }
+        }
+    }
+    // The invocation line's fields, as `functions::lambda` writes them.
+    let lines = query("DynamoDB calls and capacity per route (invocation lines)");
+    for field in [
+        "message = \"invocation\"",
+        "dynamodb_calls",
+        "read_units",
+        "write_units",
+        "by span.route",
+    ] {
+        assert!(lines.contains(field), "{field}: {lines}");
     }
 }
 
