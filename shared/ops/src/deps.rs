@@ -9,7 +9,7 @@ use anyhow::Context;
 use aws_config::SdkConfig;
 
 use crate::OpError;
-use crate::config::{Config, Needs};
+use crate::config::{Config, Needs, built_without};
 use crate::laps::Laps;
 use crate::telemetry::UserTagger;
 use glchat_auth::Authenticator;
@@ -122,7 +122,9 @@ impl Deps {
 
     /// The verifier of this function's credentials.
     pub fn authenticator(&self) -> Result<&Authenticator, OpError> {
-        self.auth.as_ref().ok_or_else(|| missing("token verification").into())
+        self.auth
+            .as_ref()
+            .ok_or_else(|| built_without("token verification").into())
     }
 
     /// Tags the caller's log lines with their pseudonymous tag.
@@ -131,21 +133,23 @@ impl Deps {
     }
 
     pub fn blobs(&self) -> Result<&Blobs, OpError> {
-        self.blobs.as_ref().ok_or_else(|| missing("the bucket").into())
+        self.blobs.as_ref().ok_or_else(|| built_without("the bucket").into())
     }
 
     pub fn bus(&self) -> Result<&Bus, OpError> {
-        self.bus.as_ref().ok_or_else(|| missing("the event bus").into())
+        self.bus.as_ref().ok_or_else(|| built_without("the event bus").into())
     }
 
     pub fn cursors(&self) -> Result<&CursorSigner, OpError> {
-        self.cursors.as_ref().ok_or_else(|| missing("the cursor signer").into())
+        self.cursors
+            .as_ref()
+            .ok_or_else(|| built_without("the cursor signer").into())
     }
 
     pub fn titles(&self) -> Result<&TitleGenerator, OpError> {
         self.titles
             .as_ref()
-            .ok_or_else(|| missing("the title generator").into())
+            .ok_or_else(|| built_without("the title generator").into())
     }
 }
 
@@ -260,12 +264,6 @@ impl Keys {
             titles,
         })
     }
-}
-
-/// A function reached for something its `Needs` left out: a bug, caught by the tests
-/// that run every handler with exactly its own needs.
-fn missing(what: &str) -> anyhow::Error {
-    anyhow::anyhow!("this function was built without {what}")
 }
 
 /// The configuration for `needs` from `lookup` and the tenant's secret stores (those

@@ -82,15 +82,21 @@ impl Config {
     }
 }
 
+/// A function reached for something its `Needs` left out (a section, a client, a key):
+/// a bug, caught by the tests that run every handler with exactly its own needs.
+pub(crate) fn built_without(what: &str) -> anyhow::Error {
+    anyhow::anyhow!("this function was built without {what}")
+}
+
 /// The section a function reads, or the bug of reaching for one its `Needs` left out
 /// (caught by the tests that run every handler with exactly its own needs).
 macro_rules! section {
     ($($name:ident: $section:ty),* $(,)?) => {
         impl Config {$(
             pub fn $name(&self) -> anyhow::Result<&$section> {
-                self.$name.as_ref().ok_or_else(|| {
-                    anyhow::anyhow!(concat!("this function was built without the ", stringify!($name), " settings"))
-                })
+                self.$name
+                    .as_ref()
+                    .ok_or_else(|| built_without(concat!("the ", stringify!($name), " settings")))
             }
         )*}
     };
@@ -276,5 +282,16 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn allowed_origins_drop_trailing_slashes_and_empty_entries() {
+        let mut vars = BASE.to_vec();
+        vars.push(("ALLOWED_ORIGINS", " https://a.example/ ,/, ,https://b.example"));
+        let c = config(Needs::AUTH, &vars).unwrap();
+        assert_eq!(
+            c.auth.unwrap().jwt.allowed_origins,
+            ["https://a.example", "https://b.example"]
+        );
     }
 }

@@ -91,6 +91,8 @@ fn jwt(r: &Lookup) -> Result<JwtConfig, ConfigError> {
             .list("ALLOWED_ORIGINS")
             .into_iter()
             .map(|o| o.trim_end_matches('/').to_owned())
+            // As before the split into sections: an entry of slashes alone is none.
+            .filter(|o| !o.is_empty())
             .collect(),
     })
 }
