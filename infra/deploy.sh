@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Deploys one tenant's stack, or (--validate) checks everything that can be checked
-# without AWS credentials: the tenant file, cfn-lint, `sam validate --lint`, checkov.
+# Deploys one tenant's stack (onboarding, or a change of its secrets), or (--validate)
+# checks everything that can be checked without AWS credentials: the tenant file, the
+# fleet's files together, cfn-lint, `sam validate --lint`, checkov, for the tenant
+# template and the account-region and release-engine templates. Releases of a new
+# version to every tenant go through the engine instead (infra/fleet.sh release).
 #
 #   infra/deploy.sh acme               # sam build && sam deploy with infra/tenants/acme.json
 #   infra/deploy.sh acme --validate    # offline checks only
 #   infra/deploy.sh path/to/file.json --validate
 #
-# Secrets are read from the environment variables the tenant file names.
+# Secrets are read from the environment variables the tenant file names. The stack
+# goes to the tenant's account and region, with the role infra/accounts.json names,
+# after its account-region's stack (infra/fleet.sh region).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -27,12 +32,24 @@ python3 infra/tenant.py validate "$tenant_file"
 region="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["region"])' "$tenant_file")"
 
 if [ "$mode" = "--validate" ]; then
-  cfn-lint template.yaml
+  cargo run --quiet -p glchat-fleet -- validate
+  cfn-lint template.yaml infra/region.yaml infra/release.yaml
   sam validate --lint --region "$region" >/dev/null
-  checkov --quiet --compact --skip-download --framework cloudformation -f template.yaml
-  echo "$tenant_file: tenant file, cfn-lint, sam validate --lint and checkov passed"
+  for t in template.yaml infra/region.yaml infra/release.yaml; do
+    checkov --quiet --compact --skip-download --framework cloudformation -f "$t"
+  done
+  echo "$tenant_file: tenant file, fleet files, cfn-lint, sam validate --lint and checkov passed"
   exit 0
 fi
+
+# The tenant's account and role (the fleet's files, checked together first).
+tenant_id="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tenant_id"])' "$tenant_file")"
+IFS=$'\t' read -r _ _ _ role _ <<<"$(cargo run --quiet -p glchat-fleet -- targets "$tenant_id")"
+eval "$(aws sts assume-role --role-arn "$role" --role-session-name glchat-deploy --output json \
+  | python3 -c 'import json, shlex, sys
+c = json.load(sys.stdin)["Credentials"]
+for k, v in (("AWS_ACCESS_KEY_ID", "AccessKeyId"), ("AWS_SECRET_ACCESS_KEY", "SecretAccessKey"), ("AWS_SESSION_TOKEN", "SessionToken")):
+    print(f"export {k}={shlex.quote(c[v])}")')"
 
 # Secrets go into a file only this user can read, never onto a command line.
 umask 077

@@ -1,30 +1,53 @@
 #!/usr/bin/env bash
-# Commands over the tenants' stacks (one stack per file in infra/tenants/):
+# Commands over the fleet: the accounts in infra/accounts.json, one stack per tenant
+# file in infra/tenants/ (each in its account and region), one stack per account-region
+# (infra/region.yaml) and the release engine in the management account
+# (infra/release.yaml). Every command checks the whole fleet first, offline
+# (glchat-fleet: unknown accounts, duplicate ids and stacks, full account-regions).
 #
-#   infra/fleet.sh status <tenant> [--dry-run]   stack status, deployed version, outputs, alarm states
-#   infra/fleet.sh deploy --all [--dry-run]      every tenant file in turn, stopping at the first failure
-#   infra/fleet.sh offboard <tenant> --to <s3://bucket/prefix | dir> [--yes] [--dry-run]
+#   infra/fleet.sh validate                      every tenant and account file, together
+#   infra/fleet.sh place <tenant> [--region R]   the account-region a new tenant goes to
+#   infra/fleet.sh region <account> <region>     deploy the account-region stack (before its first tenant)
+#   infra/fleet.sh engine                        deploy the release engine (management account)
+#   infra/fleet.sh release [--version V]         package once per region, plan the waves, start the engine
+#   infra/fleet.sh resume <execution-arn>        redrive a stopped release from where it stopped
+#   infra/fleet.sh status <tenant>               stack status, deployed version, outputs, alarm states
+#   infra/fleet.sh offboard <tenant> --to <s3://bucket/prefix | dir> [--yes]
 #                                                export the table and the bucket, delete the stack,
 #                                                then the table and bucket it retained
 #
-# Needs the AWS CLI and the tenant account's credentials. With --dry-run it needs
-# neither: it validates the tenant file and prints every AWS call it would make.
+# Add --dry-run to any command: it needs no AWS credentials, prints every AWS call it
+# would make, and for release prints the plan (waves, parallelism, estimated duration).
+# AWS calls for a tenant or an account-region run with the role the fleet names for
+# it (assumed from the management account's credentials).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-usage() { sed -n '2,12p' "$0" >&2; exit 2; }
-dry=0; yes=0; to=""; args=()
+usage() { sed -n '2,22p' "$0" >&2; exit 2; }
+dry=0; yes=0; to=""; version=""; region_flag=(); args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --dry-run) dry=1; shift ;;
     --yes) yes=1; shift ;;
     --to) [ $# -ge 2 ] || usage; to="$2"; shift 2 ;;
+    --version) [ $# -ge 2 ] || usage; version="$2"; shift 2 ;;
+    --region) [ $# -ge 2 ] || usage; region_flag=(--region "$2"); shift 2 ;;
     *) args+=("$1"); shift ;;
   esac
 done
 [ ${#args[@]} -ge 1 ] || usage
 command="${args[0]}"
+
+# The offline half (fleet/src/main.rs); GLCHAT_FLEET_DIR points it at another fleet's
+# files (accounts.json, tenants/), as the tests do.
+fleet() {
+  local files=()
+  if [ -n "${GLCHAT_FLEET_DIR:-}" ]; then
+    files=(--accounts "$GLCHAT_FLEET_DIR/accounts.json" --tenants "$GLCHAT_FLEET_DIR/tenants")
+  fi
+  cargo run --quiet -p glchat-fleet -- "$@" "${files[@]}"
+}
 
 # An AWS call, or with --dry-run the line saying it.
 aws_() {
@@ -35,57 +58,92 @@ aws_() {
   fi
 }
 
-tenant_file() { # tenant or path
-  case "$1" in *.json) echo "$1" ;; *) echo "infra/tenants/$1.json" ;; esac
+# Takes on a role for the AWS calls that follow (in this shell): the fleet's accounts
+# are reached from the management account's credentials.
+assume() { # role-arn
+  if [ "$dry" = 1 ]; then
+    printf 'would run: aws sts assume-role --role-arn %q --role-session-name glchat-fleet\n' "$1"
+    return
+  fi
+  eval "$(aws sts assume-role --role-arn "$1" --role-session-name glchat-fleet --output json \
+    | python3 -c 'import json, shlex, sys
+c = json.load(sys.stdin)["Credentials"]
+for k, v in (("AWS_ACCESS_KEY_ID", "AccessKeyId"), ("AWS_SECRET_ACCESS_KEY", "SecretAccessKey"), ("AWS_SESSION_TOKEN", "SessionToken")):
+    print(f"export {k}={shlex.quote(c[v])}")')"
 }
 
-# Sets tenant, stack and region from a tenant file, after validating it.
-load_tenant() { # tenant or path
-  local file; file="$(tenant_file "$1")"
-  python3 infra/tenant.py validate "$file" >&2
-  eval "$(python3 - "$file" <<'PY'
-import json, shlex, sys
-data = json.load(open(sys.argv[1]))
-tenant = data["tenant_id"]
-print(f"tenant={shlex.quote(tenant)}")
-print(f"stack={shlex.quote(data.get('stack_name', 'glchat-' + tenant))}")
-print(f"region={shlex.quote(data['region'])}")
-PY
-)"
+# Sets tenant, account, region, role and stack for one tenant of the fleet.
+load_tenant() { # tenant
+  local line
+  line="$(fleet targets "$1")" || exit 1
+  IFS=$'\t' read -r tenant account region role stack <<<"$line"
 }
 
 status() {
   load_tenant "$1"
-  echo "== $stack ($region)"
+  echo "== $stack ($account $region)"
+  assume "$role"
   aws_ cloudformation describe-stacks --region "$region" --stack-name "$stack" \
     --query 'Stacks[0].{status:StackStatus,updated:LastUpdatedTime,outputs:Outputs}' --output table
-  # The template's alarms have generated names that start with the stack's.
+  # The tenant's own alarm, then its account-region's.
   aws_ cloudwatch describe-alarms --region "$region" --alarm-name-prefix "$stack-" \
     --query 'MetricAlarms[].[StateValue,AlarmName]' --output text
+  aws_ cloudwatch describe-alarms --region "$region" --alarm-names glchat-function-errors \
+    glchat-function-throttles glchat-server-errors glchat-latency glchat-upload-dead-letters \
+    glchat-deletion-failures --query 'MetricAlarms[].[StateValue,AlarmName]' --output text
 }
 
-deploy_all() {
-  local file
-  for file in infra/tenants/*.json; do
+region_stack() { # account region
+  local account="$1" region="$2" role
+  role="$(fleet places | awk -F'\t' -v a="$account" -v r="$region" '$1 == a && $2 == r { print $3 }')"
+  [ -n "$role" ] || { echo "region: account $account does not use $region in infra/accounts.json" >&2; exit 1; }
+  assume "$role"
+  aws_ cloudformation deploy --region "$region" --stack-name glchat-region \
+    --template-file infra/region.yaml --no-fail-on-empty-changeset \
+    --parameter-overrides "AlarmEmail=${GLCHAT_ALARM_EMAIL:-}"
+}
+
+engine() {
+  [ -n "${GLCHAT_ORGANIZATION_ID:-}" ] || [ "$dry" = 1 ] || { echo "engine: set GLCHAT_ORGANIZATION_ID (o-...)" >&2; exit 1; }
+  aws_ cloudformation deploy --stack-name glchat-release --template-file infra/release.yaml \
+    --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
+    --parameter-overrides "OrganizationId=${GLCHAT_ORGANIZATION_ID:-o-exampleorg00}"
+}
+
+release() {
+  local v="${version:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}"
+  local management bucket out regions
+  if [ "$dry" = 1 ]; then management='<management-account>'; else
+    management="$(aws sts get-caller-identity --query Account --output text)"; fi
+  bucket="glchat-releases-$management"
+  # The plan first: a fleet that does not validate never reaches AWS.
+  fleet plan --version "$v"
+  regions="$(fleet targets | cut -f3 | sort -u)"
+  out="$(mktemp -d)"; trap 'rm -rf "$out"' RETURN
+  if [ "$dry" = 1 ]; then echo "would run: sam build --beta-features"; else sam build --beta-features; fi
+  # Lambda reads code from its own region: one package per region, read by the fleet's
+  # accounts (the release engine's bucket policy, per region).
+  for r in $regions; do
     if [ "$dry" = 1 ]; then
-      load_tenant "$file"
-      echo "would deploy $tenant: infra/deploy.sh $file (stack $stack in $region)"
+      echo "would run: sam package --region $r --s3-bucket $bucket-$r --s3-prefix releases/$v --output-template-file $out/$r.yaml"
     else
-      echo "== deploying $file"
-      infra/deploy.sh "$file" || { echo "deploy --all: stopped at $file" >&2; exit 1; }
+      sam package --region "$r" --s3-bucket "$bucket-$r" --s3-prefix "releases/$v" --output-template-file "$out/$r.yaml"
     fi
+    aws_ s3 cp --region "$r" "$out/$r.yaml" "s3://$bucket-$r/releases/$v/template.yaml"
   done
+  fleet plan --version "$v" --out "$out" --bucket "$bucket" >/dev/null
+  aws_ s3 cp --recursive --exclude '*' --include 'wave-*.json' "$out" "s3://$bucket/releases/$v/"
+  aws_ stepfunctions start-execution --name "release-$v" \
+    --state-machine-arn "arn:aws:states:${AWS_REGION:-us-east-1}:$management:stateMachine:glchat-release" \
+    --input "file://$out/input.json"
+  if [ "$dry" = 1 ]; then echo "dry run: nothing was built, uploaded or started"; fi
 }
 
 offboard() {
   load_tenant "$1"
   [ -n "$to" ] || { echo "offboard: --to <s3://bucket/prefix | dir> is required" >&2; exit 2; }
-  local account bucket table export_to
-  if [ "$dry" = 1 ]; then
-    account='<account>'
-  else
-    account="$(aws sts get-caller-identity --query Account --output text)"
-  fi
+  local bucket table export_to
+  assume "$role"
   bucket="glchat-$tenant-$account-$region"
   table="glchat-$tenant"
   if [ "$dry" = 0 ] && [ "$yes" = 0 ]; then
@@ -123,13 +181,18 @@ offboard() {
   if [ "$dry" = 1 ]; then
     echo "dry run: nothing was exported or deleted"
   else
-    echo "offboarded $tenant: data in $to; remove $(tenant_file "$tenant") from the repository"
+    echo "offboarded $tenant: data in $to; remove infra/tenants/$tenant.json from the repository"
   fi
 }
 
 case "$command" in
+  validate) [ ${#args[@]} -eq 1 ] || usage; fleet validate ;;
+  place) [ ${#args[@]} -eq 2 ] || usage; fleet place "${args[1]}" "${region_flag[@]}" ;;
+  region) [ ${#args[@]} -eq 3 ] || usage; region_stack "${args[1]}" "${args[2]}" ;;
+  engine) [ ${#args[@]} -eq 1 ] || usage; engine ;;
+  release) [ ${#args[@]} -eq 1 ] || usage; release ;;
+  resume) [ ${#args[@]} -eq 2 ] || usage; aws_ stepfunctions redrive-execution --execution-arn "${args[1]}" ;;
   status) [ ${#args[@]} -eq 2 ] || usage; status "${args[1]}" ;;
-  deploy) [ "${args[1]:-}" = --all ] || usage; deploy_all ;;
   offboard) [ ${#args[@]} -eq 2 ] || usage; offboard "${args[1]}" ;;
   *) usage ;;
 esac

@@ -47,7 +47,8 @@ def problems_of(path, data):
     problems = []
     if not isinstance(data, dict):
         return [f"{path}: the file must hold a JSON object"]
-    known = {"tenant_id", "region", "stack_name", "parameters", "secrets_from_environment"}
+    # account and role are the fleet's (infra/accounts.json), checked by glchat-fleet.
+    known = {"tenant_id", "account", "role", "region", "stack_name", "parameters", "secrets_from_environment"}
     for key in sorted(set(data) - known):
         problems.append(f"{path}: unknown key {key!r} (expected {sorted(known)})")
     tenant = data.get("tenant_id")

@@ -10,7 +10,7 @@ use glchat_app::config::Needs;
 use glchat_app::i18n::Lang;
 use glchat_app::laps::Laps;
 use glchat_app::ops::OpError;
-use glchat_app::telemetry::{InvocationIds, invocation_span};
+use glchat_app::telemetry::{InvocationIds, invocation_span, server_error_line};
 use glchat_app::{ApiError, Deps, telemetry};
 use lambda_http::lambda_runtime::{self, LambdaEvent};
 use lambda_http::request::RequestContext;
@@ -36,6 +36,11 @@ where
             // Per-route detail comes from this line through Logs Insights, paid per query;
             // as metrics it would cost every tenant every month (docs/fleet.md).
             tracing::info!(status, dynamodb_calls = calls, read_units, write_units, "invocation");
+            if status >= 500 {
+                // Its own line, outside the tracing layer: EMF needs `_aws` at the top.
+                let now_ms = deps.clock.now().unix_ms();
+                println!("{}", server_error_line(deps.config.tenant.as_str(), status, now_ms));
+            }
             Ok::<_, std::convert::Infallible>(response)
         }
         .instrument(span)

@@ -60,7 +60,11 @@ async fn an_event_through_the_real_binary_logs_ids_not_users() {
     );
     assert!(invocation["read_units"].as_f64().unwrap() > 0.0, "{invocation}");
     assert!(invocation["write_units"].is_number(), "{invocation}");
-    every_metric_read_is_published(&invoked.log);
+    assert!(
+        glchat_fleet::metrics::emf(&invoked.log).is_empty(),
+        "an answer under 500 writes no metric line: {:?}",
+        invoked.log
+    );
     for line in &invoked.log {
         assert!(!line.contains("dev-user"), "the raw user id leaked: {line}");
         assert!(!line.contains(&content), "a message's text leaked: {line}");
@@ -99,6 +103,30 @@ async fn the_sdk_trusts_the_aws_roots_or_the_named_bundle_only() {
     .await
     .unwrap();
     assert_eq!(bundled.response["statusCode"], 503, "{:?}", bundled.log);
+    // A 5xx answer, and only that, writes the account-region's metric line.
+    assert!(glchat_fleet::metrics::emf(&named.log).is_empty(), "{:?}", named.log);
+    let metric_line: Value = bundled
+        .log
+        .iter()
+        .find(|l| l.contains("\"_aws\""))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .expect("the 503 wrote its metric line");
+    assert_eq!(
+        (
+            &metric_line["ServerErrors"],
+            &metric_line["Service"],
+            &metric_line["Tenant"],
+            &metric_line["status"]
+        ),
+        (
+            &Value::from(1),
+            &Value::from("glchat"),
+            &Value::from("local"),
+            &Value::from(503)
+        ),
+        "{metric_line}"
+    );
+    every_metric_read_is_published(&[&bundled.log]);
     assert!(
         bundled.log.iter().any(|l| l.contains("UnknownIssuer")),
         "the refused certificate is in the log: {:?}",
@@ -190,23 +218,42 @@ async fn a_stream_batch_through_the_real_binary_publishes_its_deletions() {
     }
 }
 
-/// Every metric an alarm or a dashboard widget of the template reads is one the stack
-/// publishes: the AWS services' with the template's settings, or a custom metric the
-/// functions' log lines create (Embedded Metric Format), here those of a real binary.
-/// The functions create none, which `docs/fleet.md`'s fixed cost counts on.
-fn every_metric_read_is_published(log: &[String]) {
-    use glchat_tests::metrics::{MetricId, alarm_reads, dashboard_reads, published};
+/// Every metric an alarm or a dashboard widget of the tenant's or its account-region's
+/// stack reads is one the account-region publishes: the AWS services' with the
+/// templates' settings, or a custom metric the functions' log lines create (Embedded
+/// Metric Format), here those of real binaries: `ServerErrors`, by `Service` and by
+/// `Service` and `Tenant`, written by an answer that is 5xx only.
+fn every_metric_read_is_published(logs: &[&[String]]) {
+    use glchat_fleet::metrics::{MetricId, alarm_reads, dashboard_reads, emf, published_in_account_region};
+    use glchat_fleet::stack::FUNCTION_METRICS_PER_ACCOUNT_REGION;
 
-    let template = glchat_tests::template::template();
-    let emf = glchat_tests::fleet::emf_series(log.iter().map(String::as_str));
-    assert!(emf.is_empty(), "the functions write metric lines: {emf:?}");
-    let published = published(&template);
-    let reads: Vec<_> = alarm_reads(&template)
+    let (tenant, region) = (glchat_fleet::template::tenant(), glchat_fleet::template::region());
+    let lines: Vec<String> = logs.iter().flat_map(|l| l.iter().cloned()).collect();
+    let functions = emf(&lines);
+    let expected = [
+        MetricId::new("GLChat", "ServerErrors", &["Service"]),
+        MetricId::new("GLChat", "ServerErrors", &["Service", "Tenant"]),
+    ];
+    assert_eq!(functions, expected.into_iter().collect(), "the functions' metrics");
+    // What exists whether or not a tenant failed this hour is what the cost counts.
+    let always: Vec<MetricId> = functions
+        .iter()
+        .filter(|m| !m.dimensions.contains("Tenant"))
+        .cloned()
+        .collect();
+    let counted: Vec<MetricId> = FUNCTION_METRICS_PER_ACCOUNT_REGION
+        .iter()
+        .map(|(namespace, name, dimensions)| MetricId::new(namespace, name, dimensions))
+        .collect();
+    assert_eq!(always, counted, "docs/fleet.md counts the functions' metrics");
+
+    let published = published_in_account_region(&tenant, &region, &functions);
+    let reads: Vec<_> = [&tenant, &region]
         .into_iter()
-        .chain(dashboard_reads(&template))
+        .flat_map(|t| alarm_reads(t).into_iter().chain(dashboard_reads(t)))
         .collect();
     assert!(
-        reads.len() > 40,
+        reads.len() > 15,
         "the alarms' and the dashboard's metrics: {}",
         reads.len()
     );
@@ -223,4 +270,13 @@ fn every_metric_read_is_published(log: &[String]) {
     // The catalogue is no blanket: what the template does not turn on is not in it.
     let per_route = MetricId::new("AWS/ApiGateway", "Count", &["ApiId", "Method", "Resource", "Stage"]);
     assert!(!published.contains(&per_route), "detailed metrics are off");
+    // And no alarm reads a metric a client can raise at will: API Gateway's 5xx counts
+    // a body over Lambda's 6 MB, refused before any function runs.
+    for read in [&tenant, &region].into_iter().flat_map(alarm_reads) {
+        assert_ne!(
+            read.metric.namespace, "AWS/ApiGateway",
+            "{} reads {:?}",
+            read.by, read.metric
+        );
+    }
 }

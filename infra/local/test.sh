@@ -13,10 +13,10 @@ echo "== cargo fmt --check" >&2
 cargo fmt --all -- --check
 echo "== cargo clippy -D warnings" >&2
 cargo clippy --workspace --all-targets --quiet -- -D warnings
-echo "== infrastructure: tenant files, cfn-lint, sam validate --lint, checkov" >&2
+echo "== infrastructure: tenant and fleet files, cfn-lint, sam validate --lint, checkov, a 1,000-tenant release plan" >&2
 infra/lint.sh
-echo "== fleet: a tenant stack's fixed cost and quotas, from template.yaml (docs/fleet.md)" >&2
-cargo run --quiet -p glchat-tests --bin fleet_report
+echo "== fleet: what a tenant costs before its first request and how many fit, from the templates (docs/fleet.md)" >&2
+cargo run --quiet -p glchat-fleet -- report
 echo "== build tests" >&2
 cargo test --workspace --no-run --quiet
 cargo build --quiet -p glchat-tests --bin foreign

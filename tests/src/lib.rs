@@ -9,12 +9,10 @@ pub mod event_schemas;
 pub mod faults;
 pub mod filters;
 pub mod fixtures;
-pub mod fleet;
 pub mod iam;
 pub mod invoke;
 pub mod llm;
 pub mod local_stack;
-pub mod metrics;
 pub mod runtime_api;
 pub mod scenario;
 pub mod seed;
@@ -324,28 +322,28 @@ impl TestApp {
     }
 }
 
-/// Puts each store's secrets from `vars` into a secret of the local Secrets Manager and
-/// leaves only its ARN in `vars`, as a deployment does.
+/// Puts every store's secrets from `vars` into one secret of the local Secrets Manager
+/// and leaves only its ARN in `vars`, once per store, as a deployment does (the tenant's
+/// `TenantSecrets`).
 pub async fn move_secrets_to_store(vars: &mut HashMap<String, String>) {
     let stack = local_stack::verified();
     let client = stack.secrets_manager();
-    let unique = stack.name("secret");
-    for store in [SecretStore::Auth, SecretStore::Cursors, SecretStore::Llm] {
-        let values: serde_json::Map<String, serde_json::Value> = store
-            .variables()
-            .filter_map(|name| Some((name.to_owned(), vars.remove(name)?.into())))
-            .collect();
-        let created = client
-            .create_secret()
-            .name(format!("{unique}/{store:?}"))
-            .secret_string(serde_json::Value::Object(values).to_string())
-            .send()
-            .await
-            .expect("creating a secret in the local Secrets Manager");
-        vars.insert(
-            store.arn_variable().to_owned(),
-            created.arn().expect("a secret's ARN").to_owned(),
-        );
+    let stores = [SecretStore::Auth, SecretStore::Cursors, SecretStore::Llm];
+    let values: serde_json::Map<String, serde_json::Value> = stores
+        .iter()
+        .flat_map(|store| store.variables())
+        .filter_map(|name| Some((name.to_owned(), vars.remove(name)?.into())))
+        .collect();
+    let created = client
+        .create_secret()
+        .name(stack.name("secret"))
+        .secret_string(serde_json::Value::Object(values).to_string())
+        .send()
+        .await
+        .expect("creating a secret in the local Secrets Manager");
+    let arn = created.arn().expect("a secret's ARN");
+    for store in stores {
+        vars.insert(store.arn_variable().to_owned(), arn.to_owned());
     }
 }
 

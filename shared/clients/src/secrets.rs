@@ -17,11 +17,20 @@ pub struct Wanted {
     pub variables: Vec<&'static str>,
 }
 
-/// The variables of each wanted secret (one GetSecretValue each, at once).
+/// The variables of each wanted secret (one GetSecretValue per secret, at once: stores
+/// that share a secret, as a deployed tenant's do, read it once).
 pub async fn fetch(wanted: Vec<Wanted>, sdk: &SdkConfig) -> anyhow::Result<HashMap<String, String>> {
     if wanted.is_empty() {
         return Ok(HashMap::new());
     }
+    let mut by_arn: Vec<Wanted> = Vec::new();
+    for Wanted { arn, variables } in wanted {
+        match by_arn.iter_mut().find(|w| w.arn == arn) {
+            Some(same) => same.variables.extend(variables),
+            None => by_arn.push(Wanted { arn, variables }),
+        }
+    }
+    let wanted = by_arn;
     let client = aws_sdk_secretsmanager::Client::new(sdk);
     let stores = try_join_all(wanted.into_iter().map(|Wanted { arn, variables }| {
         let client = &client;

@@ -53,6 +53,37 @@ pub fn invocation_span(ids: InvocationIds<'_>, tenant: &str) -> Span {
     )
 }
 
+/// The namespace of the one metric the functions write.
+pub const METRICS_NAMESPACE: &str = "GLChat";
+
+/// The `Service` dimension's value: the same for every tenant, so the account-region's
+/// alarm reads one metric however many tenants it holds (docs/fleet.md).
+pub const SERVICE: &str = "glchat";
+
+/// A 5xx answer as a CloudWatch Embedded Metric Format line: `ServerErrors` for the
+/// account-region (`Service`) and for the tenant (`Service`, `Tenant`). Written only
+/// when the function answers 5xx, so a healthy hour publishes nothing and costs nothing
+/// (custom metrics are billed by the hour they receive data); a request API Gateway or
+/// Lambda refuses before the function (a body over Lambda's 6 MB) writes none, so no
+/// client can raise the alarm that reads it at will.
+pub fn server_error_line(tenant: &str, status: u16, now_ms: u64) -> String {
+    serde_json::json!({
+        "_aws": {
+            "Timestamp": now_ms,
+            "CloudWatchMetrics": [{
+                "Namespace": METRICS_NAMESPACE,
+                "Dimensions": [["Service"], ["Service", "Tenant"]],
+                "Metrics": [{ "Name": "ServerErrors", "Unit": "Count" }],
+            }],
+        },
+        "Service": SERVICE,
+        "Tenant": tenant,
+        "ServerErrors": 1,
+        "status": status,
+    })
+    .to_string()
+}
+
 /// Keyed hashes of user ids for the logs: the same user gets the same tag across
 /// requests (follow one user), and without the key no one can tell whose it is. The
 /// key is the tenant's `LOG_HASH_KEY` (generated in its auth secret); without one

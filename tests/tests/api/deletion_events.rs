@@ -363,11 +363,13 @@ async fn every_delete_path_publishes_exactly_its_events_to_the_bus() {
     assert!(repeated.iter().all(|id| ids.contains(id)), "{repeated:?}");
 }
 
-/// The stream's function in `template.yaml`: a role of its own that may read this
-/// table's stream, publish to the tenant's bus, record its failures and write its log,
-/// and nothing else (SAM would give a role it generates `AWSLambdaDynamoDBExecutionRole`,
-/// every stream of the account); its event source retries from the failed record,
-/// halves failing batches and keeps what it gives up on, with an alarm.
+/// The stream's function in `template.yaml`: the event handlers' role, which may read
+/// this table's stream, publish to the bus (the account-region's or the tenant's own),
+/// record failures in the account-region's dead-letter queues, write its functions'
+/// logs and settle uploads, and nothing else (SAM would give a role it generates
+/// `AWSLambdaDynamoDBExecutionRole`, every stream of the account); its event source
+/// retries from the failed record, halves failing batches and keeps what it gives up
+/// on, in a queue with an alarm.
 #[test]
 fn the_stream_function_reads_its_table_stream_and_writes_its_bus_only() {
     use crate::template::{function_of, template};
@@ -377,17 +379,19 @@ fn the_stream_function_reads_its_table_stream_and_writes_its_bus_only() {
     let resources = &template["Resources"];
     let function = function_of(&template, "publish_deletions");
     assert!(function["Properties"]["Policies"].is_badvalue(), "no SAM policies");
-    assert_eq!(
-        function["Properties"]["Role"].as_str(),
-        Some("PublishDeletionsRole.Arn")
-    );
-    let role = &resources["PublishDeletionsRole"]["Properties"];
+    assert_eq!(function["Properties"]["Role"].as_str(), Some("BackgroundRole.Arn"));
+    let role = &resources["BackgroundRole"]["Properties"];
     assert!(role["ManagedPolicyArns"].is_badvalue());
     // Intrinsics read as their arguments: `!If [c, a, b]` is `[c, a, b]`.
     fn flat(y: &Yaml) -> String {
         match y {
             Yaml::String(s) => s.clone(),
             Yaml::Array(list) => format!("[{}]", list.iter().map(flat).collect::<Vec<_>>().join(", ")),
+            Yaml::Hash(map) => map
+                .iter()
+                .map(|(k, v)| format!("{}: {}", flat(k), flat(v)))
+                .collect::<Vec<_>>()
+                .join(", "),
             other => format!("{other:?}"),
         }
     }
@@ -426,12 +430,29 @@ fn the_stream_function_reads_its_table_stream_and_writes_its_bus_only() {
         ),
         (
             owned(&["events:PutEvents"]),
-            owned(&["[CreateEventBus, EventBus.Arn, DeletionEventBusArn]"]),
+            owned(&["[HasOwnEventBus, DeletionEventBusArn, Fn::ImportValue: ${RegionStack}-EventBusArn]"]),
         ),
-        (owned(&["sqs:SendMessage"]), owned(&["PublishDeletionsFailures.Arn"])),
+        (
+            owned(&["sqs:SendMessage"]),
+            owned(&[
+                "Fn::ImportValue: ${RegionStack}-UploadDeadLettersArn",
+                "Fn::ImportValue: ${RegionStack}-DeletionFailuresArn",
+            ]),
+        ),
         (
             owned(&["logs:CreateLogStream", "logs:PutLogEvents"]),
-            owned(&["PublishDeletionsLogs.Arn"]),
+            owned(&["SettleUploadLogs.Arn", "PublishDeletionsLogs.Arn"]),
+        ),
+        // settle_upload's share of the role.
+        (
+            owned(&["dynamodb:GetItem", "dynamodb:DescribeTable"]),
+            owned(&["Table.Arn"]),
+        ),
+        (
+            owned(&["s3:DeleteObject"]),
+            owned(&[
+                "arn:${AWS::Partition}:s3:::glchat-${TenantId}-${AWS::AccountId}-${AWS::Region}/tenants/${TenantId}/conversations/*",
+            ]),
         ),
         (
             owned(&["xray:PutTraceSegments", "xray:PutTelemetryRecords"]),
@@ -470,13 +491,19 @@ fn the_stream_function_reads_its_table_stream_and_writes_its_bus_only() {
         (3_600..=12 * 3_600).contains(&age),
         "retries end with at least half the stream's 24 hours left to replay: {age}"
     );
-    let queue = source["DestinationConfig"]["OnFailure"]["Destination"]
-        .as_str()
-        .unwrap();
-    assert_eq!(queue, "PublishDeletionsFailures.Arn");
-    let watched = resources.as_hash().unwrap().values().any(|r| {
+    let queue = flat(&source["DestinationConfig"]["OnFailure"]["Destination"]);
+    assert_eq!(queue, "Fn::ImportValue: ${RegionStack}-DeletionFailuresArn");
+    // The account-region's stack exports that queue and watches it.
+    let region = glchat_fleet::template::region();
+    let exported = flat(&region["Outputs"]["DeletionFailuresArn"]["Export"]["Name"]);
+    assert_eq!(exported, "${AWS::StackName}-DeletionFailuresArn");
+    assert_eq!(
+        flat(&region["Outputs"]["DeletionFailuresArn"]["Value"]),
+        "DeletionFailures.Arn"
+    );
+    let watched = region["Resources"].as_hash().unwrap().values().any(|r| {
         r["Type"].as_str() == Some("AWS::CloudWatch::Alarm")
-            && r["Properties"]["Dimensions"][0]["Value"].as_str() == Some("PublishDeletionsFailures.QueueName")
+            && r["Properties"]["Dimensions"][0]["Value"].as_str() == Some("DeletionFailures.QueueName")
     });
     assert!(watched, "the on-failure queue has an alarm");
 }

@@ -1,8 +1,10 @@
-//! Each function's policy in `template.yaml` allows what its requests do, in DynamoDB
+//! Each function's role in `template.yaml` allows what its requests do, in DynamoDB
 //! and in S3 (each action on the object keys it names, presigned URLs included): the
 //! actions are read off the requests of one call to every endpoint
 //! (`glchat_tests::iam`), so a new kind of write cannot reach a deployment its role
-//! refuses, and the public read is held to the share objects.
+//! refuses. A role serves several functions (three per tenant: the account's IAM
+//! roles are the fleet's scarcest quota), and grants nothing none of them uses; the
+//! public read's role is its own, held to the share objects.
 
 use std::collections::BTreeSet;
 
@@ -11,16 +13,9 @@ use glchat_tests::iam::ON_INDEX;
 use glchat_tests::scenario::every_endpoint;
 use yaml_rust2::Yaml;
 
-use crate::template::{function_of, template};
+use glchat_tests::template::{policy_statements, role_of};
 
-/// The statements of a function's inline policies.
-fn statements(function: &Yaml) -> impl Iterator<Item = &Yaml> {
-    function["Properties"]["Policies"]
-        .as_vec()
-        .into_iter()
-        .flatten()
-        .flat_map(|policy| policy["Statement"].as_vec().into_iter().flatten())
-}
+use crate::template::{function_of, template};
 
 /// A statement's `Resource`, one or a list.
 fn resources(statement: &Yaml) -> Vec<Yaml> {
@@ -31,10 +26,10 @@ fn resources(statement: &Yaml) -> Vec<Yaml> {
 }
 
 /// The DynamoDB actions a function's policy allows, and whether on the indexes too.
-pub(crate) fn granted(function: &Yaml) -> (BTreeSet<String>, bool) {
+pub(crate) fn granted(template: &Yaml, function: &Yaml) -> (BTreeSet<String>, bool) {
     let mut actions = BTreeSet::new();
     let mut on_indexes = false;
-    let statements = statements(function);
+    let statements = policy_statements(template, function);
     for statement in statements {
         let listed: Vec<&str> = statement["Action"]
             .as_vec()
@@ -56,9 +51,9 @@ pub(crate) fn granted(function: &Yaml) -> (BTreeSet<String>, bool) {
 
 /// The S3 grants of a function: each action with the object-key patterns it is allowed
 /// on (`tenants/acme/shares/*`), or `""` for the bucket itself.
-pub(crate) fn granted_s3(function: &Yaml) -> Vec<(String, String)> {
+pub(crate) fn granted_s3(template: &Yaml, function: &Yaml) -> Vec<(String, String)> {
     let mut grants = Vec::new();
-    let statements = statements(function);
+    let statements = policy_statements(template, function);
     for statement in statements {
         let resources = resources(statement);
         let actions = statement["Action"].as_vec().into_iter().flatten();
@@ -148,8 +143,9 @@ async fn each_function_may_do_what_its_requests_do() {
     for measured in every_endpoint(&app, 2).await {
         let function = measured.scenario.split(" (").next().unwrap_or_default();
         functions.insert(function.to_owned());
-        let (actions, on_indexes) = granted(function_of(&template, function));
-        let s3 = granted_s3(function_of(&template, function));
+        let (actions, on_indexes) = granted(&template, function_of(&template, function));
+        let s3 = granted_s3(&template, function_of(&template, function));
+        let (role, _) = role_of(&template, function_of(&template, function));
         for action in &measured.actions {
             if let Some((action, key)) = action.strip_prefix("s3:").and_then(|a| a.split_once(' ')) {
                 let grant = grant_for(&s3, action, key).unwrap_or_else(|| {
@@ -158,7 +154,7 @@ async fn each_function_may_do_what_its_requests_do() {
                         measured.scenario
                     )
                 });
-                used.insert((function.to_owned(), grant.0.clone(), grant.1.clone()));
+                used.insert((role.clone(), grant.0.clone(), grant.1.clone()));
                 if function == "get_shared_conversation" {
                     assert!(key.starts_with("tenants/acme/shares/"), "the public read reached {key}");
                     public_reads += 1;
@@ -184,24 +180,47 @@ async fn each_function_may_do_what_its_requests_do() {
     assert!(checked > 40, "the scenario made the requests it should: {checked}");
     assert!(public_reads > 0, "the public read presigned its attachment");
 
-    // And no S3 grant is wider than the requests: each is used, or listed with its path.
+    // And no S3 grant of a role is wider than its functions' requests: each is used by
+    // one of them, or listed with its path.
     for function in &functions {
-        for (action, pattern) in granted_s3(function_of(&template, function)) {
-            let off = S3_GRANTS_OFF_THE_SCENARIO
-                .iter()
-                .any(|(f, a, p, _)| f == function && *a == action && *p == pattern);
-            let grant = (function.clone(), action, pattern);
+        let (role, _) = role_of(&template, function_of(&template, function));
+        for (action, pattern) in granted_s3(&template, function_of(&template, function)) {
+            let off = S3_GRANTS_OFF_THE_SCENARIO.iter().any(|(f, a, p, _)| {
+                role_of(&template, function_of(&template, f)).0 == role && *a == action && *p == pattern
+            });
+            let grant = (role.clone(), action, pattern);
             assert!(used.contains(&grant) || off, "{grant:?} is granted but never used");
         }
     }
 }
 
-/// Least privilege for the unauthenticated function: its S3 grants name share objects
-/// only, never a conversation's private attachments.
+/// Least privilege for the unauthenticated function: its role is its own, its S3
+/// grants name share objects only, never a conversation's private attachments, and it
+/// may neither write the table nor read a secret.
 #[test]
 fn the_public_read_may_read_share_objects_only() {
     let template = template();
-    let grants = granted_s3(function_of(&template, "get_shared_conversation"));
+    let public = function_of(&template, "get_shared_conversation");
+    let (role, _) = role_of(&template, public);
+    let sharing: Vec<&str> = glchat_functions::routes::routes()
+        .into_iter()
+        .map(|r| r.name)
+        .chain(glchat_functions::triggers::triggers().into_iter().map(|t| t.name))
+        .filter(|name| role_of(&template, function_of(&template, name)).0 == role)
+        .collect();
+    assert_eq!(sharing, ["get_shared_conversation"], "the public read shares its role");
+    let (actions, _) = granted(&template, public);
+    assert_eq!(
+        actions,
+        BTreeSet::from(["DescribeTable".to_owned(), "GetItem".to_owned()])
+    );
+    let secrets = policy_statements(&template, public)
+        .into_iter()
+        .flat_map(|s| s["Action"].as_vec().into_iter().flatten())
+        .filter(|a| a.as_str().is_some_and(|a| a.starts_with("secretsmanager:")))
+        .count();
+    assert_eq!(secrets, 0, "the public read may read no secret");
+    let grants = granted_s3(&template, public);
     assert_eq!(grants, [("GetObject".to_owned(), "tenants/acme/shares/*".to_owned())]);
     assert!(!allows(
         &grants,

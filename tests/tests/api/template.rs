@@ -164,22 +164,25 @@ fn each_function_gets_only_the_environment_it_reads() {
     assert_eq!(with_llm_key, ["generate_title"]);
 }
 
-/// No secret is in any function's environment: each function names the secrets it uses
-/// by ARN and may read exactly those (`secretsmanager:GetSecretValue` on them), nothing
-/// more; the secrets hold what `config::VARIABLES` says they hold.
+/// No secret is in any function's environment: each function names the stores it uses
+/// by ARN, all the tenant's one secret (one secret a tenant, $0.40 a month, not one per
+/// purpose: docs/fleet.md), which its role may read (`secretsmanager:GetSecretValue`)
+/// exactly when it reads a store; the secret holds every store's variables.
 #[test]
 fn secrets_are_read_from_their_store_by_the_functions_that_use_them_only() {
+    use glchat_tests::template::policy_statements;
+
     let template = template();
     let secret_names: BTreeSet<&str> = VARIABLES
         .iter()
         .filter(|v| v.secret.is_some())
         .map(|v| v.name)
         .collect();
-    let resource_of = |store: SecretStore| match store {
-        SecretStore::Auth => "AuthSecrets",
-        SecretStore::Cursors => "CursorSecrets",
-        SecretStore::Llm => "LlmSecrets",
-    };
+    let secrets: Vec<&str> = glchat_fleet::template::resources(&template, "AWS::SecretsManager::Secret")
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    assert_eq!(secrets, ["TenantSecrets"]);
     for (name, needs, _) in functions_in_code() {
         let function = function_of(&template, name);
         let environment = &function["Properties"]["Environment"]["Variables"];
@@ -191,12 +194,7 @@ fn secrets_are_read_from_their_store_by_the_functions_that_use_them_only() {
         }
         let stores = secret_stores(needs);
         let mut readable: BTreeSet<String> = BTreeSet::new();
-        for statement in function["Properties"]["Policies"]
-            .as_vec()
-            .into_iter()
-            .flatten()
-            .flat_map(|p| p["Statement"].as_vec().into_iter().flatten())
-        {
+        for statement in policy_statements(&template, function) {
             let actions: Vec<&str> = statement["Action"]
                 .as_vec()
                 .into_iter()
@@ -208,31 +206,23 @@ fn secrets_are_read_from_their_store_by_the_functions_that_use_them_only() {
                 readable.insert(str_of(&statement["Resource"]));
             }
         }
-        let expected: BTreeSet<String> = stores.iter().map(|s| resource_of(*s).to_owned()).collect();
-        assert_eq!(readable, expected, "{name} reads exactly its stores");
+        let expected: BTreeSet<String> = match stores.is_empty() {
+            true => BTreeSet::new(),
+            false => BTreeSet::from(["TenantSecrets".to_owned()]),
+        };
+        assert_eq!(readable, expected, "{name}'s role reads the secret if it reads a store");
         for store in &stores {
-            assert_eq!(
-                str_of(&environment[store.arn_variable()]),
-                resource_of(*store),
-                "{name}"
-            );
+            assert_eq!(str_of(&environment[store.arn_variable()]), "TenantSecrets", "{name}");
         }
     }
+    let properties = &template["Resources"]["TenantSecrets"]["Properties"];
+    let generated = &properties["GenerateSecretString"];
+    let text = str_of(&generated["SecretStringTemplate"]);
+    let generated_key = str_of(&generated["GenerateStringKey"]);
     for store in [SecretStore::Auth, SecretStore::Cursors, SecretStore::Llm] {
-        let secret = &template["Resources"][resource_of(store)];
-        assert_eq!(str_of(&secret["Type"]), "AWS::SecretsManager::Secret");
-        let properties = &secret["Properties"];
-        let generated = &properties["GenerateSecretString"];
-        let (text, generated_key) = match properties["SecretString"].as_str() {
-            Some(text) => (text.to_owned(), None),
-            None => (
-                str_of(&generated["SecretStringTemplate"]),
-                Some(str_of(&generated["GenerateStringKey"])),
-            ),
-        };
         for variable in store.variables() {
             assert!(
-                text.contains(&format!("\"{variable}\":")) || generated_key.as_deref() == Some(variable),
+                text.contains(&format!("\"{variable}\":")) || generated_key == *variable,
                 "{store:?} holds {variable}"
             );
         }
@@ -255,12 +245,17 @@ fn function_timeouts_match_the_routes() {
     }
 }
 
-/// Operable per tenant: every function writes to a declared log group kept for the
-/// tenant's retention, and has an errors and a throttles alarm on the tenant's topic.
+/// Operable per tenant and per account-region: every function writes to a declared log
+/// group kept for the tenant's retention, which its role may write; every failure is
+/// watched by its account-region's alarms, which read Lambda's account-level metrics
+/// (every function of every tenant) and the functions' 5xx, or by the tenant's own; and
+/// every alarm names the runbook section of its first response, on a topic.
 #[test]
 fn every_function_has_a_kept_log_group_and_alarms() {
+    use glchat_tests::template::policy_statements;
+
     let template = template();
-    let resources = template["Resources"].as_hash().expect("Resources");
+    let region = glchat_fleet::template::region();
     let by_name = |name: &str| &template["Resources"][name];
     for (name, _, _) in functions_in_code() {
         let function = function_of(&template, name);
@@ -272,28 +267,38 @@ fn every_function_has_a_kept_log_group_and_alarms() {
             "LogRetentionDays",
             "{name}"
         );
-        let resource = resources
-            .iter()
-            .find(|(_, r)| std::ptr::eq(*r, function))
-            .map(|(k, _)| str_of(k))
-            .expect("the function's resource");
-        for metric in ["Errors", "Throttles"] {
-            let alarm = resources.values().find(|r| {
-                str_of(&r["Type"]) == "AWS::CloudWatch::Alarm"
-                    && r["Properties"]["MetricName"].as_str() == Some(metric)
-                    && r["Properties"]["Dimensions"][0]["Value"].as_str() == Some(resource.as_str())
-            });
-            let alarm = alarm.unwrap_or_else(|| panic!("{name} has no {metric} alarm"));
-            assert_eq!(str_of(&alarm["Properties"]["AlarmActions"][0]), "AlarmTopic");
-        }
+        let writable = policy_statements(&template, function).into_iter().any(|s| {
+            s["Action"]
+                .as_vec()
+                .is_some_and(|a| a.iter().any(|a| a.as_str() == Some("logs:PutLogEvents")))
+                && s["Resource"]
+                    .as_vec()
+                    .is_some_and(|r| r.iter().any(|r| r.as_str() == Some(&format!("{logs}.Arn"))))
+        });
+        assert!(writable, "{name}'s role may not write {logs}");
     }
-    // Every alarm tells the operator where its first response is written down.
+    // The account-region's alarms on every function: Lambda's metrics without a
+    // dimension, which add up every function of the account-region.
+    let alarms = glchat_fleet::template::resources(&region, "AWS::CloudWatch::Alarm");
+    for metric in ["Errors", "Throttles", "Duration"] {
+        let alarm = alarms.iter().find(|(_, a)| {
+            a["Properties"]["Namespace"].as_str() == Some("AWS/Lambda")
+                && a["Properties"]["MetricName"].as_str() == Some(metric)
+        });
+        let (_, alarm) = alarm.unwrap_or_else(|| panic!("no account-region alarm on {metric}"));
+        assert!(
+            alarm["Properties"]["Dimensions"].is_badvalue(),
+            "{metric}: every function"
+        );
+    }
+    // Every alarm tells the operator where its first response is written down, and
+    // pages through a topic within five minutes of the failure.
     let runbook = include_str!("../../../docs/runbook.md");
-    for alarm in resources
-        .values()
-        .filter(|r| r["Type"].as_str() == Some("AWS::CloudWatch::Alarm"))
-    {
-        let description = str_of(&alarm["Properties"]["AlarmDescription"]);
+    let tenant_alarms = glchat_fleet::template::resources(&template, "AWS::CloudWatch::Alarm");
+    assert!(!tenant_alarms.is_empty() && alarms.len() >= 6);
+    for (name, alarm) in tenant_alarms.into_iter().chain(alarms) {
+        let properties = &alarm["Properties"];
+        let description = str_of(&properties["AlarmDescription"]);
         let anchor = description
             .split("docs/runbook.md#")
             .nth(1)
@@ -304,19 +309,37 @@ fn every_function_has_a_kept_log_group_and_alarms() {
             runbook.to_lowercase().contains(&heading),
             "docs/runbook.md has no section {heading:?}"
         );
+        assert!(
+            runbook.contains(&format!("`{name}`")),
+            "docs/runbook.md's failure table does not name {name}"
+        );
+        assert!(!properties["AlarmActions"][0].is_badvalue(), "{name} pages no one");
+        let period = properties["Period"]
+            .as_i64()
+            .or_else(|| properties["Metrics"][1]["MetricStat"]["Period"].as_i64())
+            .unwrap_or_else(|| panic!("{name}: a period"));
+        let periods = properties["EvaluationPeriods"].as_i64().unwrap_or(0);
+        assert!(period * periods <= 300, "{name} takes {}s to raise", period * periods);
     }
 }
 
-/// The dashboard's per-route tables read the API's access log, whose format carries the
-/// fields they group and measure, and its queries over the functions' lines read every
-/// function's log group.
+/// The account-region dashboard's tenant tables read the tenant's access log, whose
+/// format carries the fields they group and measure, and its queries over the
+/// functions' lines read every log group a tenant stack has (`TENANT_ID` is the
+/// dashboard's Tenant box).
 #[test]
 fn the_dashboard_queries_log_groups_and_fields_that_exist() {
     let template = template();
+    let region = glchat_fleet::template::region();
     let body: serde_json::Value = serde_json::from_str(&str_of(
-        &template["Resources"]["Dashboard"]["Properties"]["DashboardBody"],
+        &region["Resources"]["Dashboard"]["Properties"]["DashboardBody"],
     ))
     .expect("the dashboard body is JSON");
+    let variable = &body["variables"][0];
+    assert_eq!(
+        (variable["type"].as_str(), variable["pattern"].as_str()),
+        (Some("pattern"), Some("TENANT_ID"))
+    );
     let queries: Vec<(String, String)> = body["widgets"]
         .as_array()
         .expect("widgets")
@@ -333,14 +356,15 @@ fn the_dashboard_queries_log_groups_and_fields_that_exist() {
             .map(|(_, q)| q.as_str())
             .unwrap_or_else(|| panic!("no widget {title}"))
     };
+    let as_shown = |group: &Yaml| str_of(group).replace("${TenantId}", "TENANT_ID");
     let access = &template["Resources"]["ApiAccessLogs"]["Properties"]["LogGroupName"];
     let access_format = str_of(&template["Resources"]["Api"]["Properties"]["AccessLogSettings"]["Format"]);
     for title in [
-        "Requests and latency per route (access log)",
-        "5xx per route (access log)",
+        "Tenant: requests and latency per route (access log)",
+        "Tenant: 5xx per route (access log)",
     ] {
         let q = query(title);
-        assert!(q.starts_with(&format!("SOURCE '{}'", str_of(access))), "{title}: {q}");
+        assert!(q.starts_with(&format!("SOURCE '{}'", as_shown(access))), "{title}: {q}");
         for field in ["route", "status", "latencyMs"].into_iter().filter(|f| q.contains(f)) {
             assert!(
                 access_format.contains(&format!("\"{field}\"")),
@@ -349,19 +373,24 @@ fn the_dashboard_queries_log_groups_and_fields_that_exist() {
         }
     }
     for title in [
-        "Cold starts and init duration (ms)",
-        "DynamoDB calls and capacity per route (invocation lines)",
+        "Tenant: cold starts and init duration (ms)",
+        "Tenant: DynamoDB calls and capacity per route (invocation lines)",
     ] {
         let q = query(title);
         for (name, resource) in template["Resources"].as_hash().unwrap() {
             if resource["Type"].as_str() == Some("AWS::Logs::LogGroup") && str_of(name) != "ApiAccessLogs" {
-                let group = str_of(&resource["Properties"]["LogGroupName"]);
+                let group = as_shown(&resource["Properties"]["LogGroupName"]);
                 assert!(q.contains(&format!("SOURCE '{group}'")), "{group} is not in {title}");
             }
         }
     }
+    // The table the tenant rows chart is the tenant stack's table, by name.
+    assert_eq!(
+        as_shown(&template["Resources"]["Table"]["Properties"]["TableName"]),
+        "glchat-TENANT_ID"
+    );
     // The invocation line's fields, as `functions::lambda` writes them.
-    let lines = query("DynamoDB calls and capacity per route (invocation lines)");
+    let lines = query("Tenant: DynamoDB calls and capacity per route (invocation lines)");
     for field in [
         "message = \"invocation\"",
         "dynamodb_calls",
@@ -400,6 +429,20 @@ fn active_tracing_is_a_tenant_parameter_off_by_default() {
 /// resource (a secret's ARN, a table's name), a `!Join` joined, a literal as written.
 fn deployed_value(template: &Yaml, value: &Yaml, tenant: &str) -> String {
     match value {
+        // `!If [condition, then, else]`: every condition is false with the defaults (each
+        // turns on a parameter set away from its default).
+        Yaml::Array(branches) if !template["Conditions"][branches[0].as_str().unwrap_or("")].is_badvalue() => {
+            deployed_value(template, &branches[2], tenant)
+        }
+        // An export of the account-region's stack (`infra/region.yaml`).
+        Yaml::Hash(map) if map.contains_key(&Yaml::String("Fn::ImportValue".into())) => {
+            let export = str_of(&value["Fn::ImportValue"]);
+            let name = export.rsplit('-').next().unwrap_or_default().trim_end_matches("Arn");
+            format!(
+                "arn:aws:events:us-east-1:000000000000:event-bus/glchat-{}",
+                name.to_lowercase()
+            )
+        }
         Yaml::Array(join) => {
             let separator = join[0]
                 .as_str()

@@ -109,9 +109,9 @@ async fn an_upload_after_the_delete_is_removed_when_reported() {
     assert_eq!(done, BTreeSet::from(["GetItem".to_owned(), deleted]));
     let template = template();
     let function = function_of(&template, "settle_upload");
-    let (dynamodb, _) = granted(function);
+    let (dynamodb, _) = granted(&template, function);
     assert!(dynamodb.contains("GetItem"), "{dynamodb:?}");
-    assert!(allows(&granted_s3(function), "DeleteObject", &key));
+    assert!(allows(&granted_s3(&template, function), "DeleteObject", &key));
 
     // Lambda may deliver the event again: the repeat finds nothing to keep.
     let again = settle(&app, &bucket(&app), &[&key]).await;

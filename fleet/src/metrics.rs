@@ -1,6 +1,6 @@
 //! The metrics a stack's alarms and dashboard read, and the metrics it publishes: what
 //! AWS services publish with the template's settings (`published`), beside what the
-//! functions' log lines create (`fleet::emf_series`, captured from a real binary by
+//! functions' log lines create (`emf`, captured from a real binary by
 //! `functions/tests/invoke.rs`). A widget or alarm that reads anything else shows
 //! nothing, or never fires.
 
@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use yaml_rust2::Yaml;
 
-use crate::fleet::resources;
+use crate::template::resources;
 
 /// A metric as CloudWatch names it: namespace, name, and the names of its dimensions.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -147,6 +147,42 @@ fn search_reads(by: &str, expression: &str) -> Vec<Read> {
             dimensions,
         },
     }]
+}
+
+/// The metrics that log `lines` in the Embedded Metric Format create, by dimension
+/// names.
+pub fn emf(lines: &[String]) -> BTreeSet<MetricId> {
+    let mut out = BTreeSet::new();
+    for line in lines {
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        for directive in value["_aws"]["CloudWatchMetrics"].as_array().into_iter().flatten() {
+            let namespace = directive["Namespace"].as_str().unwrap_or("");
+            for dimensions in directive["Dimensions"].as_array().into_iter().flatten() {
+                let names: Vec<&str> = dimensions
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|d| d.as_str())
+                    .collect();
+                for metric in directive["Metrics"].as_array().into_iter().flatten() {
+                    out.insert(MetricId::new(namespace, metric["Name"].as_str().unwrap_or(""), &names));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// What an account-region of the fleet publishes: what the AWS services publish for its
+/// tenant stacks and its own stack, and what the functions' lines create (`functions`,
+/// from [`emf`]).
+pub fn published_in_account_region(tenant: &Yaml, region: &Yaml, functions: &BTreeSet<MetricId>) -> BTreeSet<MetricId> {
+    let mut out = published(tenant);
+    out.extend(published(region));
+    out.extend(functions.iter().cloned());
+    out
 }
 
 /// What the AWS services of `template` publish to CloudWatch with its settings (the
