@@ -190,8 +190,10 @@ pub struct QuotaUse {
     pub quota: &'static str,
     pub scope: Scope,
     pub per_tenant: usize,
-    /// Spent once per account-region (the region stack), or kept by the account.
+    /// Spent once per account-region (the region stack).
     pub fixed: usize,
+    /// Kept by the account for itself, whatever the fleet.
+    pub kept: usize,
     pub default: usize,
     pub adjustable: &'static str,
 }
@@ -200,11 +202,11 @@ impl QuotaUse {
     /// How many tenant stacks fit under the default quota, in one account-region (or,
     /// for an account quota, in an account using `regions` regions).
     pub fn tenants(&self, regions: usize) -> Option<usize> {
-        let fixed = match self.scope {
-            Scope::Account if self.quota == "IAM roles" => self.fixed + ROLES_KEPT_BY_THE_ACCOUNT,
-            Scope::Account => self.fixed * regions,
-            Scope::AccountRegion => self.fixed,
-        };
+        let fixed = self.kept
+            + match self.scope {
+                Scope::Account => self.fixed * regions,
+                Scope::AccountRegion => self.fixed,
+            };
         self.default.saturating_sub(fixed).checked_div(self.per_tenant)
     }
 }
@@ -227,6 +229,7 @@ pub fn quota_use(tenant: &Yaml, region: &Yaml) -> Vec<QuotaUse> {
         scope,
         per_tenant: count(tenant, kinds),
         fixed: count(region, kinds),
+        kept: 0,
         default,
         adjustable,
     };
@@ -234,6 +237,7 @@ pub fn quota_use(tenant: &Yaml, region: &Yaml) -> Vec<QuotaUse> {
         QuotaUse {
             per_tenant: roles(tenant),
             fixed: roles(region),
+            kept: ROLES_KEPT_BY_THE_ACCOUNT,
             ..quota("IAM roles", Scope::Account, &[], 1_000, "yes, to a few thousand")
         },
         quota(
@@ -308,9 +312,9 @@ pub fn quota_markdown(uses: &[QuotaUse]) -> String {
     );
     for u in uses {
         let fit = u.tenants(1).map_or("unbounded".to_owned(), |n| n.to_string());
-        let fixed = match (u.quota, u.fixed) {
-            ("IAM roles", n) => format!("{n} (+{ROLES_KEPT_BY_THE_ACCOUNT} kept by the account)"),
-            (_, n) => n.to_string(),
+        let fixed = match u.kept {
+            0 => u.fixed.to_string(),
+            kept => format!("{} (+{kept} kept by the account)", u.fixed),
         };
         let _ = writeln!(
             md,

@@ -270,3 +270,72 @@ fn the_engine_reads_the_plans_fields() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The engine's state machine holds together (cfn-lint checks each state's shape, not
+/// where it leads): in it and in each Map's processor, every transition names a state
+/// of the same machine, every state is reached from `StartAt`, and every state that is
+/// not an end leads somewhere.
+#[test]
+fn the_engines_states_are_connected() {
+    use yaml_rust2::Yaml;
+
+    fn check(machine: &Yaml, at: &str, problems: &mut Vec<String>) {
+        let states = machine["States"].as_hash().expect("States");
+        let names: BTreeSet<&str> = states.keys().filter_map(Yaml::as_str).collect();
+        let mut edges: Vec<(&str, &str)> = Vec::new();
+        for (name, state) in states {
+            let name = name.as_str().unwrap();
+            let kind = state["Type"].as_str().unwrap_or("");
+            let mut targets: Vec<&str> = Vec::new();
+            targets.extend(state["Next"].as_str());
+            targets.extend(state["Default"].as_str());
+            for list in ["Choices", "Catch"] {
+                for item in state[list].as_vec().into_iter().flatten() {
+                    targets.extend(item["Next"].as_str());
+                }
+            }
+            let ends = matches!(kind, "Succeed" | "Fail") || state["End"].as_bool() == Some(true);
+            if targets.is_empty() && !ends {
+                problems.push(format!("{at}/{name} ({kind}) leads nowhere"));
+            }
+            for target in targets {
+                if !names.contains(target) {
+                    problems.push(format!("{at}/{name} leads to {target}, no state of {at}"));
+                }
+                edges.push((name, target));
+            }
+            if !state["ItemProcessor"].is_badvalue() {
+                check(&state["ItemProcessor"], &format!("{at}/{name}"), problems);
+            }
+        }
+        let start = machine["StartAt"].as_str().expect("StartAt");
+        let mut reached = BTreeSet::from([start]);
+        let mut frontier = vec![start];
+        while let Some(from) = frontier.pop() {
+            for (_, to) in edges.iter().filter(|(f, _)| *f == from) {
+                if reached.insert(to) {
+                    frontier.push(to);
+                }
+            }
+        }
+        for name in names.difference(&reached) {
+            problems.push(format!("{at}/{name} is never reached"));
+        }
+    }
+
+    let engine = template::load(&template::root().join("infra/release.yaml")).unwrap();
+    let definition = &engine["Resources"]["Engine"]["Properties"]["Definition"];
+    let mut problems = Vec::new();
+    check(definition, "Engine", &mut problems);
+    assert!(problems.is_empty(), "{problems:#?}");
+
+    // And the check finds a broken machine.
+    let broken = yaml_rust2::YamlLoader::load_from_str(
+        "StartAt: A\nStates:\n  A: { Type: Pass, Next: Gone }\n  B: { Type: Succeed }\n  C: { Type: Task }\n",
+    )
+    .unwrap()
+    .remove(0);
+    let mut found = Vec::new();
+    check(&broken, "M", &mut found);
+    assert_eq!(found.len(), 4, "{found:#?}");
+}

@@ -17,6 +17,7 @@ mod limits;
 mod listing;
 mod messages;
 mod outages;
+mod release;
 mod search;
 mod secrets;
 mod server;
