@@ -61,6 +61,8 @@ pub fn routes() -> Vec<Route> {
         route!(GET "/conversations/{conversation_id}/share" => get_share),
         route!(POST "/conversations/{conversation_id}/share" => share_conversation),
         route!(GET "/conversations/shared" => list_shared_conversations),
+        route!(POST "/conversations/exports" => create_export),
+        route!(GET "/conversations/exports/{export_id}" => get_export),
         route!(GET "/conversations/shared/{shared_conversation_id}" => get_shared_conversation),
         route!(DELETE "/conversations/shared/{shared_conversation_id}" => delete_shared_conversation),
         // Writes for 20 s at most, then answers 202 for the client to continue.

@@ -28,6 +28,13 @@ pub fn triggers() -> Vec<Trigger> {
             timeout: crate::gateway::DEFAULT_TIMEOUT,
         },
         Trigger {
+            name: "run_jobs",
+            source: "DynamoDB",
+            needs: run_jobs::NEEDS,
+            // One step of a job: bounded by its step limits (`EXPORT_STEP_TIME_MS`).
+            timeout: Duration::from_secs(900),
+        },
+        Trigger {
             name: "publish_deletions",
             source: "DynamoDB",
             needs: publish_deletions::NEEDS,

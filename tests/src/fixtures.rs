@@ -1,7 +1,7 @@
 //! The fixture the committed API Gateway events (`tests/events`) name: seeded before
 //! they are replayed, by the events test and by the cold-start benchmark.
 
-use glchat_app::ids::{ChatbotId, ConversationId, ShareId, UserId};
+use glchat_app::ids::{ChatbotId, ConversationId, ExportId, ShareId, UserId};
 use glchat_app::models::{ConversationRecord, ShareLinkRecord, SnapshotContent};
 use glchat_app::pages::MessageWindow;
 use glchat_app::store::{ReserveOutcome, SaveOutcome, SnapshotBody, SnapshotRecord};
@@ -11,9 +11,10 @@ use crate::{Options, TestApp};
 pub const CONVERSATION: &str = "01JEVENTC0NVERSAT10N000000";
 pub const SHARE: &str = "EventShare000000000000";
 pub const CLONE: &str = "01JEVENTC10NE0000000000000";
+pub const EXPORT: &str = "01JEVENTEXP0RT000000000000";
 
 /// Creating, reading and sharing first; revoking and deleting last.
-pub const EVENT_ORDER: [&str; 15] = [
+pub const EVENT_ORDER: [&str; 17] = [
     "create_conversation",
     "list_conversations",
     "get_conversation",
@@ -26,6 +27,8 @@ pub const EVENT_ORDER: [&str; 15] = [
     "list_shared_conversations",
     "get_shared_conversation",
     "clone_shared_conversation",
+    "create_export",
+    "get_export",
     "delete_shared_conversation",
     "delete_conversation",
     "delete_conversations",
@@ -86,6 +89,10 @@ pub async fn seed(app: &TestApp) {
         ))),
     };
     assert_eq!(app.app.store.save_share(&snapshot).await.unwrap(), SaveOutcome::Saved);
+    // An export of the user's, as `create_export` leaves it.
+    let export =
+        glchat_app::store::exports::ExportJob::new(&record.user_id, ExportId::parse(EXPORT).unwrap(), None, now);
+    app.app.store.create_export(&export).await.unwrap();
 }
 
 /// An app configured like `make run` (tenant `local` and its secrets), which the

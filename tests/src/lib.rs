@@ -11,6 +11,7 @@ pub mod filters;
 pub mod fixtures;
 pub mod iam;
 pub mod invoke;
+pub mod jobs;
 pub mod llm;
 pub mod local_stack;
 pub mod runtime_api;

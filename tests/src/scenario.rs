@@ -165,6 +165,21 @@ pub async fn every_endpoint(app: &TestApp, history: usize) -> Vec<Measured> {
         .await;
     clone.assert_status(200);
     measure("clone_shared_conversation");
+    let export = app
+        .post("/conversations/exports")
+        .bearer(&token)
+        .json(&json!({ "conversation_ids": [id] }))
+        .send()
+        .await;
+    export.assert_status(202);
+    measure("create_export (1 listed conversation)");
+    let export_id = export.body["export_id"].as_str().unwrap().to_owned();
+    app.get(&format!("/conversations/exports/{export_id}"))
+        .bearer(&token)
+        .send()
+        .await
+        .assert_status(200);
+    measure("get_export (pending)");
     app.delete(&format!("/conversations/shared/{share_id}"))
         .bearer(&token)
         .send()

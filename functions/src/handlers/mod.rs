@@ -7,17 +7,20 @@ pub mod append_message;
 pub mod clone_shared_conversation;
 pub mod create_attachment;
 pub mod create_conversation;
+pub mod create_export;
 pub mod delete_conversation;
 pub mod delete_conversations;
 pub mod delete_shared_conversation;
 pub mod generate_title;
 pub mod get_conversation;
+pub mod get_export;
 pub mod get_share;
 pub mod get_shared_conversation;
 pub mod list_conversations;
 pub mod list_shared_conversations;
 pub mod publish_deletions;
 pub mod rename_conversation;
+pub mod run_jobs;
 pub mod settle_upload;
 pub mod share_conversation;
 
@@ -59,7 +62,7 @@ mod prelude {
 
     pub use glchat_app::Deps;
     pub use glchat_app::config::Needs;
-    pub use glchat_app::error::{accepted, ok};
+    pub use glchat_app::error::{accepted, accepted_job, ok};
     pub use glchat_app::http::{BodyKind, Fields, path_id};
     pub use lambda_http::Request;
 

@@ -166,9 +166,23 @@ pub fn ok<T: Serialize>(body: T) -> Result<Response<Body>, ApiError> {
     Ok(response::json_status(200, &body))
 }
 
-/// A 202 with `body`: the work is under way and the same request continues it.
+/// A 202 with `body`: the work is under way and the same request continues it (so an
+/// `Idempotency-Key` does not keep it: the repeat must run).
 pub fn accepted<T: Serialize>(body: T) -> Result<Response<Body>, ApiError> {
     Ok(response::json_status(202, &body))
+}
+
+/// Marks a response as the request's final answer whatever its status, so an
+/// `Idempotency-Key` keeps it as it keeps a 200 (`http::idempotency`).
+#[derive(Debug, Clone, Copy)]
+pub struct Settled;
+
+/// A 202 with `body` that settles the request: a job was created, and the background
+/// does the rest; a keyed repeat gets the same answer (the same job).
+pub fn accepted_job<T: Serialize>(body: T) -> Result<Response<Body>, ApiError> {
+    let mut response = response::json_status(202, &body);
+    response.extensions_mut().insert(Settled);
+    Ok(response)
 }
 
 /// Each domain error's status, and for a refused value the field and `loc` it names.
@@ -177,6 +191,7 @@ impl From<OpError> for ApiError {
         match err {
             OpError::ConversationNotFound => ApiError::NotFound(Text::ConversationNotFound),
             OpError::ShareNotFound => ApiError::NotFound(Text::ShareNotFound),
+            OpError::ExportNotFound => ApiError::NotFound(Text::ExportNotFound),
             OpError::ForeignUser => ApiError::Forbidden(Text::ForeignUser),
             OpError::ConversationIdTaken => ApiError::Conflict(Text::ConversationIdTaken),
             OpError::Busy => ApiError::Conflict(Text::Busy),

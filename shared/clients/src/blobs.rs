@@ -10,7 +10,7 @@ use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 use crate::failure::s3_error;
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use glchat_domain::error::StoreError;
-use glchat_domain::ids::{AttachmentId, ConversationId, ShareId, TenantId};
+use glchat_domain::ids::{AttachmentId, ConversationId, ExportId, ShareId, TenantId};
 
 /// How long a presigned URL works: long enough to upload or open a file, short enough
 /// that a leaked link soon stops working.
@@ -19,6 +19,65 @@ pub const URL_LIFETIME: Duration = Duration::from_secs(15 * 60);
 /// Copies in flight at once: a share or clone of a conversation at its limit of 1,000
 /// attachments makes about 32 rounds of server-side copies, well inside its timeout.
 pub const COPY_CONCURRENCY: usize = 32;
+
+/// S3's smallest part of a multipart upload (but the last).
+pub const MIN_PART_BYTES: usize = 5 * 1024 * 1024;
+
+/// A multipart upload under way ([`Blobs::start_upload`]).
+#[derive(Debug)]
+pub struct Upload {
+    blobs: Blobs,
+    key: String,
+    upload_id: String,
+    parts: Vec<aws_sdk_s3::types::CompletedPart>,
+}
+
+impl Upload {
+    /// Uploads the next part.
+    pub async fn part(&mut self, bytes: Vec<u8>) -> Result<(), StoreError> {
+        let number = i32::try_from(self.parts.len() + 1).context("too many parts")?;
+        let uploaded = self
+            .blobs
+            .client
+            .upload_part()
+            .bucket(&self.blobs.bucket)
+            .key(&self.key)
+            .upload_id(&self.upload_id)
+            .part_number(number)
+            .body(bytes.into())
+            .send()
+            .await
+            .map_err(|e| s3_error(e, "uploading a part"))?;
+        self.parts.push(
+            aws_sdk_s3::types::CompletedPart::builder()
+                .part_number(number)
+                .set_e_tag(uploaded.e_tag().map(str::to_owned))
+                .build(),
+        );
+        Ok(())
+    }
+
+    /// Uploads the last part and makes the object.
+    pub async fn finish(mut self, last: Vec<u8>) -> Result<(), StoreError> {
+        if !last.is_empty() || self.parts.is_empty() {
+            self.part(last).await?;
+        }
+        let completed = aws_sdk_s3::types::CompletedMultipartUpload::builder()
+            .set_parts(Some(self.parts))
+            .build();
+        self.blobs
+            .client
+            .complete_multipart_upload()
+            .bucket(&self.blobs.bucket)
+            .key(&self.key)
+            .upload_id(&self.upload_id)
+            .multipart_upload(completed)
+            .send()
+            .await
+            .map_err(|e| s3_error(e, "completing an upload"))?;
+        Ok(())
+    }
+}
 
 /// A presigned request: the client sends `method` to `url` with exactly `headers`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,6 +185,55 @@ impl Blobs {
     pub async fn presign_get(&self, key: &str, file_name: &str) -> Result<String, StoreError> {
         self.presign_get_at(key, file_name, SystemTime::now(), URL_LIFETIME)
             .await
+    }
+
+    /// Everything an export of `user`'s writes lives under this prefix (its list of
+    /// conversations, its parts, its zip), which the bucket's lifecycle rule empties
+    /// after [`glchat_domain::exports::KEPT_DAYS`]. The export's id is a ULID of ours,
+    /// unguessable only together with the user's credentials (the job is under the user).
+    pub fn export_prefix(&self, export: &ExportId) -> String {
+        format!("tenants/{}/exports/{}/", self.tenant, export)
+    }
+
+    /// An object this module fetches whole, or `None` where there is none (an
+    /// attachment whose upload never came).
+    pub async fn get_if_exists(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let result = self.client.get_object().bucket(&self.bucket).key(key).send().await;
+        match result {
+            Ok(output) => {
+                let bytes = output.body.collect().await.context("reading an object")?;
+                Ok(Some(bytes.to_vec()))
+            }
+            Err(err)
+                if err.code() == Some("NoSuchKey")
+                    || err.raw_response().is_some_and(|r| r.status().as_u16() == 404) =>
+            {
+                Ok(None)
+            }
+            Err(err) => Err(s3_error(err, "reading an object")),
+        }
+    }
+
+    /// Starts a multipart upload of `key`: parts of at least [`MIN_PART_BYTES`] but the
+    /// last, which [`Upload::finish`] writes. An upload never finished is aborted by
+    /// the bucket's lifecycle rule after a day.
+    pub async fn start_upload(&self, key: &str, content_type: &str) -> Result<Upload, StoreError> {
+        let created = self
+            .client
+            .create_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .send()
+            .await
+            .map_err(|e| s3_error(e, "starting an upload"))?;
+        let upload_id = created.upload_id().context("an upload without an id")?.to_owned();
+        Ok(Upload {
+            blobs: self.clone(),
+            key: key.to_owned(),
+            upload_id,
+            parts: Vec::new(),
+        })
     }
 
     /// Where a share's snapshot keeps its copies: `<share prefix><snapshot id>/`.

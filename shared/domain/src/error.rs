@@ -31,6 +31,9 @@ pub enum OpError {
     /// No such active share link (of the caller's, where it must be theirs).
     #[error("share link not found")]
     ShareNotFound,
+    /// No such export of the caller's (missing, expired or someone else's alike).
+    #[error("export not found")]
+    ExportNotFound,
     /// A body named another user than the caller.
     #[error("acting for another user")]
     ForeignUser,

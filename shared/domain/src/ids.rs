@@ -106,6 +106,11 @@ id_type!(
     parse_resource_id
 );
 id_type!(
+    /// An export of a user's conversations: a ULID.
+    ExportId,
+    parse_resource_id
+);
+id_type!(
     /// The user, as the token's `sub` names it.
     UserId,
     |raw| parse_external_id(raw, 256)
@@ -150,6 +155,12 @@ impl AttachmentId {
 
     pub fn from_ulid(ulid: ulid::Ulid) -> Self {
         Self(ulid.to_string())
+    }
+}
+
+impl ExportId {
+    pub fn generate(now: crate::clock::Timestamp) -> Self {
+        Self(new_ulid(now).to_string())
     }
 }
 

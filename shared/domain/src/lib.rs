@@ -11,6 +11,7 @@ pub mod clock;
 pub mod cursor;
 pub mod error;
 pub mod events;
+pub mod exports;
 pub mod ids;
 pub mod issue;
 pub mod models;

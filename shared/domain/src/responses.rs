@@ -184,3 +184,28 @@ pub struct DeleteSharedConversationResponse {
     pub shared_conversation_id: ShareId,
     pub status: &'static str,
 }
+
+/// `POST /conversations/exports` (202): the export is accepted and will be made in the
+/// background.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExportAcceptedResponse {
+    pub export_id: crate::ids::ExportId,
+    pub status: crate::exports::ExportStatus,
+}
+
+/// `GET /conversations/exports/{export_id}`: where the export stands, what it holds so
+/// far (all of it once ready), and the zip's download URL once ready.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExportResponse {
+    pub export_id: crate::ids::ExportId,
+    pub status: crate::exports::ExportStatus,
+    /// A presigned GET of the zip, valid an hour (ask again for a fresh one), when ready.
+    pub url: Option<String>,
+    /// When the export and its zip are removed.
+    pub expires_at: Timestamp,
+    pub conversations: u64,
+    pub messages: u64,
+    pub attachments: u64,
+    /// Why it failed, when it did.
+    pub failure: Option<String>,
+}

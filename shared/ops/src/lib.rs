@@ -8,6 +8,7 @@ pub mod attachments;
 pub mod clones;
 pub mod conversations;
 pub mod deletions;
+pub mod exports;
 pub mod messages;
 pub mod public_view;
 pub mod search;
@@ -32,6 +33,7 @@ pub(crate) enum Limited {
     Searches,
     Shares,
     Clones,
+    Exports,
 }
 
 /// Counts one request of the caller's to a limited endpoint: `RateLimited` past its
@@ -43,6 +45,7 @@ async fn within_rate(deps: &Deps, caller: &Caller, limited: Limited) -> Result<(
         Limited::Searches => ("searches", config.lists()?.searches_per_minute),
         Limited::Shares => ("shares", config.shares()?.per_minute),
         Limited::Clones => ("clones", config.clones()?.per_minute),
+        Limited::Exports => ("exports", config.exports()?.per_minute),
     };
     let window = std::time::Duration::from_secs(60);
     match deps

@@ -69,6 +69,10 @@ pub const LOCKED_UNTIL: Attr = Attr("locked_until");
 pub const STATUS: Attr = Attr("status");
 pub const BODY: Attr = Attr("body");
 
+// An export job (its `status` too).
+/// Each background invocation does one step, and writes the next.
+pub const STEP: Attr = Attr("step");
+
 // A conversation counter.
 pub const CONVERSATION_COUNT: Attr = Attr("conversation_count");
 

@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
 use super::keys;
-use glchat_domain::ids::{ChatbotId, MessageId};
+use glchat_domain::ids::{ChatbotId, ConversationId, MessageId};
 use glchat_domain::models::{
     AttachmentRecord, CloneSource, ConversationRecord, Message, ShareLinkRecord, SnapshotChunk, SnapshotContent,
 };
@@ -241,7 +241,7 @@ pub(crate) struct DeadShareItem {
     pub sk: String,
     pub share_id: glchat_domain::ids::ShareId,
     pub user_id: glchat_domain::ids::UserId,
-    pub conversation_id: glchat_domain::ids::ConversationId,
+    pub conversation_id: ConversationId,
     pub died_time: glchat_domain::clock::Timestamp,
     pub expires_at: i64,
 }
@@ -264,6 +264,51 @@ impl DeadShareItem {
     }
 }
 
+/// A user's export (`USER#<u>` / `EXPORT#<id>`): what was asked, where the background
+/// function stands, and what it made. Its stream record (insert, or a write of the next
+/// step) starts the next step; TTL removes it [`glchat_domain::exports::KEPT_DAYS`]
+/// after it was asked for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportJobItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub export_id: glchat_domain::ids::ExportId,
+    pub user_id: glchat_domain::ids::UserId,
+    pub status: glchat_domain::exports::ExportStatus,
+    pub created_time: glchat_domain::clock::Timestamp,
+    pub updated_time: glchat_domain::clock::Timestamp,
+    /// The conversations asked for; every one of the user's when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_ids: Option<Vec<ConversationId>>,
+    pub step: u64,
+    pub progress: ExportProgress,
+    /// The zip, once written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+    /// Epoch seconds: TTL removes the job after it (its zip goes by the bucket's rule).
+    pub expires_at: i64,
+}
+
+/// How far the background function got: the conversations it wrote into parts, then
+/// the zip.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ExportProgress {
+    /// Whether the list of conversations to export is written (`manifest.json`).
+    pub listed: bool,
+    /// The next conversation of the list, and how many it holds.
+    pub next: u64,
+    pub total: u64,
+    /// Parts written (`parts/00000.json`, ...), each a JSON array of conversations.
+    pub parts: u64,
+    pub conversations: u64,
+    pub messages: u64,
+    pub attachments: u64,
+}
+
 /// Any item of a conversation's collection, told apart by its `entity` attribute
 /// (which stream consumers read too).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -276,6 +321,7 @@ pub(crate) enum CollectionItem {
     ShareSnapshot(SnapshotItem),
     DeadShare(DeadShareItem),
     Idempotency(IdempotencyItem),
+    ExportJob(ExportJobItem),
 }
 
 impl CollectionItem {

@@ -10,6 +10,7 @@
 //! | share snapshot  | `SHARE#<sid>`     | `SHARE`             |                     |                        |
 //! | counter         | `USER#<u>`        | `COUNT` / `COUNT#BOT#<b>` |               |                        |
 //! | rate window     | `USER#<u>`        | `LIMIT#<action>#<window start ms>` |    |                        |
+//! | export job      | `USER#<u>`        | `EXPORT#<id>` (`#STEP#<n>`: attempts) |  |                      |
 //!
 //! "act." is `<updated_time>#<conversation id>`: newest activity sorts last, so lists
 //! query backwards. A user's list of all conversations merges their chatbots' GSI2
@@ -23,7 +24,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use glchat_domain::clock::Timestamp;
-use glchat_domain::ids::{AttachmentId, ChatbotId, ConversationId, MessageId, ShareId, UserId};
+use glchat_domain::ids::{AttachmentId, ChatbotId, ConversationId, ExportId, MessageId, ShareId, UserId};
 
 pub use crate::attrs::{GSI1PK, GSI1SK, GSI2PK, GSI2SK, PK, SK};
 pub const GSI1: &str = "GSI1";
@@ -201,6 +202,24 @@ pub fn rate_window(user: &UserId, action: &str, window_start_ms: u64) -> Key {
     Key {
         pk: format!("USER#{}", escape(user.as_str())),
         sk: format!("LIMIT#{action}#{window_start_ms}"),
+    }
+}
+
+/// A user's export job (`store::exports`): under the user's partition, so the job of
+/// another user is simply not there.
+pub fn export_job(user: &UserId, export: &ExportId) -> Key {
+    Key {
+        pk: format!("USER#{}", escape(user.as_str())),
+        sk: format!("EXPORT#{}", export.as_str()),
+    }
+}
+
+/// How many times one background step of an export was tried (beside its job, with no
+/// `entity`: the job's stream filter does not pass it, so counting starts no step).
+pub fn export_attempts(user: &UserId, export: &ExportId, step: u64) -> Key {
+    Key {
+        pk: format!("USER#{}", escape(user.as_str())),
+        sk: format!("EXPORT#{}#STEP#{step}", export.as_str()),
     }
 }
 

@@ -11,6 +11,7 @@ mod collection;
 mod conversation;
 mod counters;
 pub mod error;
+pub mod exports;
 mod expr;
 pub mod idempotency;
 mod items;

@@ -441,7 +441,29 @@ fn the_stream_function_reads_its_table_stream_and_writes_its_bus_only() {
         ),
         (
             owned(&["logs:CreateLogStream", "logs:PutLogEvents"]),
-            owned(&["SettleUploadLogs.Arn", "PublishDeletionsLogs.Arn"]),
+            owned(&["SettleUploadLogs.Arn", "PublishDeletionsLogs.Arn", "RunJobsLogs.Arn"]),
+        ),
+        // run_jobs' share: an export reads the user's conversations and files, and
+        // writes its job and its own objects.
+        (
+            owned(&["dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"]),
+            owned(&["Table.Arn", "${Table.Arn}/index/*"]),
+        ),
+        (
+            owned(&["s3:GetObject"]),
+            owned(&[
+                "arn:${AWS::Partition}:s3:::glchat-${TenantId}-${AWS::AccountId}-${AWS::Region}/tenants/${TenantId}/conversations/*",
+            ]),
+        ),
+        (
+            owned(&["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]),
+            owned(&[
+                "arn:${AWS::Partition}:s3:::glchat-${TenantId}-${AWS::AccountId}-${AWS::Region}/tenants/${TenantId}/exports/*",
+            ]),
+        ),
+        (
+            owned(&["s3:ListBucket"]),
+            owned(&["arn:${AWS::Partition}:s3:::glchat-${TenantId}-${AWS::AccountId}-${AWS::Region}"]),
         ),
         // settle_upload's share of the role.
         (

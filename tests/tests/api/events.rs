@@ -11,7 +11,7 @@ use glchat_functions::handlers::settle_upload;
 use glchat_functions::lambda::respond;
 use glchat_functions::routes::routes;
 use glchat_tests::TestApp;
-use glchat_tests::fixtures::{CLONE, CONVERSATION, EVENT_ORDER, SHARE, event_options, events_dir, seed};
+use glchat_tests::fixtures::{CLONE, CONVERSATION, EVENT_ORDER, EXPORT, SHARE, event_options, events_dir, seed};
 use lambda_http::request::LambdaRequest;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -50,7 +50,8 @@ async fn every_committed_event_runs_through_its_handler() {
         let response = respond(deps, request, route.handler).await;
         let status = response.status().as_u16();
         let body: Value = serde_json::from_slice(response.body().as_ref()).unwrap();
-        assert_eq!(status, 200, "{name}: {body}");
+        let expected = if name == "create_export" { 202 } else { 200 };
+        assert_eq!(status, expected, "{name}: {body}");
         app.check_contract(route.method.as_str(), &path, status, &body)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
 
@@ -80,6 +81,11 @@ async fn every_committed_event_runs_through_its_handler() {
             }
             "get_shared_conversation" => assert_eq!(body["messages"].as_array().unwrap().len(), 3),
             "clone_shared_conversation" => assert_eq!(body["conversation"]["id"], CLONE),
+            "create_export" => assert_eq!(body["status"], "pending"),
+            "get_export" => assert_eq!(
+                (&body["export_id"], &body["status"], &body["url"]),
+                (&json!(EXPORT), &json!("pending"), &Value::Null)
+            ),
             "delete_shared_conversation" => assert_eq!(body["status"], "deleted"),
             "delete_conversation" => assert_eq!(body["conversation_id"], CONVERSATION),
             "delete_conversations" => assert_eq!(body, json!({ "deleted_count": 2, "complete": true })),

@@ -10,6 +10,7 @@ mod csrf;
 mod deletes;
 mod deletion_events;
 mod events;
+mod exports;
 mod gateway;
 mod iam;
 mod idempotency;

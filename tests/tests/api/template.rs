@@ -229,8 +229,8 @@ fn secrets_are_read_from_their_store_by_the_functions_that_use_them_only() {
     }
 }
 
-/// Each function's `Timeout` is its route's, which the local API enforces, and under
-/// HTTP API's 30 s integration timeout.
+/// Each function's `Timeout` is its route's, which the local API enforces, and a
+/// route's is under HTTP API's 30 s integration timeout.
 #[test]
 fn function_timeouts_match_the_routes() {
     let template = template();
@@ -241,7 +241,11 @@ fn function_timeouts_match_the_routes() {
         let function = function_of(&template, name);
         let seconds = function["Properties"]["Timeout"].as_i64().unwrap_or(global);
         assert_eq!(Duration::from_secs(seconds as u64), timeout, "{name}");
-        assert!(timeout < glchat_functions::gateway::INTEGRATION_TIMEOUT);
+        let routed = glchat_functions::routes::routes().iter().any(|r| r.name == name);
+        assert!(
+            !routed || timeout < glchat_functions::gateway::INTEGRATION_TIMEOUT,
+            "{name}"
+        );
     }
 }
 

@@ -20,7 +20,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{ApiError, FieldError, Loc};
 use crate::i18n::{Issue, Text};
-use glchat_domain::ids::{ChatbotId, ConversationId, MessageId, ShareId, UserId};
+use glchat_domain::ids::{ChatbotId, ConversationId, ExportId, MessageId, ShareId, UserId};
 use glchat_domain::models::{BoundedText, ContentType, MessageRole, Metadata, Title};
 
 /// Largest body we read, a little under API Gateway's and Lambda's 6 MB payload limit.
@@ -109,6 +109,7 @@ parsed_fields!(
     UserId,
     ChatbotId,
     ShareId,
+    ExportId,
     MessageRole,
     Title,
     ContentType
@@ -335,6 +336,11 @@ impl PathId for ConversationId {
 impl PathId for ShareId {
     const PARAM: &'static str = "shared_conversation_id";
     const NOT_FOUND: Text = Text::ShareNotFound;
+}
+
+impl PathId for ExportId {
+    const PARAM: &'static str = "export_id";
+    const NOT_FOUND: Text = Text::ExportNotFound;
 }
 
 /// The id in the path. One that cannot be an id names nothing, so it is a 404, the

@@ -177,10 +177,18 @@ where
         }
     };
     let result = run(Some(claim.clone())).await;
+    // A 200, or a response the handler settled (a job's 202), is the request's answer.
+    let settled = |response: &Response<Body>| {
+        response.status() == 200 || response.extensions().get::<crate::error::Settled>().is_some()
+    };
     let recorded = match &result {
-        Ok(response) if response.status() == 200 && recorded == Recorded::InWrite => Ok(()),
-        Ok(response) if response.status() == 200 => match response.body() {
-            Body::Text(text) if text.len() <= MAX_RECORDED => deps.store.complete_idempotency(&claim, 200, text).await,
+        Ok(response) if settled(response) && recorded == Recorded::InWrite => Ok(()),
+        Ok(response) if settled(response) => match response.body() {
+            Body::Text(text) if text.len() <= MAX_RECORDED => {
+                deps.store
+                    .complete_idempotency(&claim, response.status().as_u16(), text)
+                    .await
+            }
             _ => deps.store.release_idempotency(&claim).await,
         },
         _ => deps.store.release_idempotency(&claim).await,

@@ -21,8 +21,8 @@ pub use error::ConfigError;
 pub use needs::Needs;
 use reader::Reader;
 pub use sections::{
-    AuthConfig, BucketConfig, BulkDeleteConfig, CloneConfig, EventsConfig, ListConfig, ShareConfig, TitleConfig,
-    UploadConfig,
+    AuthConfig, BucketConfig, BulkDeleteConfig, CloneConfig, EventsConfig, ExportConfig, ListConfig, ShareConfig,
+    TitleConfig, UploadConfig,
 };
 pub use variables::{SecretStore, VARIABLES, Variable, deployed_variables, secret_stores, secrets_wanted};
 
@@ -46,6 +46,7 @@ pub struct Config {
     pub clones: Option<CloneConfig>,
     pub shares: Option<ShareConfig>,
     pub events: Option<EventsConfig>,
+    pub exports: Option<ExportConfig>,
 }
 
 impl Config {
@@ -78,6 +79,7 @@ impl Config {
             clones: needs.clones.then(|| CloneConfig::read(&r)).transpose()?,
             shares: needs.shares.then(|| ShareConfig::read(&r)).transpose()?,
             events: needs.events.then(|| EventsConfig::read(&r)).transpose()?,
+            exports: needs.exports.then(|| ExportConfig::read(&r)).transpose()?,
         })
     }
 }
@@ -111,6 +113,7 @@ section!(
     clones: CloneConfig,
     shares: ShareConfig,
     events: EventsConfig,
+    exports: ExportConfig,
 );
 
 #[cfg(test)]

@@ -25,6 +25,8 @@ pub struct Needs {
     pub shares: bool,
     /// Publishes deletion events to the tenant's EventBridge bus.
     pub events: bool,
+    /// Exports: asked for (rate-limited), made step by step in the background.
+    pub exports: bool,
 }
 
 impl Needs {
@@ -40,6 +42,7 @@ impl Needs {
         clones: false,
         shares: false,
         events: false,
+        exports: false,
     };
     /// An authenticated endpoint on the table.
     pub const AUTH: Self = Self {
@@ -65,6 +68,7 @@ impl Needs {
         clones: true,
         shares: true,
         events: false,
+        exports: true,
     };
 
     pub const fn bucket(self) -> Self {
@@ -96,5 +100,9 @@ impl Needs {
 
     pub const fn shares(self) -> Self {
         Self { shares: true, ..self }
+    }
+
+    pub const fn exports(self) -> Self {
+        Self { exports: true, ..self }
     }
 }

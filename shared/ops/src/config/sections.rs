@@ -269,3 +269,31 @@ impl EventsConfig {
         })
     }
 }
+
+/// Exports: how many a user asks for per minute, and how much of one a background
+/// invocation does before it hands the rest to the next (its `Timeout` is 15 minutes).
+#[derive(Debug, Clone, Copy)]
+pub struct ExportConfig {
+    pub per_minute: u32,
+    /// Conversations one step writes at most.
+    pub step_conversations: u32,
+    /// Time one step works at most before it writes where it stopped.
+    pub step_time: Duration,
+}
+
+impl ExportConfig {
+    pub const DEFAULT_PER_MINUTE: u32 = 2;
+    pub const DEFAULT_STEP_CONVERSATIONS: u32 = 1_000;
+    pub const DEFAULT_STEP_TIME: Duration = Duration::from_secs(600);
+
+    pub(super) fn read(r: &Lookup) -> Result<Self, ConfigError> {
+        Ok(Self {
+            per_minute: r.per_minute("RATE_LIMIT_EXPORTS_PER_MINUTE", Self::DEFAULT_PER_MINUTE)?,
+            step_conversations: u32::try_from(
+                r.positive("EXPORT_STEP_CONVERSATIONS", u64::from(Self::DEFAULT_STEP_CONVERSATIONS))?,
+            )
+            .unwrap_or(u32::MAX),
+            step_time: r.millis("EXPORT_STEP_TIME_MS", Self::DEFAULT_STEP_TIME)?,
+        })
+    }
+}

@@ -1,0 +1,134 @@
+//! A user's export jobs (`USER#<u>` / `EXPORT#<id>`): created by the API, advanced step
+//! by step by the background function, each step written only by the invocation that
+//! did it (the step it read, in the write's condition), so a record handed over twice
+//! cannot make two invocations of one step both count.
+
+use super::error::{applied, dynamodb_error};
+use super::expr::{Expr, with_placeholders};
+use super::items::{CollectionItem, ExportJobItem};
+use super::keys::{self, PK};
+use super::{Store, StoreError};
+use crate::attrs;
+use glchat_domain::clock::Timestamp;
+use glchat_domain::ids::{ExportId, UserId};
+
+pub use super::items::ExportProgress;
+
+/// An export job as the store keeps it.
+pub type ExportJob = ExportJobItem;
+
+impl ExportJobItem {
+    /// A new job of `user`'s: pending, at step 0.
+    pub fn new(
+        user: &UserId,
+        id: ExportId,
+        conversation_ids: Option<Vec<glchat_domain::ids::ConversationId>>,
+        now: Timestamp,
+    ) -> Self {
+        let key = keys::export_job(user, &id);
+        Self {
+            pk: key.pk,
+            sk: key.sk,
+            export_id: id,
+            user_id: user.clone(),
+            status: glchat_domain::exports::ExportStatus::Pending,
+            created_time: now,
+            updated_time: now,
+            conversation_ids,
+            step: 0,
+            progress: ExportProgress::default(),
+            object_key: None,
+            failure: None,
+            expires_at: now.plus_days(glchat_domain::exports::KEPT_DAYS).unix_seconds(),
+        }
+    }
+}
+
+impl Store {
+    /// Writes a new job: its stream record starts the background function.
+    pub async fn create_export(&self, job: &ExportJob) -> Result<(), StoreError> {
+        let mut e = Expr::default();
+        let condition = e.not_exists(PK);
+        let result = with_placeholders!(self.client.put_item(), e)
+            .table_name(&self.table)
+            .set_item(Some(CollectionItem::ExportJob(job.clone()).to_attributes()?))
+            .condition_expression(condition)
+            .send()
+            .await;
+        applied(result, "creating an export")?;
+        Ok(())
+    }
+
+    /// The user's job, if there is one (another user's id finds nothing).
+    pub async fn export_job(&self, user: &UserId, id: &ExportId) -> Result<Option<ExportJob>, StoreError> {
+        let found = self
+            .get_item(keys::export_job(user, id), "reading an export")
+            .await?
+            .map(CollectionItem::from_attributes)
+            .transpose()?;
+        Ok(match found {
+            Some(CollectionItem::ExportJob(job)) => Some(job),
+            _ => None,
+        })
+    }
+
+    /// Writes `job` as the outcome of the step it was read at (`read_step`): refused
+    /// (`false`) when another invocation wrote that step first.
+    pub async fn save_export_step(&self, job: &ExportJob, read_step: u64) -> Result<bool, StoreError> {
+        let mut e = Expr::default();
+        let condition = e.eq(attrs::STEP, read_step as i64);
+        let result = with_placeholders!(self.client.put_item(), e)
+            .table_name(&self.table)
+            .set_item(Some(CollectionItem::ExportJob(job.clone()).to_attributes()?))
+            .condition_expression(condition)
+            .send()
+            .await;
+        Ok(applied(result, "saving an export's step")?.is_some())
+    }
+
+    /// Counts one more attempt at `step` of the export, and says how many there were
+    /// (one item per step, removed by TTL with the job).
+    pub async fn count_export_attempt(
+        &self,
+        user: &UserId,
+        id: &ExportId,
+        step: u64,
+        expires_at: i64,
+    ) -> Result<u64, StoreError> {
+        let mut e = Expr::default();
+        let update = format!(
+            "ADD {} {} SET {}",
+            e.name(attrs::COUNT),
+            e.value("one", 1),
+            e.eq(attrs::EXPIRES_AT, expires_at),
+        );
+        let output = with_placeholders!(self.client.update_item(), e)
+            .table_name(&self.table)
+            .set_key(Some(keys::export_attempts(user, id, step).to_attributes()))
+            .update_expression(update)
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(|err| dynamodb_error(err, "counting an export's attempt"))?;
+        Ok(output
+            .attributes
+            .as_ref()
+            .and_then(|a| a.get(attrs::COUNT.as_str()))
+            .and_then(|v| v.as_n().ok())
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(1))
+    }
+}
+
+/// The export job an item image of the table's stream holds, if it holds one.
+pub fn job_of(
+    image: Option<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>>,
+) -> anyhow::Result<Option<ExportJob>> {
+    let Some(image) = image else {
+        return Ok(None);
+    };
+    Ok(match CollectionItem::from_attributes(image)? {
+        CollectionItem::ExportJob(job) => Some(job),
+        _ => None,
+    })
+}

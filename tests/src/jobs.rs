@@ -1,0 +1,111 @@
+//! The background jobs as Lambda runs them: the records of the table's stream that
+//! `run_jobs`'s event source keeps (its filters in `template.yaml`), handed to the real
+//! handler one batch at a time until no new one comes; and an export's zip, downloaded
+//! from its presigned URL and read.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
+use std::sync::Arc;
+
+use glchat_app::exports::ExportStatus;
+use glchat_app::ids::{ExportId, UserId};
+use glchat_app::store::exports::ExportJob;
+use glchat_functions::handlers::run_jobs;
+use serde_json::Value;
+
+use crate::TestApp;
+use crate::stream::{EventSource, lambda_event, records};
+
+/// Hands `run_jobs` every stream record its event source keeps that it was not handed
+/// yet, in order, until its own writes bring no new one; each handed once unless
+/// `again` (a record Lambda hands over twice). Returns the records handed. A batch the
+/// handler reports failed is handed over again, as Lambda does, up to `retries` times.
+pub async fn run_jobs(app: &TestApp, retries: usize) -> usize {
+    let source = EventSource::of("run_jobs");
+    let deps = app.deps_for(run_jobs::NEEDS).await;
+    let mut handed: BTreeSet<String> = BTreeSet::new();
+    loop {
+        let new: Vec<Value> = records(app)
+            .await
+            .into_iter()
+            .filter(|r| source.keeps(r) && !handed.contains(&sequence_number(r)))
+            .collect();
+        if new.is_empty() {
+            return handed.len();
+        }
+        for batch in source.batches(&new) {
+            let mut tries = 0;
+            loop {
+                let response = run_jobs::handle(Arc::clone(&deps), lambda_event(&batch))
+                    .await
+                    .expect("run_jobs answers");
+                if response.batch_item_failures.is_empty() || tries == retries {
+                    break;
+                }
+                tries += 1;
+            }
+            handed.extend(batch.iter().map(sequence_number));
+        }
+    }
+}
+
+fn sequence_number(record: &Value) -> String {
+    record["dynamodb"]["SequenceNumber"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Runs an export's steps straight through `ops::exports::run_step` until it is
+/// finished: for data at real size, whose stream is too long to read again after every
+/// step. Returns the finished job.
+pub async fn finish_export(app: &TestApp, user: &str, id: &str) -> ExportJob {
+    let deps = app.deps_for(run_jobs::NEEDS).await;
+    let (user, id) = (UserId::parse(user).unwrap(), ExportId::parse(id).unwrap());
+    loop {
+        let job = deps.store.export_job(&user, &id).await.unwrap().expect("the export");
+        if job.status != ExportStatus::Pending {
+            return job;
+        }
+        glchat_app::ops::exports::run_step(&deps, &user, &id, job.step)
+            .await
+            .expect("an export step");
+    }
+}
+
+/// A downloaded export: `conversations.json` parsed, and every other file's bytes by
+/// its path.
+pub struct ExportZip {
+    pub conversations: Value,
+    pub files: BTreeMap<String, Vec<u8>>,
+}
+
+/// Downloads the zip at `url` (a presigned GET) and reads it.
+pub async fn download(url: &str) -> ExportZip {
+    let (status, bytes) = crate::client::raw_request("GET", url, &[], Vec::new()).await;
+    assert_eq!(
+        status,
+        200,
+        "downloading the export: {}",
+        String::from_utf8_lossy(&bytes)
+    );
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
+    let mut conversations = None;
+    let mut files = BTreeMap::new();
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i).expect("a zip entry");
+        let name: String = file.name().expect("a UTF-8 entry name").into_owned();
+        let mut content = Vec::new();
+        file.read_to_end(&mut content).expect("an entry's bytes");
+        match name.as_str() {
+            "conversations.json" => conversations = Some(serde_json::from_slice(&content).expect("conversations.json")),
+            _ => {
+                files.insert(name, content);
+            }
+        }
+    }
+    ExportZip {
+        conversations: conversations.expect("the zip holds conversations.json"),
+        files,
+    }
+}
