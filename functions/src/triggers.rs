@@ -17,6 +17,11 @@ pub struct Trigger {
     pub needs: Needs,
     /// The function's `Timeout` in `template.yaml`.
     pub timeout: Duration,
+    /// A stream function's event source: the filters Lambda applies to the records
+    /// (`FilterCriteria` in `template.yaml`, held to these by a template test) and the
+    /// most records a batch holds.
+    pub filters: &'static [&'static str],
+    pub batch_size: usize,
 }
 
 pub fn triggers() -> Vec<Trigger> {
@@ -26,6 +31,8 @@ pub fn triggers() -> Vec<Trigger> {
             source: "S3",
             needs: settle_upload::NEEDS,
             timeout: crate::gateway::DEFAULT_TIMEOUT,
+            filters: &[],
+            batch_size: 1,
         },
         Trigger {
             name: "run_jobs",
@@ -33,6 +40,11 @@ pub fn triggers() -> Vec<Trigger> {
             needs: run_jobs::NEEDS,
             // One step of a job: bounded by its step limits (`EXPORT_STEP_TIME_MS`).
             timeout: Duration::from_secs(900),
+            // Jobs to advance: a new export, or one whose last step wrote the next.
+            filters: &[
+                r#"{"eventName":["INSERT","MODIFY"],"dynamodb":{"NewImage":{"entity":{"S":["export_job"]},"status":{"S":["pending"]}}}}"#,
+            ],
+            batch_size: 1,
         },
         Trigger {
             name: "publish_deletions",
@@ -40,6 +52,13 @@ pub fn triggers() -> Vec<Trigger> {
             needs: publish_deletions::NEEDS,
             // A batch of 100 records is ten PutEvents requests at most.
             timeout: crate::gateway::DEFAULT_TIMEOUT,
+            // What the store reads a deletion from (store::stream::deleted): removed
+            // conversations and attachments, shares that died.
+            filters: &[
+                r#"{"eventName":["REMOVE"],"dynamodb":{"OldImage":{"entity":{"S":["conversation","attachment"]}}}}"#,
+                r#"{"eventName":["INSERT","MODIFY"],"dynamodb":{"NewImage":{"entity":{"S":["dead_share"]}}}}"#,
+            ],
+            batch_size: 100,
         },
     ]
 }

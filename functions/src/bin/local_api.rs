@@ -27,6 +27,15 @@ async fn main() -> anyhow::Result<()> {
         );
         println!("  curl -s {base}/conversations -H 'Authorization: Bearer {token}'\n");
     }
+    // The stream's functions, as their event sources would run them deployed (exports).
+    if let Ok(endpoint) = std::env::var("AWS_ENDPOINT_URL_DYNAMODB") {
+        let deps = std::sync::Arc::clone(&app);
+        tokio::spawn(async move {
+            if let Err(err) = glchat_functions::local_stream::run(deps, endpoint).await {
+                tracing::error!(error = ?err, "the local stream stopped");
+            }
+        });
+    }
     let shutdown = async {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
             .expect("installing a SIGTERM handler");

@@ -3,7 +3,7 @@
 //! pending: a new one, or one whose last step wrote the next), one at a time, and it
 //! does that step (`ops::exports::run_step`), whose write of the job hands the next
 //! step over. A step that fails is reported: Lambda hands the record over again, and
-//! the job gives up after `exports::MAX_ATTEMPTS` tries of one step.
+//! the job gives up after `EXPORT_STEP_ATTEMPTS` (3) tries of one step.
 
 use std::sync::Arc;
 

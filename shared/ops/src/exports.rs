@@ -39,9 +39,6 @@ pub const PART_BYTES: usize = 8 * 1024 * 1024;
 /// Bytes of the zip held before they go up as a part of its multipart upload.
 const UPLOAD_PART_BYTES: usize = 16 * 1024 * 1024;
 
-/// Attempts at one step before the export is given up as failed.
-pub const MAX_ATTEMPTS: u64 = 3;
-
 /// How long the download URL works; asking again gives a fresh one.
 pub const URL_LIFETIME: std::time::Duration = std::time::Duration::from_secs(60 * 60);
 
@@ -135,7 +132,7 @@ pub async fn run_step(deps: &Deps, user: &UserId, id: &ExportId, step: u64) -> R
         return Ok(Stepped::Stale);
     }
     let attempts = deps.store.count_export_attempt(user, id, step, job.expires_at).await?;
-    if attempts > MAX_ATTEMPTS {
+    if attempts > u64::from(deps.config.exports()?.step_attempts) {
         tracing::error!(step, attempts, "an export step kept failing; the export is given up");
         job.status = ExportStatus::Failed;
         job.failure = Some("the export could not be made; ask for a new one".to_owned());

@@ -276,53 +276,84 @@ async fn a_keyed_repeat_is_the_same_export_and_the_rate_is_limited() {
     );
 }
 
+/// Each step of an export cut after its first AWS call, its second, ... (the
+/// invocation's future dropped while the next call is held, as a timeout or a dying
+/// sandbox leaves it), then handed over again: the export ends as one made uncut would,
+/// every conversation and file once. And each record handed over twice: the second does
+/// nothing.
 #[tokio::test]
 async fn an_export_continues_over_steps_and_a_repeated_or_cut_step_changes_nothing() {
-    // Two conversations a step: five conversations take three steps, after the list.
-    let app = TestApp::spawn_with(with_stream(&[("EXPORT_STEP_CONVERSATIONS", "2")])).await;
+    use glchat_app::exports::ExportStatus;
+    use glchat_app::ids::{ExportId, UserId};
+    use glchat_app::ops::exports::{Stepped, run_step};
+    use glchat_tests::faults::Refusal;
+    use std::time::Duration;
+
+    let hold = Refusal::stall(|_| true, 0, Duration::from_secs(60));
+    // Two conversations a step: five take three steps, after the list. Cuts count as
+    // attempts; this test makes many.
+    let app = TestApp::spawn_with(Options {
+        refusals: vec![hold.clone()],
+        ..with_stream(&[("EXPORT_STEP_CONVERSATIONS", "2"), ("EXPORT_STEP_ATTEMPTS", "1000")])
+    })
+    .await;
+    let mut conversations = Vec::new();
     for i in 0..5 {
         let id = app.conversation_id("alice", "bot").await;
         app.append("alice", &id, "user", &format!("message {i}")).await;
+        conversations.push(id);
     }
+    app.upload("alice", &conversations[0], "notes.txt", b"first notes")
+        .await;
     let id = start(&app, "alice", json!({})).await;
-    // Every record handed over twice, as Lambda may: the second does nothing.
     let deps = app.deps_for(glchat_functions::handlers::run_jobs::NEEDS).await;
-    let user = glchat_app::ids::UserId::parse("alice").unwrap();
-    let export = glchat_app::ids::ExportId::parse(&id).unwrap();
-    let mut steps = 0;
+    let (user, export) = (UserId::parse("alice").unwrap(), ExportId::parse(&id).unwrap());
+    let (mut steps, mut cuts) = (0, 0);
     loop {
         let job = deps.store.export_job(&user, &export).await.unwrap().unwrap();
-        if job.status != glchat_app::exports::ExportStatus::Pending {
+        if job.status != ExportStatus::Pending {
             break;
         }
-        // A step cut midway (its future dropped while it writes), then the record
-        // handed over again: the step is done once.
-        let cut = tokio::time::timeout(
-            std::time::Duration::from_millis(5),
-            glchat_app::ops::exports::run_step(&deps, &user, &export, job.step),
-        )
-        .await;
-        drop(cut);
-        let done = glchat_app::ops::exports::run_step(&deps, &user, &export, job.step)
-            .await
-            .unwrap();
-        let stale = glchat_app::ops::exports::run_step(&deps, &user, &export, job.step)
-            .await
-            .unwrap();
-        assert_eq!(
-            stale,
-            glchat_app::ops::exports::Stepped::Stale,
-            "step {} again",
-            job.step
-        );
-        let _ = done;
+        for k in 1.. {
+            hold.arm_after(k - 1, 1);
+            let held = async {
+                while hold.remaining() > 0 {
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                }
+            };
+            let outcome = tokio::select! {
+                stepped = run_step(&deps, &user, &export, job.step) => Some(stepped.unwrap()),
+                () = held => None,
+            };
+            hold.arm(0);
+            match outcome {
+                Some(Stepped::Done) => break,
+                // The cut came after the step's write of the job (in the clean-up of a
+                // finished export): the step was done.
+                Some(Stepped::Stale) => {
+                    let now = deps.store.export_job(&user, &export).await.unwrap().unwrap();
+                    assert_eq!(now.step, job.step + 1, "step {} was done by a cut run", job.step);
+                    break;
+                }
+                None => cuts += 1,
+            }
+            assert!(k < 100, "step {} never ran uncut", job.step);
+        }
+        let again = run_step(&deps, &user, &export, job.step).await.unwrap();
+        assert_eq!(again, Stepped::Stale, "step {} handed over again", job.step);
         steps += 1;
     }
     assert_eq!(steps, 1 + 3 + 1, "the list, three steps of conversations, the zip");
+    assert!(cuts > 20, "every step was cut at each of its calls: {cuts}");
     let ready = status(&app, "alice", &id).await;
     assert_eq!(
-        (&ready["status"], &ready["conversations"], &ready["messages"]),
-        (&json!("ready"), &json!(5), &json!(5))
+        (
+            &ready["status"],
+            &ready["conversations"],
+            &ready["messages"],
+            &ready["attachments"]
+        ),
+        (&json!("ready"), &json!(5), &json!(5), &json!(1))
     );
     let zip = download(ready["url"].as_str().unwrap()).await;
     assert_valid(&zip);
@@ -337,6 +368,18 @@ async fn an_export_continues_over_steps_and_a_repeated_or_cut_step_changes_nothi
         contents,
         (0..5).map(|i| format!("message {i}")).collect::<Vec<_>>(),
         "each once"
+    );
+    assert_eq!(zip.files.values().collect::<Vec<_>>(), [&b"first notes".to_vec()]);
+    // The export's prefix holds its zip, and at most what a clean-up cut short left of
+    // its list and parts, which the bucket's rule removes with the zip.
+    let prefix = format!("tenants/{}/exports/{id}/", app.options.tenant);
+    let objects = app.objects_under(&prefix).await;
+    assert!(objects.contains(&format!("{prefix}glchat-export.zip")), "{objects:?}");
+    assert!(
+        objects
+            .iter()
+            .all(|o| o.ends_with("glchat-export.zip") || o.ends_with("manifest.json") || o.contains("/parts/")),
+        "{objects:?}"
     );
 }
 
@@ -361,7 +404,7 @@ async fn a_step_that_keeps_failing_gives_the_export_up_with_its_reason() {
     assert!(failed["failure"].as_str().unwrap().contains("ask for a new one"));
     assert_eq!(
         fault.remaining(),
-        100 - glchat_app::ops::exports::MAX_ATTEMPTS as usize,
+        100 - glchat_app::config::ExportConfig::DEFAULT_STEP_ATTEMPTS as usize,
         "each attempt tried once; the next gave it up"
     );
 }

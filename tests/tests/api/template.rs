@@ -561,3 +561,39 @@ fn each_function_starts_from_the_template_environment_alone() {
         assert_eq!(deps.titles().is_ok(), needs.llm, "{name}: the title generator");
     }
 }
+
+/// A stream function's event source in the template filters and batches the records
+/// as its trigger says (`glchat_functions::triggers`, which `make run` and the tests
+/// hand records by).
+#[test]
+fn stream_event_sources_filter_and_batch_as_their_triggers_say() {
+    let template = template();
+    let streamed: Vec<_> = glchat_functions::triggers::triggers()
+        .into_iter()
+        .filter(|t| t.source == "DynamoDB")
+        .collect();
+    assert_eq!(streamed.len(), 2, "the deletion events' publisher and the jobs");
+    for trigger in streamed {
+        let function = function_of(&template, trigger.name);
+        let (_, event) = function["Properties"]["Events"]
+            .as_hash()
+            .unwrap()
+            .iter()
+            .next()
+            .unwrap();
+        let source = &event["Properties"];
+        let patterns: Vec<String> = source["FilterCriteria"]["Filters"]
+            .as_vec()
+            .unwrap()
+            .iter()
+            .map(|f| str_of(&f["Pattern"]))
+            .collect();
+        assert_eq!(patterns, trigger.filters, "{}", trigger.name);
+        assert_eq!(
+            source["BatchSize"].as_i64(),
+            Some(trigger.batch_size as i64),
+            "{}",
+            trigger.name
+        );
+    }
+}

@@ -7,6 +7,7 @@
 mod attachments;
 mod clones;
 mod deletions;
+mod exports;
 mod history;
 mod links;
 mod search;

@@ -279,12 +279,16 @@ pub struct ExportConfig {
     pub step_conversations: u32,
     /// Time one step works at most before it writes where it stopped.
     pub step_time: Duration,
+    /// Attempts at one step (a failure, or an invocation cut short) before the export
+    /// is given up as failed: under the event source's retries, so the job says so.
+    pub step_attempts: u32,
 }
 
 impl ExportConfig {
     pub const DEFAULT_PER_MINUTE: u32 = 2;
     pub const DEFAULT_STEP_CONVERSATIONS: u32 = 1_000;
     pub const DEFAULT_STEP_TIME: Duration = Duration::from_secs(600);
+    pub const DEFAULT_STEP_ATTEMPTS: u32 = 3;
 
     pub(super) fn read(r: &Lookup) -> Result<Self, ConfigError> {
         Ok(Self {
@@ -294,6 +298,8 @@ impl ExportConfig {
             )
             .unwrap_or(u32::MAX),
             step_time: r.millis("EXPORT_STEP_TIME_MS", Self::DEFAULT_STEP_TIME)?,
+            step_attempts: u32::try_from(r.positive("EXPORT_STEP_ATTEMPTS", u64::from(Self::DEFAULT_STEP_ATTEMPTS))?)
+                .unwrap_or(u32::MAX),
         })
     }
 }
