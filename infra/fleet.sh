@@ -12,6 +12,9 @@
 #   infra/fleet.sh release [--version V]         package once per region, plan the waves, start the engine
 #   infra/fleet.sh resume <execution-arn>        redrive a stopped release from where it stopped
 #   infra/fleet.sh status <tenant>               stack status, deployed version, outputs, alarm states
+#   infra/fleet.sh erase <tenant> <user> [--receipt <id>]
+#                                                erase everything of one user of a tenant (as
+#                                                POST /me/erasure does), or print its receipt
 #   infra/fleet.sh offboard <tenant> --to <s3://bucket/prefix | dir> [--yes]
 #                                                export the table and the bucket, delete the stack,
 #                                                then the table and bucket it retained
@@ -24,8 +27,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-usage() { sed -n '2,22p' "$0" >&2; exit 2; }
-dry=0; yes=0; to=""; version=""; region_flag=(); args=()
+usage() { sed -n '2,25p' "$0" >&2; exit 2; }
+dry=0; yes=0; to=""; version=""; receipt=(); region_flag=(); args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --dry-run) dry=1; shift ;;
@@ -33,6 +36,7 @@ while [ $# -gt 0 ]; do
     --to) [ $# -ge 2 ] || usage; to="$2"; shift 2 ;;
     --version) [ $# -ge 2 ] || usage; version="$2"; shift 2 ;;
     --region) [ $# -ge 2 ] || usage; region_flag=(--region "$2"); shift 2 ;;
+    --receipt) [ $# -ge 2 ] || usage; receipt=(--receipt "$2"); shift 2 ;;
     *) args+=("$1"); shift ;;
   esac
 done
@@ -139,6 +143,23 @@ release() {
   if [ "$dry" = 1 ]; then echo "dry run: nothing was built, uploaded or started"; fi
 }
 
+# The user's erasure, written into the tenant's table with its account's role: the
+# stream starts run_jobs, which does what POST /me/erasure asks (docs/erasure.md).
+erase() { # tenant user
+  load_tenant "$1"
+  local user="$2"
+  assume "$role"
+  if [ "$dry" = 1 ]; then
+    printf 'would run: TABLE_NAME=%q TENANT_ID=%q AWS_REGION=%q erase_user %q' "glchat-$tenant" "$tenant" "$region" "$user"
+    if [ ${#receipt[@]} -gt 0 ]; then printf ' %q' "${receipt[@]}"; fi
+    printf '\n'
+    return
+  fi
+  cargo build --quiet -p glchat-functions --bin erase_user
+  TABLE_NAME="glchat-$tenant" TENANT_ID="$tenant" AWS_REGION="$region" \
+    target/debug/erase_user "$user" "${receipt[@]}"
+}
+
 offboard() {
   load_tenant "$1"
   [ -n "$to" ] || { echo "offboard: --to <s3://bucket/prefix | dir> is required" >&2; exit 2; }
@@ -193,6 +214,7 @@ case "$command" in
   release) [ ${#args[@]} -eq 1 ] || usage; release ;;
   resume) [ ${#args[@]} -eq 2 ] || usage; aws_ stepfunctions redrive-execution --execution-arn "${args[1]}" ;;
   status) [ ${#args[@]} -eq 2 ] || usage; status "${args[1]}" ;;
+  erase) [ ${#args[@]} -eq 3 ] || usage; erase "${args[1]}" "${args[2]}" ;;
   offboard) [ ${#args[@]} -eq 2 ] || usage; offboard "${args[1]}" ;;
   *) usage ;;
 esac

@@ -61,6 +61,10 @@ done
 cp infra/tenants/acme.json "$fleet_dir/tenants/tenant-0001.json"
 if GLCHAT_FLEET_DIR="$fleet_dir" infra/fleet.sh release --dry-run >"$out" 2>&1; then echo "a bad fleet was released" >&2; exit 1; fi
 grep -q "account 111122223333 is not in infra/accounts.json" "$out" || { cat "$out" >&2; exit 1; }
+# An operator's erasure of one user: the tenant's role, then the job in its table.
+infra/fleet.sh erase acme alice --dry-run >"$out" 2>&1
+grep -q "would run: aws sts assume-role --role-arn arn:aws:iam::111122223333:role/glchat-deployer" "$out"
+grep -q "would run: TABLE_NAME=glchat-acme TENANT_ID=acme AWS_REGION=ap-southeast-1 erase_user alice" "$out" || { cat "$out" >&2; exit 1; }
 infra/fleet.sh offboard acme --to s3://acme-archive/2026 --dry-run >"$out" 2>&1
 for expected in "export-table-to-point-in-time" "--s3-bucket acme-archive --s3-prefix 2026/table" \
   "s3 sync --region ap-southeast-1 s3://glchat-acme-111122223333-ap-southeast-1 s3://acme-archive/2026/objects" \

@@ -38,11 +38,12 @@ pub fn triggers() -> Vec<Trigger> {
             name: "run_jobs",
             source: "DynamoDB",
             needs: run_jobs::NEEDS,
-            // One step of a job: bounded by its step limits (`EXPORT_STEP_TIME_MS`).
+            // One step of a job: bounded by its step limits (`JOB_STEP_TIME_MS`).
             timeout: Duration::from_secs(900),
-            // Jobs to advance: a new export, or one whose last step wrote the next.
+            // Jobs to advance: a new export or erasure, or one whose last step wrote
+            // the next.
             filters: &[
-                r#"{"eventName":["INSERT","MODIFY"],"dynamodb":{"NewImage":{"entity":{"S":["export_job"]},"status":{"S":["pending"]}}}}"#,
+                r#"{"eventName":["INSERT","MODIFY"],"dynamodb":{"NewImage":{"entity":{"S":["export_job","erasure_job"]},"status":{"S":["pending"]}}}}"#,
             ],
             batch_size: 1,
         },

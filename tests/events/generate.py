@@ -19,6 +19,7 @@ SHARE = "EventShare000000000000"
 CLONE = "01JEVENTC10NE0000000000000"
 ATTACHMENT = "01JEVENTATTACHMENT00000000"
 EXPORT = "01JEVENTEXP0RT000000000000"
+ERASURE = "01JEVENTERASURE00000000000"
 USER = "dev-user"
 
 
@@ -107,6 +108,8 @@ EVENTS = {
     "clone_shared_conversation": event("POST", f"/conversations/shared/{SHARE}/clone", "/conversations/shared/{shared_conversation_id}/clone", S, body=f"user_id={USER}&old_parent_id={CONVERSATION}&new_conversation_id={CLONE}", content_type=FORM),
     "create_export": event("POST", "/conversations/exports", "/conversations/exports", body=json.dumps({"conversation_ids": [CONVERSATION]}), content_type="application/json"),
     "get_export": event("GET", f"/conversations/exports/{EXPORT}", "/conversations/exports/{export_id}", {"export_id": EXPORT}),
+    "create_erasure": event("POST", "/me/erasure", "/me/erasure"),
+    "get_erasure": event("GET", f"/me/erasure/{ERASURE}", "/me/erasure/{erasure_id}", {"erasure_id": ERASURE}),
     "delete_shared_conversation": event("DELETE", f"/conversations/shared/{SHARE}", "/conversations/shared/{shared_conversation_id}", S),
     "delete_conversation": event("DELETE", f"/conversations/{CONVERSATION}", "/conversations/{conversation_id}", C),
     "delete_conversations": event("POST", "/conversations/delete", "/conversations/delete", body=json.dumps({"user_id": USER, "chatbot_id": "general"}), content_type="application/json"),

@@ -12,9 +12,10 @@ pub const CONVERSATION: &str = "01JEVENTC0NVERSAT10N000000";
 pub const SHARE: &str = "EventShare000000000000";
 pub const CLONE: &str = "01JEVENTC10NE0000000000000";
 pub const EXPORT: &str = "01JEVENTEXP0RT000000000000";
+pub const ERASURE: &str = "01JEVENTERASURE00000000000";
 
 /// Creating, reading and sharing first; revoking and deleting last.
-pub const EVENT_ORDER: [&str; 17] = [
+pub const EVENT_ORDER: [&str; 19] = [
     "create_conversation",
     "list_conversations",
     "get_conversation",
@@ -29,6 +30,8 @@ pub const EVENT_ORDER: [&str; 17] = [
     "clone_shared_conversation",
     "create_export",
     "get_export",
+    "create_erasure",
+    "get_erasure",
     "delete_shared_conversation",
     "delete_conversation",
     "delete_conversations",
@@ -93,6 +96,13 @@ pub async fn seed(app: &TestApp) {
     let export =
         glchat_app::store::exports::ExportJob::new(&record.user_id, ExportId::parse(EXPORT).unwrap(), None, now);
     app.app.store.create_export(&export).await.unwrap();
+    // And an erasure of theirs, as `create_erasure` leaves it (never run here).
+    let erasure = glchat_app::store::erasures::ErasureJob::new(
+        &record.user_id,
+        glchat_app::ids::ErasureId::parse(ERASURE).unwrap(),
+        now,
+    );
+    app.app.store.create_erasure(&erasure).await.unwrap();
 }
 
 /// An app configured like `make run` (tenant `local` and its secrets), which the

@@ -180,6 +180,17 @@ pub async fn every_endpoint(app: &TestApp, history: usize) -> Vec<Measured> {
         .await
         .assert_status(200);
     measure("get_export (pending)");
+    // Bob asks for his erasure (its job never runs here).
+    let erasure = app.post("/me/erasure").bearer(&app.token("bob")).send().await;
+    erasure.assert_status(202);
+    measure("create_erasure");
+    let erasure_id = erasure.body["erasure_id"].as_str().unwrap().to_owned();
+    app.get(&format!("/me/erasure/{erasure_id}"))
+        .bearer(&app.token("bob"))
+        .send()
+        .await
+        .assert_status(200);
+    measure("get_erasure (pending)");
     app.delete(&format!("/conversations/shared/{share_id}"))
         .bearer(&token)
         .send()

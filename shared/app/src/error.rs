@@ -192,6 +192,7 @@ impl From<OpError> for ApiError {
             OpError::ConversationNotFound => ApiError::NotFound(Text::ConversationNotFound),
             OpError::ShareNotFound => ApiError::NotFound(Text::ShareNotFound),
             OpError::ExportNotFound => ApiError::NotFound(Text::ExportNotFound),
+            OpError::ErasureNotFound => ApiError::NotFound(Text::ErasureNotFound),
             OpError::ForeignUser => ApiError::Forbidden(Text::ForeignUser),
             OpError::ConversationIdTaken => ApiError::Conflict(Text::ConversationIdTaken),
             OpError::Busy => ApiError::Conflict(Text::Busy),

@@ -195,6 +195,12 @@ impl Blobs {
         format!("tenants/{}/exports/{}/", self.tenant, export)
     }
 
+    /// What an erasure writes while it runs (its list of the user's conversations),
+    /// removed when it is done.
+    pub fn erasure_prefix(&self, erasure: &glchat_domain::ids::ErasureId) -> String {
+        format!("tenants/{}/erasures/{}/", self.tenant, erasure)
+    }
+
     /// An object this module fetches whole, or `None` where there is none (an
     /// attachment whose upload never came).
     pub async fn get_if_exists(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {

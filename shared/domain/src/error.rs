@@ -34,6 +34,9 @@ pub enum OpError {
     /// No such export of the caller's (missing, expired or someone else's alike).
     #[error("export not found")]
     ExportNotFound,
+    /// No such erasure of the caller's.
+    #[error("erasure not found")]
+    ErasureNotFound,
     /// A body named another user than the caller.
     #[error("acting for another user")]
     ForeignUser,

@@ -111,6 +111,11 @@ id_type!(
     parse_resource_id
 );
 id_type!(
+    /// An erasure of everything of a user's: a ULID.
+    ErasureId,
+    parse_resource_id
+);
+id_type!(
     /// The user, as the token's `sub` names it.
     UserId,
     |raw| parse_external_id(raw, 256)
@@ -159,6 +164,12 @@ impl AttachmentId {
 }
 
 impl ExportId {
+    pub fn generate(now: crate::clock::Timestamp) -> Self {
+        Self(new_ulid(now).to_string())
+    }
+}
+
+impl ErasureId {
     pub fn generate(now: crate::clock::Timestamp) -> Self {
         Self(new_ulid(now).to_string())
     }

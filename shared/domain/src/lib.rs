@@ -9,6 +9,7 @@
 pub mod caller;
 pub mod clock;
 pub mod cursor;
+pub mod erasures;
 pub mod error;
 pub mod events;
 pub mod exports;

@@ -209,3 +209,22 @@ pub struct ExportResponse {
     /// Why it failed, when it did.
     pub failure: Option<String>,
 }
+
+/// `POST /me/erasure` (202): the erasure is accepted and runs in the background.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ErasureAcceptedResponse {
+    pub erasure_id: crate::ids::ErasureId,
+}
+
+/// `GET /me/erasure/{erasure_id}`: the erasure's receipt.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ErasureReceipt {
+    pub erasure_id: crate::ids::ErasureId,
+    pub status: crate::erasures::ErasureStatus,
+    pub conversations: u64,
+    pub messages: u64,
+    pub attachments: u64,
+    pub share_links: u64,
+    pub exports: u64,
+    pub finished_at: Option<Timestamp>,
+}

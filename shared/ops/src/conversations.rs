@@ -330,7 +330,7 @@ pub async fn delete_many(
 /// step is idempotent: the tombstone (gone for readers and writers, counted out, its
 /// share id dead), the record of its attachments on it, the share's copies, the
 /// conversation's objects, the items, the conversation item last.
-pub(super) async fn cascade(deps: &Deps, id: &ConversationId, scope: &DeleteScope) -> Result<bool, OpError> {
+pub(crate) async fn cascade(deps: &Deps, id: &ConversationId, scope: &DeleteScope) -> Result<bool, OpError> {
     let store = &deps.store;
     let Some(began) = store.begin_delete(id, scope, deps.clock.now()).await? else {
         return Ok(false);

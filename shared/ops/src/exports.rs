@@ -189,7 +189,7 @@ async fn finish_step(deps: &Deps, mut job: ExportJob, step: u64) -> Result<Stepp
 }
 
 /// The ids of every live conversation of the user's, newest first.
-async fn every_conversation(deps: &Deps, user: &UserId) -> Result<Vec<ConversationId>, OpError> {
+pub(crate) async fn every_conversation(deps: &Deps, user: &UserId) -> Result<Vec<ConversationId>, OpError> {
     let (lists, _) = deps.store.chatbot_lists(user).await?;
     let mut ids = Vec::new();
     let mut after: Option<ListPosition> = None;

@@ -8,6 +8,7 @@ pub mod attachments;
 pub mod clones;
 pub mod conversations;
 pub mod deletions;
+pub mod erasures;
 pub mod exports;
 pub mod messages;
 pub mod public_view;

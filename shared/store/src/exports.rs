@@ -3,12 +3,11 @@
 //! did it (the step it read, in the write's condition), so a record handed over twice
 //! cannot make two invocations of one step both count.
 
-use super::error::{applied, dynamodb_error};
+use super::error::applied;
 use super::expr::{Expr, with_placeholders};
 use super::items::{CollectionItem, ExportJobItem};
 use super::keys::{self, PK};
 use super::{Store, StoreError};
-use crate::attrs;
 use glchat_domain::clock::Timestamp;
 use glchat_domain::ids::{ExportId, UserId};
 
@@ -75,19 +74,11 @@ impl Store {
     /// Writes `job` as the outcome of the step it was read at (`read_step`): refused
     /// (`false`) when another invocation wrote that step first.
     pub async fn save_export_step(&self, job: &ExportJob, read_step: u64) -> Result<bool, StoreError> {
-        let mut e = Expr::default();
-        let condition = e.eq(attrs::STEP, read_step as i64);
-        let result = with_placeholders!(self.client.put_item(), e)
-            .table_name(&self.table)
-            .set_item(Some(CollectionItem::ExportJob(job.clone()).to_attributes()?))
-            .condition_expression(condition)
-            .send()
-            .await;
-        Ok(applied(result, "saving an export's step")?.is_some())
+        self.save_job_step(CollectionItem::ExportJob(job.clone()), read_step)
+            .await
     }
 
-    /// Counts one more attempt at `step` of the export, and says how many there were
-    /// (one item per step, removed by TTL with the job).
+    /// Counts one more attempt at `step` of the export, and says how many there were.
     pub async fn count_export_attempt(
         &self,
         user: &UserId,
@@ -95,28 +86,21 @@ impl Store {
         step: u64,
         expires_at: i64,
     ) -> Result<u64, StoreError> {
-        let mut e = Expr::default();
-        let update = format!(
-            "ADD {} {} SET {}",
-            e.name(attrs::COUNT),
-            e.value("one", 1),
-            e.eq(attrs::EXPIRES_AT, expires_at),
-        );
-        let output = with_placeholders!(self.client.update_item(), e)
-            .table_name(&self.table)
-            .set_key(Some(keys::export_attempts(user, id, step).to_attributes()))
-            .update_expression(update)
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
-            .send()
+        self.count_job_attempt(&keys::export_job(user, id), step, expires_at)
             .await
-            .map_err(|err| dynamodb_error(err, "counting an export's attempt"))?;
-        Ok(output
-            .attributes
-            .as_ref()
-            .and_then(|a| a.get(attrs::COUNT.as_str()))
-            .and_then(|v| v.as_n().ok())
-            .and_then(|n| n.parse::<u64>().ok())
-            .unwrap_or(1))
+    }
+
+    /// The user's export jobs (their step counters left out).
+    pub async fn export_jobs(&self, user: &UserId) -> Result<Vec<ExportJob>, StoreError> {
+        Ok(self
+            .user_items(user, "EXPORT#")
+            .await?
+            .into_iter()
+            .filter_map(|item| match CollectionItem::from_attributes(item) {
+                Ok(CollectionItem::ExportJob(job)) => Some(job),
+                _ => None,
+            })
+            .collect())
     }
 }
 

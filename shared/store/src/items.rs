@@ -239,6 +239,14 @@ pub(crate) struct DeadShareItem {
     pub pk: String,
     #[serde(rename = "SK")]
     pub sk: String,
+    /// `DEADSHARES#<u>` / `<died>#<share id>`: every item that names a user is found from
+    /// that user's keys, so an erasure finds these too (and removes the keys with the
+    /// owner). Markers written before the index entry existed have none; TTL removes
+    /// them within [`DEAD_SHARE_DAYS`].
+    #[serde(rename = "GSI1PK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi1pk: Option<String>,
+    #[serde(rename = "GSI1SK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi1sk: Option<String>,
     pub share_id: glchat_domain::ids::ShareId,
     pub user_id: glchat_domain::ids::UserId,
     pub conversation_id: ConversationId,
@@ -255,6 +263,8 @@ impl DeadShareItem {
         Self {
             pk: key.pk,
             sk: key.sk,
+            gsi1pk: Some(keys::user_dead_shares(&link.user_id)),
+            gsi1sk: Some(format!("{}#{}", now, link.share_id.as_str())),
             share_id: link.share_id.clone(),
             user_id: link.user_id.clone(),
             conversation_id: link.conversation_id.clone(),
@@ -309,6 +319,39 @@ pub struct ExportProgress {
     pub attachments: u64,
 }
 
+/// A user's erasure (`USER#<u>` / `ERASURE#<id>`): where the background function stands
+/// and what it counted before removing anything; the receipt once done, kept
+/// [`glchat_domain::erasures::RECEIPT_DAYS`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErasureJobItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub erasure_id: glchat_domain::ids::ErasureId,
+    pub user_id: glchat_domain::ids::UserId,
+    pub status: glchat_domain::erasures::ErasureStatus,
+    pub created_time: glchat_domain::clock::Timestamp,
+    pub updated_time: glchat_domain::clock::Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_time: Option<glchat_domain::clock::Timestamp>,
+    pub step: u64,
+    pub progress: ErasureProgress,
+    pub expires_at: i64,
+}
+
+/// How far an erasure got: the list of the user's conversations, then each counted,
+/// then each removed, then the rest of what is theirs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ErasureProgress {
+    pub listed: bool,
+    pub total: u64,
+    /// The next conversation of the list to count, and to remove.
+    pub counted: u64,
+    pub removed: u64,
+    pub erased: glchat_domain::erasures::Erased,
+}
+
 /// Any item of a conversation's collection, told apart by its `entity` attribute
 /// (which stream consumers read too).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -322,6 +365,7 @@ pub(crate) enum CollectionItem {
     DeadShare(DeadShareItem),
     Idempotency(IdempotencyItem),
     ExportJob(ExportJobItem),
+    ErasureJob(ErasureJobItem),
 }
 
 impl CollectionItem {

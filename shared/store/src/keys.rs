@@ -11,6 +11,7 @@
 //! | counter         | `USER#<u>`        | `COUNT` / `COUNT#BOT#<b>` |               |                        |
 //! | rate window     | `USER#<u>`        | `LIMIT#<action>#<window start ms>` |    |                        |
 //! | export job      | `USER#<u>`        | `EXPORT#<id>` (`#STEP#<n>`: attempts) |  |                      |
+//! | erasure job     | `USER#<u>`        | `ERASURE#<id>` (`#STEP#<n>`: attempts) | |                      |
 //!
 //! "act." is `<updated_time>#<conversation id>`: newest activity sorts last, so lists
 //! query backwards. A user's list of all conversations merges their chatbots' GSI2
@@ -24,7 +25,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use glchat_domain::clock::Timestamp;
-use glchat_domain::ids::{AttachmentId, ChatbotId, ConversationId, ExportId, MessageId, ShareId, UserId};
+use glchat_domain::ids::{AttachmentId, ChatbotId, ConversationId, ErasureId, ExportId, MessageId, ShareId, UserId};
 
 pub use crate::attrs::{GSI1PK, GSI1SK, GSI2PK, GSI2SK, PK, SK};
 pub const GSI1: &str = "GSI1";
@@ -126,6 +127,12 @@ pub fn user_shares(user: &UserId) -> String {
     format!("SHARES#{}", escape(user.as_str()))
 }
 
+/// The user's dead share ids (GSI1), by when they died: what an erasure finds to make
+/// them forget their owner.
+pub fn user_dead_shares(user: &UserId) -> String {
+    format!("DEADSHARES#{}", escape(user.as_str()))
+}
+
 /// The user's share links being taken for the first time (GSI1): never listed.
 pub fn pending_user_shares(user: &UserId) -> String {
     format!("PENDING#{}", user_shares(user))
@@ -214,12 +221,34 @@ pub fn export_job(user: &UserId, export: &ExportId) -> Key {
     }
 }
 
-/// How many times one background step of an export was tried (beside its job, with no
-/// `entity`: the job's stream filter does not pass it, so counting starts no step).
-pub fn export_attempts(user: &UserId, export: &ExportId, step: u64) -> Key {
+/// A user's erasure job (`store::erasures`): its receipt stays under the user's
+/// partition after everything else there is gone.
+pub fn erasure_job(user: &UserId, erasure: &ErasureId) -> Key {
     Key {
-        pk: format!("USER#{}", escape(user.as_str())),
-        sk: format!("EXPORT#{}#STEP#{step}", export.as_str()),
+        pk: user_pk(user),
+        sk: format!("{ERASURE_PREFIX}{}", erasure.as_str()),
+    }
+}
+
+/// What an erasure keeps of a user's partition: its own jobs.
+pub const ERASURE_PREFIX: &str = "ERASURE#";
+
+/// The user's own partition (counters, rate windows, jobs).
+pub fn user_pk(user: &UserId) -> String {
+    format!("USER#{}", escape(user.as_str()))
+}
+
+/// The partition of a user's idempotency records.
+pub fn user_idempotency_pk(user: &UserId) -> String {
+    format!("IDEMPOTENCY#{}", escape(user.as_str()))
+}
+
+/// How many times one background step of a job was tried (beside the job, with no
+/// `entity`: the jobs' stream filter does not pass it, so counting starts no step).
+pub fn job_attempts(job: &Key, step: u64) -> Key {
+    Key {
+        pk: job.pk.clone(),
+        sk: format!("{}#STEP#{step}", job.sk),
     }
 }
 
@@ -256,7 +285,7 @@ impl ListIndex {
 /// characters, fixed length).
 pub fn idempotency(user: &UserId, operation: &str, key_hash: &str) -> Key {
     Key {
-        pk: format!("IDEMPOTENCY#{}", escape(user.as_str())),
+        pk: user_idempotency_pk(user),
         sk: format!("{operation}#{key_hash}"),
     }
 }

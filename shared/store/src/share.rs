@@ -333,6 +333,52 @@ impl Store {
         Ok(None)
     }
 
+    /// The share ids of the user's that died (GSI1 `DEADSHARES#<u>`, all pages).
+    pub async fn dead_shares_of(&self, owner: &UserId) -> Result<Vec<ShareId>, StoreError> {
+        let mut e = Expr::default();
+        let key = e.eq(GSI1PK, keys::user_dead_shares(owner));
+        let mut pages = with_placeholders!(self.client.query(), e)
+            .table_name(&self.table)
+            .index_name(GSI1)
+            .key_condition_expression(key)
+            .into_paginator()
+            .send();
+        let mut shares = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| dynamodb_error(e, "listing dead share ids"))?;
+            for item in page.items() {
+                if let Ok(CollectionItem::DeadShare(dead)) = CollectionItem::from_attributes(item.clone()) {
+                    shares.push(dead.share_id);
+                }
+            }
+        }
+        Ok(shares)
+    }
+
+    /// Forgets whose a dead share id was (an erasure): the marker stays, so the id is
+    /// never published again, with no owner and out of the owner's index. Its deletion
+    /// event went out when it died.
+    pub async fn forget_dead_share_owner(&self, share: &ShareId) -> Result<(), StoreError> {
+        let mut e = Expr::default();
+        let update = format!(
+            "SET {} REMOVE {}, {}",
+            e.eq(attrs::USER_ID, ""),
+            e.name(GSI1PK),
+            e.name(keys::GSI1SK)
+        );
+        let condition = e.eq(attrs::ENTITY, "dead_share");
+        let result = with_placeholders!(self.client.update_item(), e)
+            .table_name(&self.table)
+            .set_key(Some(keys::share_snapshot(share).to_attributes()))
+            .update_expression(update)
+            .condition_expression(condition)
+            .send()
+            .await;
+        // No marker (never died, or TTL removed it): nothing of the owner is there.
+        applied(result, "forgetting a dead share's owner")?;
+        Ok(())
+    }
+
     /// Revokes a link: its share id dies first (the public read stops at once), then the
     /// link leaves the owner's list, unless the conversation was shared anew under
     /// another id meanwhile (that link stays). A revoke cut between the two is finished

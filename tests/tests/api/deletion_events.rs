@@ -443,10 +443,23 @@ fn the_stream_function_reads_its_table_stream_and_writes_its_bus_only() {
             owned(&["logs:CreateLogStream", "logs:PutLogEvents"]),
             owned(&["SettleUploadLogs.Arn", "PublishDeletionsLogs.Arn", "RunJobsLogs.Arn"]),
         ),
-        // run_jobs' share: an export reads the user's conversations and files, and
-        // writes its job and its own objects.
+        // settle_upload's share of the role.
+        (owned(&["dynamodb:GetItem", "dynamodb:DescribeTable"]), owned(&["Table.Arn"])),
         (
-            owned(&["dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"]),
+            owned(&["s3:DeleteObject"]),
+            owned(&["arn:${AWS::Partition}:s3:::glchat-${TenantId}-${AWS::AccountId}-${AWS::Region}/tenants/${TenantId}/conversations/*"]),
+        ),
+        // run_jobs' share: an export reads the user's conversations and files and
+        // writes its own objects; an erasure deletes as the conversations' deletes do.
+        (
+            owned(&[
+                "dynamodb:Query",
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:BatchWriteItem",
+                "dynamodb:ConditionCheckItem",
+            ]),
             owned(&["Table.Arn", "${Table.Arn}/index/*"]),
         ),
         (
@@ -456,25 +469,21 @@ fn the_stream_function_reads_its_table_stream_and_writes_its_bus_only() {
             ]),
         ),
         (
+            owned(&["s3:DeleteObject"]),
+            owned(&[
+                "arn:${AWS::Partition}:s3:::glchat-${TenantId}-${AWS::AccountId}-${AWS::Region}/tenants/${TenantId}/shares/*",
+            ]),
+        ),
+        (
             owned(&["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]),
             owned(&[
                 "arn:${AWS::Partition}:s3:::glchat-${TenantId}-${AWS::AccountId}-${AWS::Region}/tenants/${TenantId}/exports/*",
+                "arn:${AWS::Partition}:s3:::glchat-${TenantId}-${AWS::AccountId}-${AWS::Region}/tenants/${TenantId}/erasures/*",
             ]),
         ),
         (
             owned(&["s3:ListBucket"]),
             owned(&["arn:${AWS::Partition}:s3:::glchat-${TenantId}-${AWS::AccountId}-${AWS::Region}"]),
-        ),
-        // settle_upload's share of the role.
-        (
-            owned(&["dynamodb:GetItem", "dynamodb:DescribeTable"]),
-            owned(&["Table.Arn"]),
-        ),
-        (
-            owned(&["s3:DeleteObject"]),
-            owned(&[
-                "arn:${AWS::Partition}:s3:::glchat-${TenantId}-${AWS::AccountId}-${AWS::Region}/tenants/${TenantId}/conversations/*",
-            ]),
         ),
         (
             owned(&["xray:PutTraceSegments", "xray:PutTelemetryRecords"]),

@@ -11,7 +11,9 @@ use glchat_functions::handlers::settle_upload;
 use glchat_functions::lambda::respond;
 use glchat_functions::routes::routes;
 use glchat_tests::TestApp;
-use glchat_tests::fixtures::{CLONE, CONVERSATION, EVENT_ORDER, EXPORT, SHARE, event_options, events_dir, seed};
+use glchat_tests::fixtures::{
+    CLONE, CONVERSATION, ERASURE, EVENT_ORDER, EXPORT, SHARE, event_options, events_dir, seed,
+};
 use lambda_http::request::LambdaRequest;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -50,7 +52,7 @@ async fn every_committed_event_runs_through_its_handler() {
         let response = respond(deps, request, route.handler).await;
         let status = response.status().as_u16();
         let body: Value = serde_json::from_slice(response.body().as_ref()).unwrap();
-        let expected = if name == "create_export" { 202 } else { 200 };
+        let expected = if name.starts_with("create_e") { 202 } else { 200 };
         assert_eq!(status, expected, "{name}: {body}");
         app.check_contract(route.method.as_str(), &path, status, &body)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -85,6 +87,11 @@ async fn every_committed_event_runs_through_its_handler() {
             "get_export" => assert_eq!(
                 (&body["export_id"], &body["status"], &body["url"]),
                 (&json!(EXPORT), &json!("pending"), &Value::Null)
+            ),
+            "create_erasure" => assert!(body["erasure_id"].is_string(), "{body}"),
+            "get_erasure" => assert_eq!(
+                (&body["erasure_id"], &body["status"], &body["finished_at"]),
+                (&json!(ERASURE), &json!("pending"), &Value::Null)
             ),
             "delete_shared_conversation" => assert_eq!(body["status"], "deleted"),
             "delete_conversation" => assert_eq!(body["conversation_id"], CONVERSATION),

@@ -294,7 +294,7 @@ async fn an_export_continues_over_steps_and_a_repeated_or_cut_step_changes_nothi
     // attempts; this test makes many.
     let app = TestApp::spawn_with(Options {
         refusals: vec![hold.clone()],
-        ..with_stream(&[("EXPORT_STEP_CONVERSATIONS", "2"), ("EXPORT_STEP_ATTEMPTS", "1000")])
+        ..with_stream(&[("JOB_STEP_CONVERSATIONS", "2"), ("JOB_STEP_ATTEMPTS", "1000")])
     })
     .await;
     let mut conversations = Vec::new();

@@ -9,6 +9,7 @@ mod crashes;
 mod csrf;
 mod deletes;
 mod deletion_events;
+mod erasures;
 mod events;
 mod exports;
 mod gateway;

@@ -20,7 +20,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{ApiError, FieldError, Loc};
 use crate::i18n::{Issue, Text};
-use glchat_domain::ids::{ChatbotId, ConversationId, ExportId, MessageId, ShareId, UserId};
+use glchat_domain::ids::{ChatbotId, ConversationId, ErasureId, ExportId, MessageId, ShareId, UserId};
 use glchat_domain::models::{BoundedText, ContentType, MessageRole, Metadata, Title};
 
 /// Largest body we read, a little under API Gateway's and Lambda's 6 MB payload limit.
@@ -110,6 +110,7 @@ parsed_fields!(
     ChatbotId,
     ShareId,
     ExportId,
+    ErasureId,
     MessageRole,
     Title,
     ContentType
@@ -336,6 +337,11 @@ impl PathId for ConversationId {
 impl PathId for ShareId {
     const PARAM: &'static str = "shared_conversation_id";
     const NOT_FOUND: Text = Text::ShareNotFound;
+}
+
+impl PathId for ErasureId {
+    const PARAM: &'static str = "erasure_id";
+    const NOT_FOUND: Text = Text::ErasureNotFound;
 }
 
 impl PathId for ExportId {

@@ -270,8 +270,9 @@ impl EventsConfig {
     }
 }
 
-/// Exports: how many a user asks for per minute, and how much of one a background
-/// invocation does before it hands the rest to the next (its `Timeout` is 15 minutes).
+/// Background jobs (exports, erasures): how many exports a user asks for per minute,
+/// and how much of a job one background invocation does before it hands the rest to the
+/// next (its `Timeout` is 15 minutes).
 #[derive(Debug, Clone, Copy)]
 pub struct ExportConfig {
     pub per_minute: u32,
@@ -294,11 +295,11 @@ impl ExportConfig {
         Ok(Self {
             per_minute: r.per_minute("RATE_LIMIT_EXPORTS_PER_MINUTE", Self::DEFAULT_PER_MINUTE)?,
             step_conversations: u32::try_from(
-                r.positive("EXPORT_STEP_CONVERSATIONS", u64::from(Self::DEFAULT_STEP_CONVERSATIONS))?,
+                r.positive("JOB_STEP_CONVERSATIONS", u64::from(Self::DEFAULT_STEP_CONVERSATIONS))?,
             )
             .unwrap_or(u32::MAX),
-            step_time: r.millis("EXPORT_STEP_TIME_MS", Self::DEFAULT_STEP_TIME)?,
-            step_attempts: u32::try_from(r.positive("EXPORT_STEP_ATTEMPTS", u64::from(Self::DEFAULT_STEP_ATTEMPTS))?)
+            step_time: r.millis("JOB_STEP_TIME_MS", Self::DEFAULT_STEP_TIME)?,
+            step_attempts: u32::try_from(r.positive("JOB_STEP_ATTEMPTS", u64::from(Self::DEFAULT_STEP_ATTEMPTS))?)
                 .unwrap_or(u32::MAX),
         })
     }

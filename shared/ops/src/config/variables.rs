@@ -130,9 +130,9 @@ pub const VARIABLES: &[Variable] = &[
     var("RATE_LIMIT_SHARES_PER_MINUTE", |n| n.shares, true),
     var("RATE_LIMIT_CLONES_PER_MINUTE", |n| n.clones, true),
     var("RATE_LIMIT_EXPORTS_PER_MINUTE", |n| n.exports, true),
-    var("EXPORT_STEP_CONVERSATIONS", |n| n.exports, false),
-    var("EXPORT_STEP_TIME_MS", |n| n.exports, false),
-    var("EXPORT_STEP_ATTEMPTS", |n| n.exports, false),
+    var("JOB_STEP_CONVERSATIONS", |n| n.exports, false),
+    var("JOB_STEP_TIME_MS", |n| n.exports, false),
+    var("JOB_STEP_ATTEMPTS", |n| n.exports, false),
     // A bus name, or the ARN of a bus of the tenant's own (another account's too).
     var("EVENT_BUS_NAME", |n| n.events, true),
 ];

@@ -1,0 +1,44 @@
+//! Not a Lambda: the operator's erasure of a user of one tenant (`infra/fleet.sh erase`),
+//! with the tenant account's credentials. It writes the same erasure job
+//! `POST /me/erasure` writes, whose stream record starts `run_jobs`, and prints its id;
+//! with `--receipt <id>` it prints the receipt instead.
+//!
+//!   TABLE_NAME=glchat-acme TENANT_ID=acme erase_user <user-id>
+//!   TABLE_NAME=glchat-acme TENANT_ID=acme erase_user <user-id> --receipt <erasure-id>
+
+use anyhow::{Context, bail};
+use glchat_app::Deps;
+use glchat_app::config::Needs;
+use glchat_app::ids::{ErasureId, UserId};
+use glchat_app::store::erasures::ErasureJob;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (user, receipt) = match args.as_slice() {
+        [user] => (user, None),
+        [user, flag, id] if flag == "--receipt" => (user, Some(id)),
+        _ => bail!("usage: erase_user <user-id> [--receipt <erasure-id>]"),
+    };
+    let user = UserId::parse(user).map_err(|e| anyhow::anyhow!("a user id: {e:?}"))?;
+    let deps = Deps::from_env(Needs::TABLE).await?;
+    match receipt {
+        None => {
+            let now = deps.clock.now();
+            let job = ErasureJob::new(&user, ErasureId::generate(now), now);
+            deps.store.create_erasure(&job).await.context("writing the erasure")?;
+            println!("{}", job.erasure_id);
+        }
+        Some(id) => {
+            let id = ErasureId::parse(id).map_err(|e| anyhow::anyhow!("an erasure id: {e:?}"))?;
+            let job = deps
+                .store
+                .erasure_job(&user, &id)
+                .await?
+                .context("no such erasure of this user's")?;
+            let receipt = glchat_app::ops::erasures::receipt_of(job);
+            println!("{}", serde_json::to_string(&receipt)?);
+        }
+    }
+    Ok(())
+}

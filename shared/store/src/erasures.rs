@@ -1,0 +1,120 @@
+//! A user's erasure jobs (`USER#<u>` / `ERASURE#<id>`), advanced step by step like the
+//! exports (`store::jobs`), and what an erasure counts before it removes.
+
+use aws_sdk_dynamodb::types::Select;
+
+use super::error::{applied, dynamodb_error};
+use super::expr::{Expr, with_placeholders};
+use super::items::{CollectionItem, ErasureJobItem};
+use super::keys::{self, PK, SK};
+use super::{Store, StoreError};
+use glchat_domain::clock::Timestamp;
+use glchat_domain::erasures::{ErasureStatus, RECEIPT_DAYS};
+use glchat_domain::ids::{ConversationId, ErasureId, UserId};
+
+pub use super::items::ErasureProgress;
+
+/// An erasure job as the store keeps it.
+pub type ErasureJob = ErasureJobItem;
+
+impl ErasureJobItem {
+    pub fn new(user: &UserId, id: ErasureId, now: Timestamp) -> Self {
+        let key = keys::erasure_job(user, &id);
+        Self {
+            pk: key.pk,
+            sk: key.sk,
+            erasure_id: id,
+            user_id: user.clone(),
+            status: ErasureStatus::Pending,
+            created_time: now,
+            updated_time: now,
+            finished_time: None,
+            step: 0,
+            progress: ErasureProgress::default(),
+            expires_at: now.plus_days(RECEIPT_DAYS).unix_seconds(),
+        }
+    }
+}
+
+impl Store {
+    /// Writes a new erasure: its stream record starts the background function.
+    pub async fn create_erasure(&self, job: &ErasureJob) -> Result<(), StoreError> {
+        let mut e = Expr::default();
+        let condition = e.not_exists(PK);
+        let result = with_placeholders!(self.client.put_item(), e)
+            .table_name(&self.table)
+            .set_item(Some(CollectionItem::ErasureJob(job.clone()).to_attributes()?))
+            .condition_expression(condition)
+            .send()
+            .await;
+        applied(result, "creating an erasure")?;
+        Ok(())
+    }
+
+    /// The user's erasure, if there is one.
+    pub async fn erasure_job(&self, user: &UserId, id: &ErasureId) -> Result<Option<ErasureJob>, StoreError> {
+        let found = self
+            .get_item(keys::erasure_job(user, id), "reading an erasure")
+            .await?
+            .map(CollectionItem::from_attributes)
+            .transpose()?;
+        Ok(match found {
+            Some(CollectionItem::ErasureJob(job)) => Some(job),
+            _ => None,
+        })
+    }
+
+    /// Writes `job` as the outcome of `read_step` (see `store::jobs`).
+    pub async fn save_erasure_step(&self, job: &ErasureJob, read_step: u64) -> Result<bool, StoreError> {
+        self.save_job_step(CollectionItem::ErasureJob(job.clone()), read_step)
+            .await
+    }
+
+    /// Every chatbot the user ever had a conversation with (their counters, at zero
+    /// too: an unfinished clone or delete is under a chatbot whose count fell to zero).
+    pub async fn all_chatbots(&self, user: &UserId) -> Result<Vec<glchat_domain::ids::ChatbotId>, StoreError> {
+        let (_, prefix) = keys::chatbot_counters(user);
+        Ok(self
+            .user_items(user, prefix)
+            .await?
+            .iter()
+            .filter_map(|item| item.get(SK.as_str()).and_then(|v| v.as_s().ok()))
+            .filter_map(|sk| keys::chatbot_of_counter(sk))
+            .collect())
+    }
+
+    /// How many messages and attachments a conversation holds: two Queries that count
+    /// (DynamoDB reads the items, returns only their number), across pages.
+    pub async fn collection_counts(&self, id: &ConversationId) -> Result<(u64, u64), StoreError> {
+        let pk = keys::conversation_pk(id);
+        let mut counts = [0u64; 2];
+        for (count, prefix) in counts.iter_mut().zip(["MSG#", "ATT#"]) {
+            let mut e = Expr::default();
+            let key = format!("{} AND {}", e.eq(PK, pk.as_str()), e.begins_with(SK, prefix));
+            let mut pages = with_placeholders!(self.client.query(), e)
+                .table_name(&self.table)
+                .key_condition_expression(key)
+                .select(Select::Count)
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| dynamodb_error(e, "counting a conversation's items"))?;
+                *count += u64::try_from(page.count()).unwrap_or(0);
+            }
+        }
+        Ok((counts[0], counts[1]))
+    }
+}
+
+/// The erasure job an item image of the table's stream holds, if it holds one.
+pub fn job_of(
+    image: Option<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>>,
+) -> anyhow::Result<Option<ErasureJob>> {
+    let Some(image) = image else {
+        return Ok(None);
+    };
+    Ok(match CollectionItem::from_attributes(image)? {
+        CollectionItem::ErasureJob(job) => Some(job),
+        _ => None,
+    })
+}
