@@ -444,10 +444,15 @@ fn the_stream_function_reads_its_table_stream_and_writes_its_bus_only() {
             owned(&["SettleUploadLogs.Arn", "PublishDeletionsLogs.Arn", "RunJobsLogs.Arn"]),
         ),
         // settle_upload's share of the role.
-        (owned(&["dynamodb:GetItem", "dynamodb:DescribeTable"]), owned(&["Table.Arn"])),
+        (
+            owned(&["dynamodb:GetItem", "dynamodb:DescribeTable"]),
+            owned(&["Table.Arn"]),
+        ),
         (
             owned(&["s3:DeleteObject"]),
-            owned(&["arn:${AWS::Partition}:s3:::glchat-${TenantId}-${AWS::AccountId}-${AWS::Region}/tenants/${TenantId}/conversations/*"]),
+            owned(&[
+                "arn:${AWS::Partition}:s3:::glchat-${TenantId}-${AWS::AccountId}-${AWS::Region}/tenants/${TenantId}/conversations/*",
+            ]),
         ),
         // run_jobs' share: an export reads the user's conversations and files and
         // writes its own objects; an erasure deletes as the conversations' deletes do.
