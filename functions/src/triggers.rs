@@ -48,6 +48,15 @@ pub fn triggers() -> Vec<Trigger> {
             batch_size: 1,
         },
         Trigger {
+            name: "expire_conversations",
+            source: "Schedule",
+            needs: expire_conversations::NEEDS,
+            // A sweep stops at `RETENTION_TIME_BUDGET_MS` (10 minutes) and goes on next hour.
+            timeout: Duration::from_secs(900),
+            filters: &[],
+            batch_size: 1,
+        },
+        Trigger {
             name: "publish_deletions",
             source: "DynamoDB",
             needs: publish_deletions::NEEDS,

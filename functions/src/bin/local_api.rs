@@ -36,6 +36,19 @@ async fn main() -> anyhow::Result<()> {
             }
         });
     }
+    // Retention, as the hourly schedule runs it deployed (RETENTION_DAYS > 0).
+    if app.config.retention.as_ref().is_some_and(|r| r.days > 0) {
+        let deps = std::sync::Arc::clone(&app);
+        tokio::spawn(async move {
+            let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+            loop {
+                hourly.tick().await;
+                if let Err(err) = glchat_app::ops::retention::sweep(&deps).await {
+                    tracing::error!(error = ?err, "retention's sweep failed");
+                }
+            }
+        });
+    }
     let shutdown = async {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
             .expect("installing a SIGTERM handler");

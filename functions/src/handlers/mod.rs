@@ -12,6 +12,7 @@ pub mod create_export;
 pub mod delete_conversation;
 pub mod delete_conversations;
 pub mod delete_shared_conversation;
+pub mod expire_conversations;
 pub mod generate_title;
 pub mod get_conversation;
 pub mod get_erasure;

@@ -46,6 +46,16 @@ impl Timestamp {
         Self(self.0.saturating_add(Duration::days(i64::from(days))))
     }
 
+    pub fn minus_days(self, days: u32) -> Self {
+        Self(self.0.saturating_sub(Duration::days(i64::from(days))))
+    }
+
+    /// Midnight (UTC) of the day after this time's.
+    pub fn next_day(self) -> Self {
+        let midnight = self.0.replace_time(time::Time::MIDNIGHT);
+        Self(midnight.saturating_add(Duration::days(1)))
+    }
+
     /// The fixed-width wire and sort-key form, e.g. `2026-11-26T04:05:36.120Z`.
     pub fn to_wire(self) -> String {
         self.0

@@ -190,7 +190,7 @@ mod tests {
     #[test]
     fn file_names_stay_one_entry_of_their_folder() {
         assert_eq!(entry_name("report.pdf"), "report.pdf");
-        assert_eq!(entry_name("../../etc/passwd"), "_.._etc_passwd");
+        assert_eq!(entry_name("../../etc/passwd"), ".._.._etc_passwd", "no separator left");
         assert_eq!(entry_name("a\\b\u{0}c"), "a_b_c");
         assert_eq!(entry_name(".."), "file");
         assert_eq!(entry_name("laporan ringkas.txt"), "laporan ringkas.txt");

@@ -188,6 +188,7 @@ async fn abandon_unfinished(
         let scope = DeleteScope {
             owner: owner.clone(),
             chatbot: None,
+            idle_before: None,
         };
         super::conversations::cascade(deps, id, &scope).await?;
     }

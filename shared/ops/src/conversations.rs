@@ -219,6 +219,7 @@ pub async fn delete(deps: &Deps, caller: &Caller, input: Delete) -> Result<Delet
     let scope = DeleteScope {
         owner: caller.user_id.clone(),
         chatbot: None,
+        idle_before: None,
     };
     if !cascade(deps, &input.id, &scope).await? {
         return Err(OpError::ConversationNotFound);
@@ -250,6 +251,7 @@ pub async fn delete_many(
     let scope = DeleteScope {
         owner: owner.clone(),
         chatbot: Some(chatbot.clone()),
+        idle_before: None,
     };
     let deadline = Instant::now() + BULK_DELETE_TIME;
     let mut done: HashSet<ConversationId> = HashSet::new();

@@ -136,6 +136,7 @@ pub async fn run_step(
             let scope = DeleteScope {
                 owner: user.clone(),
                 chatbot: None,
+                idle_before: None,
             };
             let mut done = 0;
             while progress.removed < progress.total && within(done) {
@@ -165,6 +166,7 @@ async fn erase_the_rest(deps: &Deps, user: &UserId, manifest: &Manifest) -> Resu
     let scope = DeleteScope {
         owner: user.clone(),
         chatbot: None,
+        idle_before: None,
     };
     // The share ids whose dead markers are to forget their owner.
     let mut forgotten: Vec<ShareId> = manifest.shares.clone();

@@ -12,6 +12,7 @@ pub mod erasures;
 pub mod exports;
 pub mod messages;
 pub mod public_view;
+pub mod retention;
 pub mod search;
 pub mod shares;
 pub mod snapshots;

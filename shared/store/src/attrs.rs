@@ -31,6 +31,8 @@ pub const GSI1PK: Attr = Attr("GSI1PK");
 pub const GSI1SK: Attr = Attr("GSI1SK");
 pub const GSI2PK: Attr = Attr("GSI2PK");
 pub const GSI2SK: Attr = Attr("GSI2SK");
+pub const GSI3PK: Attr = Attr("GSI3PK");
+pub const GSI3SK: Attr = Attr("GSI3SK");
 /// Which kind of item of a conversation's collection (serde's tag of `CollectionItem`,
 /// which stream consumers read too).
 pub const ENTITY: Attr = Attr("entity");
@@ -75,6 +77,9 @@ pub const STEP: Attr = Attr("step");
 
 // A conversation counter.
 pub const CONVERSATION_COUNT: Attr = Attr("conversation_count");
+
+// Retention's cursor: the last day it swept whole.
+pub const DAY: Attr = Attr("day");
 
 // A rate window: no item type; its one update writes and reads it.
 pub const COUNT: Attr = Attr("count");

@@ -147,9 +147,12 @@ impl Store {
         let owner = &record.user_id;
         let activity = keys::activity(record.updated_time, &record.id);
         let mut e = Expr::default();
+        let (idle_pk, idle_sk) = keys::idle(record.updated_time, &record.id);
         let mut set = vec![
             e.eq(GSI2PK, keys::user_chatbot_conversations(owner, &record.chatbot_id)),
             e.eq(GSI2SK, activity.as_str()),
+            e.eq(attrs::GSI3PK, idle_pk),
+            e.eq(attrs::GSI3SK, idle_sk),
         ];
         if let Some(head) = head {
             set.push(e.eq(attrs::HEAD_MESSAGE_ID, head.as_str()));

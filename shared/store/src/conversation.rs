@@ -69,6 +69,10 @@ pub struct DeleteScope {
     pub owner: UserId,
     /// Only conversations of this chatbot (bulk deletes).
     pub chatbot: Option<ChatbotId>,
+    /// Only a conversation idle since before this time (retention): one with activity
+    /// since is not deleted, and activity between the read and the tombstone refuses
+    /// the tombstone.
+    pub idle_before: Option<Timestamp>,
 }
 
 /// A delete under way: the conversation as it was, its share link (whose id is now
@@ -295,6 +299,12 @@ impl Store {
             {
                 return Ok(None);
             }
+            if scope
+                .idle_before
+                .is_some_and(|before| found.record.updated_time >= before)
+            {
+                return Ok(None);
+            }
             let found = found.into_inner();
             let has_attachments = found.attachment_count.unwrap_or(0) > 0;
             let lifecycle = found.lifecycle();
@@ -309,7 +319,10 @@ impl Store {
             let counted = lifecycle == Lifecycle::Live;
             let record = found.record;
             let mut transaction = Transaction::new(self)
-                .update("conversation", self.tombstone(&record, counted, now)?)
+                .update(
+                    "conversation",
+                    self.tombstone(&record, counted, scope.idle_before.is_some(), now)?,
+                )
                 .check("link", self.link_unchanged(id, link.as_ref())?);
             if let Some(link) = &link {
                 transaction = transaction.put("dead share", self.dead_share_put(link.record(), now)?);
@@ -342,10 +355,18 @@ impl Store {
     /// `counted` is what the delete read: a clone completing between the read and the
     /// tombstone would be counted and not counted out, so the condition holds the item
     /// to it (refused, the delete reads again).
-    fn tombstone(&self, record: &ConversationRecord, counted: bool, now: Timestamp) -> anyhow::Result<Update> {
+    /// `idle` holds the item to the activity read (retention deletes only what stayed
+    /// idle). The idle index entry goes with the list entry.
+    fn tombstone(
+        &self,
+        record: &ConversationRecord,
+        counted: bool,
+        idle: bool,
+        now: Timestamp,
+    ) -> anyhow::Result<Update> {
         let mut e = Expr::default();
         let update = format!(
-            "SET {}, {}, {} REMOVE {}",
+            "SET {}, {}, {} REMOVE {}, {}, {}",
             e.eq(attrs::DELETING, true),
             e.eq(attrs::DELETED_TIME, now.to_wire()),
             e.eq(
@@ -353,17 +374,23 @@ impl Store {
                 keys::deleting_user_chatbot_conversations(&record.user_id, &record.chatbot_id)
             ),
             e.name_list(&keys::RETIRED_LIST_KEYS),
+            e.name(attrs::GSI3PK),
+            e.name(attrs::GSI3SK),
         );
         let owned = owned_undeleted(&mut e, &record.user_id);
         let as_read = match counted {
             true => e.not_exists(attrs::CLONE_PROGRESS),
             false => e.exists(attrs::CLONE_PROGRESS),
         };
+        let mut condition = vec![owned, as_read];
+        if idle {
+            condition.push(e.eq(attrs::UPDATED_TIME, record.updated_time.to_wire()));
+        }
         with_placeholders!(Update::builder(), e)
             .table_name(&self.table)
             .set_key(Some(keys::conversation(&record.id).to_attributes()))
             .update_expression(update)
-            .condition_expression(all(&[owned, as_read]))
+            .condition_expression(all(&condition))
             .build()
             .context("building the tombstone")
     }

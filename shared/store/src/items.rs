@@ -25,6 +25,12 @@ pub(crate) struct ConversationItem {
     pub gsi2pk: String,
     #[serde(rename = "GSI2SK")]
     pub gsi2sk: String,
+    /// The idle index (retention): a live conversation's last activity; none while it
+    /// is being cloned or deleted, and on items written before the index existed.
+    #[serde(rename = "GSI3PK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi3pk: Option<String>,
+    #[serde(rename = "GSI3SK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi3sk: Option<String>,
     #[serde(flatten)]
     pub record: ConversationRecord,
     /// The newest message: the default parent of the next one.
@@ -87,11 +93,14 @@ impl ConversationItem {
     pub fn new(record: ConversationRecord) -> Self {
         let key = keys::conversation(&record.id);
         let activity = keys::activity(record.updated_time, &record.id);
+        let (gsi3pk, gsi3sk) = keys::idle(record.updated_time, &record.id);
         Self {
             pk: key.pk,
             sk: key.sk,
             gsi2pk: keys::user_chatbot_conversations(&record.user_id, &record.chatbot_id),
             gsi2sk: activity,
+            gsi3pk: Some(gsi3pk),
+            gsi3sk: Some(gsi3sk),
             record,
             head_message_id: None,
             deleting: None,
@@ -110,6 +119,8 @@ impl ConversationItem {
     pub fn cloning(record: ConversationRecord, source: CloneSource, attachments: &[AttachmentRecord]) -> Self {
         let mut item = Self::new(record);
         item.gsi2pk = keys::cloning_user_chatbot_conversations(&item.record.user_id, &item.record.chatbot_id);
+        // Into the idle index when it completes (`finish_clone`).
+        (item.gsi3pk, item.gsi3sk) = (None, None);
         item.cloned_from = Some(source);
         item.attachment_count = Some(attachments.len() as u64);
         item.attachment_bytes = Some(attachments.iter().map(|a| a.size).sum());

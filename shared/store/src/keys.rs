@@ -10,6 +10,7 @@
 //! | share snapshot  | `SHARE#<sid>`     | `SHARE`             |                     |                        |
 //! | counter         | `USER#<u>`        | `COUNT` / `COUNT#BOT#<b>` |               |                        |
 //! | rate window     | `USER#<u>`        | `LIMIT#<action>#<window start ms>` |    |                        |
+//! | (conversation, GSI3) | `IDLE#<day>#<shard>` / `<updated_time>#<id>`: by last activity (retention) |
 //! | export job      | `USER#<u>`        | `EXPORT#<id>` (`#STEP#<n>`: attempts) |  |                      |
 //! | erasure job     | `USER#<u>`        | `ERASURE#<id>` (`#STEP#<n>`: attempts) | |                      |
 //!
@@ -27,9 +28,15 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use glchat_domain::clock::Timestamp;
 use glchat_domain::ids::{AttachmentId, ChatbotId, ConversationId, ErasureId, ExportId, MessageId, ShareId, UserId};
 
-pub use crate::attrs::{GSI1PK, GSI1SK, GSI2PK, GSI2SK, PK, SK};
+pub use crate::attrs::{GSI1PK, GSI1SK, GSI2PK, GSI2SK, GSI3PK, GSI3SK, PK, SK};
 pub const GSI1: &str = "GSI1";
 pub const GSI2: &str = "GSI2";
+/// Conversations by the day of their last activity, for retention (keys only).
+pub const GSI3: &str = "GSI3";
+
+/// The idle index's partitions of one day: a day's conversations are spread over this
+/// many, so that a tenant's busiest day stays far under a partition's write rate.
+pub const IDLE_SHARDS: u32 = 4;
 /// The attribute DynamoDB's TTL purges expired share links by.
 pub const TTL_ATTRIBUTE: crate::attrs::Attr = crate::attrs::EXPIRES_AT;
 
@@ -209,6 +216,37 @@ pub fn rate_window(user: &UserId, action: &str, window_start_ms: u64) -> Key {
     Key {
         pk: format!("USER#{}", escape(user.as_str())),
         sk: format!("LIMIT#{action}#{window_start_ms}"),
+    }
+}
+
+/// A conversation's entry in the idle index (GSI3): the day of its last activity and one
+/// of [`IDLE_SHARDS`] partitions (from its id), then its activity, so a day is read in
+/// order of last activity and a bound on it is a key bound.
+pub fn idle(updated: Timestamp, id: &ConversationId) -> (String, String) {
+    let shard = id.as_str().bytes().map(u32::from).sum::<u32>() % IDLE_SHARDS;
+    (idle_partition(&day_of(updated), shard), activity(updated, id))
+}
+
+/// The idle index's partition `shard` of `day` (`YYYY-MM-DD`).
+pub fn idle_partition(day: &str, shard: u32) -> String {
+    format!("IDLE#{day}#{shard}")
+}
+
+/// The UTC day of a time, as the idle index names it.
+pub fn day_of(at: Timestamp) -> String {
+    at.to_wire().chars().take(10).collect()
+}
+
+/// The conversation an idle index entry's sort key names.
+pub fn conversation_of_activity(sk: &str) -> Option<ConversationId> {
+    ConversationId::parse(sk.rsplit_once('#')?.1).ok()
+}
+
+/// Where retention keeps the last day it swept whole.
+pub fn retention_cursor() -> Key {
+    Key {
+        pk: "RETENTION".to_owned(),
+        sk: "SWEPT".to_owned(),
     }
 }
 

@@ -21,6 +21,7 @@ pub mod keys;
 mod limits;
 mod message;
 mod owned;
+pub mod retention;
 pub mod schema;
 mod share;
 pub mod stream;

@@ -109,11 +109,14 @@ impl Store {
     fn activity_update(&self, owner: &UserId, new: &NewMessage) -> anyhow::Result<Update> {
         let message = &new.message;
         let activity = keys::activity(message.created_time, &message.conversation_id);
+        let (idle_pk, idle_sk) = keys::idle(message.created_time, &message.conversation_id);
         let mut e = Expr::default();
         let update = format!(
-            "SET {}, {}, {} REMOVE {}",
+            "SET {}, {}, {}, {}, {} REMOVE {}",
             e.eq(attrs::UPDATED_TIME, message.created_time.to_wire()),
             e.eq(GSI2SK, activity.as_str()),
+            e.eq(attrs::GSI3PK, idle_pk),
+            e.eq(attrs::GSI3SK, idle_sk),
             e.eq(attrs::HEAD_MESSAGE_ID, message.id.as_str()),
             e.name_list(&keys::RETIRED_LIST_KEYS),
         );

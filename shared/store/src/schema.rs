@@ -8,14 +8,16 @@ use aws_sdk_dynamodb::types::{
     ScalarAttributeType, StreamSpecification, StreamViewType, TimeToLiveSpecification,
 };
 
-use super::keys::{GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, GSI2SK, PK, SK, TTL_ATTRIBUTE};
+use super::keys::{GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, GSI2SK, GSI3, GSI3PK, GSI3SK, PK, SK, TTL_ATTRIBUTE};
 
-/// A global secondary index: name, partition key, sort key; every one projects all attributes.
+/// A global secondary index: name, partition key, sort key, and whether it projects
+/// every attribute (the lists) or the keys only (the idle index, read for ids).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IndexSchema {
     pub name: &'static str,
     pub partition_key: &'static str,
     pub sort_key: &'static str,
+    pub keys_only: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,11 +36,19 @@ pub const SCHEMA: TableSchema = TableSchema {
             name: GSI1,
             partition_key: GSI1PK.as_str(),
             sort_key: GSI1SK.as_str(),
+            keys_only: false,
         },
         IndexSchema {
             name: GSI2,
             partition_key: GSI2PK.as_str(),
             sort_key: GSI2SK.as_str(),
+            keys_only: false,
+        },
+        IndexSchema {
+            name: GSI3,
+            partition_key: GSI3PK.as_str(),
+            sort_key: GSI3SK.as_str(),
+            keys_only: true,
         },
     ],
     ttl_attribute: TTL_ATTRIBUTE.as_str(),
@@ -117,7 +127,14 @@ pub async fn ensure_table(client: &Client, name: &str, stream: Stream) -> anyhow
             GlobalSecondaryIndex::builder()
                 .index_name(index.name)
                 .set_key_schema(Some(key_schema(index.partition_key, index.sort_key)?))
-                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .projection(
+                    Projection::builder()
+                        .projection_type(match index.keys_only {
+                            true => ProjectionType::KeysOnly,
+                            false => ProjectionType::All,
+                        })
+                        .build(),
+                )
                 .build()?,
         );
     }

@@ -441,7 +441,12 @@ fn the_stream_function_reads_its_table_stream_and_writes_its_bus_only() {
         ),
         (
             owned(&["logs:CreateLogStream", "logs:PutLogEvents"]),
-            owned(&["SettleUploadLogs.Arn", "PublishDeletionsLogs.Arn", "RunJobsLogs.Arn"]),
+            owned(&[
+                "SettleUploadLogs.Arn",
+                "PublishDeletionsLogs.Arn",
+                "RunJobsLogs.Arn",
+                "ExpireConversationsLogs.Arn",
+            ]),
         ),
         // settle_upload's share of the role.
         (

@@ -20,6 +20,7 @@ mod listing;
 mod messages;
 mod outages;
 mod release;
+mod retention;
 mod search;
 mod secrets;
 mod server;

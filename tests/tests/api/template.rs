@@ -60,7 +60,8 @@ fn template_matches_schema() {
                 (index.sort_key.to_owned(), "RANGE".to_owned())
             ]
         );
-        assert_eq!(str_of(&yaml["Projection"]["ProjectionType"]), "ALL");
+        let projection = if index.keys_only { "KEYS_ONLY" } else { "ALL" };
+        assert_eq!(str_of(&yaml["Projection"]["ProjectionType"]), projection);
     }
     assert_eq!(
         str_of(&table["TimeToLiveSpecification"]["AttributeName"]),

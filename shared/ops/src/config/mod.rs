@@ -21,8 +21,8 @@ pub use error::ConfigError;
 pub use needs::Needs;
 use reader::Reader;
 pub use sections::{
-    AuthConfig, BucketConfig, BulkDeleteConfig, CloneConfig, EventsConfig, ExportConfig, ListConfig, ShareConfig,
-    TitleConfig, UploadConfig,
+    AuthConfig, BucketConfig, BulkDeleteConfig, CloneConfig, EventsConfig, ExportConfig, ListConfig, RetentionConfig,
+    ShareConfig, TitleConfig, UploadConfig,
 };
 pub use variables::{SecretStore, VARIABLES, Variable, deployed_variables, secret_stores, secrets_wanted};
 
@@ -47,6 +47,7 @@ pub struct Config {
     pub shares: Option<ShareConfig>,
     pub events: Option<EventsConfig>,
     pub exports: Option<ExportConfig>,
+    pub retention: Option<RetentionConfig>,
 }
 
 impl Config {
@@ -80,6 +81,7 @@ impl Config {
             shares: needs.shares.then(|| ShareConfig::read(&r)).transpose()?,
             events: needs.events.then(|| EventsConfig::read(&r)).transpose()?,
             exports: needs.exports.then(|| ExportConfig::read(&r)).transpose()?,
+            retention: needs.retention.then(|| RetentionConfig::read(&r)).transpose()?,
         })
     }
 }
@@ -114,6 +116,7 @@ section!(
     shares: ShareConfig,
     events: EventsConfig,
     exports: ExportConfig,
+    retention: RetentionConfig,
 );
 
 #[cfg(test)]

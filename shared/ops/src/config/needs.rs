@@ -27,6 +27,8 @@ pub struct Needs {
     pub events: bool,
     /// Exports: asked for (rate-limited), made step by step in the background.
     pub exports: bool,
+    /// Retention: conversations idle past the tenant's days are deleted.
+    pub retention: bool,
 }
 
 impl Needs {
@@ -43,6 +45,7 @@ impl Needs {
         shares: false,
         events: false,
         exports: false,
+        retention: false,
     };
     /// An authenticated endpoint on the table.
     pub const AUTH: Self = Self {
@@ -69,6 +72,7 @@ impl Needs {
         shares: true,
         events: false,
         exports: true,
+        retention: true,
     };
 
     pub const fn bucket(self) -> Self {
@@ -104,5 +108,12 @@ impl Needs {
 
     pub const fn exports(self) -> Self {
         Self { exports: true, ..self }
+    }
+
+    pub const fn retention(self) -> Self {
+        Self {
+            retention: true,
+            ..self
+        }
     }
 }

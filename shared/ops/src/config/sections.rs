@@ -304,3 +304,51 @@ impl ExportConfig {
         })
     }
 }
+
+/// Retention: conversations with no activity for `days` are deleted (0: kept forever),
+/// swept from `first_day` on, `time_budget` at a time.
+#[derive(Debug, Clone)]
+pub struct RetentionConfig {
+    pub days: u32,
+    /// The first day (`YYYY-MM-DD`) the idle index is swept from: no conversation's last
+    /// activity is older.
+    pub first_day: String,
+    pub time_budget: Duration,
+}
+
+impl RetentionConfig {
+    pub const DEFAULT_FIRST_DAY: &str = "2020-01-01";
+    pub const DEFAULT_TIME_BUDGET: Duration = Duration::from_secs(600);
+
+    pub(super) fn read(r: &Lookup) -> Result<Self, ConfigError> {
+        let days = match r.get("RETENTION_DAYS") {
+            None => 0,
+            Some(raw) => raw.trim().parse::<u32>().map_err(|_| ConfigError::Invalid {
+                var: "RETENTION_DAYS",
+                reason: format!("{raw:?} is not a number of days (0 keeps forever)"),
+            })?,
+        };
+        let first_day = r
+            .get("RETENTION_FIRST_DAY")
+            .unwrap_or_else(|| Self::DEFAULT_FIRST_DAY.to_owned());
+        let valid = first_day.len() == 10
+            && first_day.bytes().enumerate().all(|(i, b)| {
+                if i == 4 || i == 7 {
+                    b == b'-'
+                } else {
+                    b.is_ascii_digit()
+                }
+            });
+        if !valid {
+            return Err(ConfigError::Invalid {
+                var: "RETENTION_FIRST_DAY",
+                reason: format!("{first_day:?} is not a day (YYYY-MM-DD)"),
+            });
+        }
+        Ok(Self {
+            days,
+            first_day,
+            time_budget: r.millis("RETENTION_TIME_BUDGET_MS", Self::DEFAULT_TIME_BUDGET)?,
+        })
+    }
+}

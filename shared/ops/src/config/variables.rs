@@ -133,6 +133,9 @@ pub const VARIABLES: &[Variable] = &[
     var("JOB_STEP_CONVERSATIONS", |n| n.exports, false),
     var("JOB_STEP_TIME_MS", |n| n.exports, false),
     var("JOB_STEP_ATTEMPTS", |n| n.exports, false),
+    var("RETENTION_DAYS", |n| n.retention, true),
+    var("RETENTION_FIRST_DAY", |n| n.retention, false),
+    var("RETENTION_TIME_BUDGET_MS", |n| n.retention, false),
     // A bus name, or the ARN of a bus of the tenant's own (another account's too).
     var("EVENT_BUS_NAME", |n| n.events, true),
 ];
