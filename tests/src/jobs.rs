@@ -109,3 +109,35 @@ pub async fn download(url: &str) -> ExportZip {
         files,
     }
 }
+
+/// Runs one step of a job, cutting it after its first AWS call, its second, ... (its
+/// future dropped while `hold` holds the next call, as a timeout or a dying sandbox
+/// leaves it) until it runs uncut; returns how many times it was cut and how the uncut
+/// run ended. `hold` must be one of the app's refusals, stalling every call.
+pub async fn cut_at_every_call<F, Fut>(
+    hold: &crate::faults::Refusal,
+    mut step: F,
+) -> (usize, glchat_app::ops::exports::Stepped)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<glchat_app::ops::exports::Stepped, glchat_app::ops::OpError>>,
+{
+    for k in 1.. {
+        hold.arm_after(k - 1, 1);
+        let held = async {
+            while hold.remaining() > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+            }
+        };
+        let outcome = tokio::select! {
+            stepped = step() => Some(stepped.expect("a step")),
+            () = held => None,
+        };
+        hold.arm(0);
+        if let Some(stepped) = outcome {
+            return (k - 1, stepped);
+        }
+        assert!(k < 200, "the step never ran uncut");
+    }
+    unreachable!("the loop returns")
+}

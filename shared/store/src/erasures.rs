@@ -3,7 +3,7 @@
 
 use aws_sdk_dynamodb::types::Select;
 
-use super::error::{applied, dynamodb_error};
+use super::error::dynamodb_error;
 use super::expr::{Expr, with_placeholders};
 use super::items::{CollectionItem, ErasureJobItem};
 use super::keys::{self, PK, SK};
@@ -39,26 +39,12 @@ impl ErasureJobItem {
 impl Store {
     /// Writes a new erasure: its stream record starts the background function.
     pub async fn create_erasure(&self, job: &ErasureJob) -> Result<(), StoreError> {
-        let mut e = Expr::default();
-        let condition = e.not_exists(PK);
-        let result = with_placeholders!(self.client.put_item(), e)
-            .table_name(&self.table)
-            .set_item(Some(CollectionItem::ErasureJob(job.clone()).to_attributes()?))
-            .condition_expression(condition)
-            .send()
-            .await;
-        applied(result, "creating an erasure")?;
-        Ok(())
+        self.create_job(CollectionItem::ErasureJob(job.clone())).await
     }
 
-    /// The user's erasure, if there is one.
+    /// The user's erasure, if there is one (another user's id finds nothing).
     pub async fn erasure_job(&self, user: &UserId, id: &ErasureId) -> Result<Option<ErasureJob>, StoreError> {
-        let found = self
-            .get_item(keys::erasure_job(user, id), "reading an erasure")
-            .await?
-            .map(CollectionItem::from_attributes)
-            .transpose()?;
-        Ok(match found {
+        Ok(match self.job_item(keys::erasure_job(user, id)).await? {
             Some(CollectionItem::ErasureJob(job)) => Some(job),
             _ => None,
         })

@@ -3,10 +3,8 @@
 //! did it (the step it read, in the write's condition), so a record handed over twice
 //! cannot make two invocations of one step both count.
 
-use super::error::applied;
-use super::expr::{Expr, with_placeholders};
 use super::items::{CollectionItem, ExportJobItem};
-use super::keys::{self, PK};
+use super::keys;
 use super::{Store, StoreError};
 use glchat_domain::clock::Timestamp;
 use glchat_domain::ids::{ExportId, UserId};
@@ -46,26 +44,12 @@ impl ExportJobItem {
 impl Store {
     /// Writes a new job: its stream record starts the background function.
     pub async fn create_export(&self, job: &ExportJob) -> Result<(), StoreError> {
-        let mut e = Expr::default();
-        let condition = e.not_exists(PK);
-        let result = with_placeholders!(self.client.put_item(), e)
-            .table_name(&self.table)
-            .set_item(Some(CollectionItem::ExportJob(job.clone()).to_attributes()?))
-            .condition_expression(condition)
-            .send()
-            .await;
-        applied(result, "creating an export")?;
-        Ok(())
+        self.create_job(CollectionItem::ExportJob(job.clone())).await
     }
 
     /// The user's job, if there is one (another user's id finds nothing).
     pub async fn export_job(&self, user: &UserId, id: &ExportId) -> Result<Option<ExportJob>, StoreError> {
-        let found = self
-            .get_item(keys::export_job(user, id), "reading an export")
-            .await?
-            .map(CollectionItem::from_attributes)
-            .transpose()?;
-        Ok(match found {
+        Ok(match self.job_item(keys::export_job(user, id)).await? {
             Some(CollectionItem::ExportJob(job)) => Some(job),
             _ => None,
         })

@@ -14,6 +14,30 @@ use crate::attrs;
 use glchat_domain::ids::UserId;
 
 impl Store {
+    /// Writes a new job's item (refused if its id is taken): its stream record starts
+    /// the background function.
+    pub(crate) async fn create_job(&self, item: CollectionItem) -> Result<(), StoreError> {
+        let mut e = Expr::default();
+        let condition = e.not_exists(PK);
+        let result = with_placeholders!(self.client.put_item(), e)
+            .table_name(&self.table)
+            .set_item(Some(item.to_attributes()?))
+            .condition_expression(condition)
+            .send()
+            .await;
+        applied(result, "creating a job")?;
+        Ok(())
+    }
+
+    /// A job's item, read consistently.
+    pub(crate) async fn job_item(&self, key: Key) -> Result<Option<CollectionItem>, StoreError> {
+        Ok(self
+            .get_item(key, "reading a job")
+            .await?
+            .map(CollectionItem::from_attributes)
+            .transpose()?)
+    }
+
     /// Writes a job's item as the outcome of `read_step`: `false` when the job is not at
     /// that step any more (another invocation wrote it first, or it is gone).
     pub(crate) async fn save_job_step(&self, item: CollectionItem, read_step: u64) -> Result<bool, StoreError> {

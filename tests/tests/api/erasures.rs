@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use glchat_tests::jobs::run_jobs;
+use glchat_tests::jobs::{cut_at_every_call, run_jobs};
 use glchat_tests::stream::{EventSource, records};
 use glchat_tests::{Options, TestApp};
 use serde_json::{Value, json};
@@ -239,25 +239,9 @@ async fn an_erasure_cut_at_any_call_of_any_step_ends_the_same() {
         if job.status != ErasureStatus::Pending {
             break;
         }
-        for k in 1.. {
-            hold.arm_after(k - 1, 1);
-            let held = async {
-                while hold.remaining() > 0 {
-                    tokio::time::sleep(Duration::from_millis(2)).await;
-                }
-            };
-            let outcome = tokio::select! {
-                stepped = run_step(&deps, &user, &erasure, job.step) => Some(stepped.unwrap()),
-                () = held => None,
-            };
-            hold.arm(0);
-            match outcome {
-                Some(Stepped::Done) => break,
-                Some(Stepped::Stale) => panic!("step {} stale without a cut after its write", job.step),
-                None => cuts += 1,
-            }
-            assert!(k < 200, "step {} never ran uncut", job.step);
-        }
+        let (cut, stepped) = cut_at_every_call(&hold, || run_step(&deps, &user, &erasure, job.step)).await;
+        assert_eq!(stepped, Stepped::Done, "step {} uncut", job.step);
+        cuts += cut;
     }
     assert!(cuts > 30, "cut at every call: {cuts}");
     let done = receipt(&app, "alice", &id).await;

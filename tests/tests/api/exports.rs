@@ -7,7 +7,7 @@
 
 use glchat_app::deps::ClientHooks;
 use glchat_tests::faults::Fault;
-use glchat_tests::jobs::{ExportZip, download, run_jobs};
+use glchat_tests::jobs::{ExportZip, cut_at_every_call, download, run_jobs};
 use glchat_tests::{Options, TestApp};
 use serde_json::{Value, json};
 
@@ -314,30 +314,13 @@ async fn an_export_continues_over_steps_and_a_repeated_or_cut_step_changes_nothi
         if job.status != ExportStatus::Pending {
             break;
         }
-        for k in 1.. {
-            hold.arm_after(k - 1, 1);
-            let held = async {
-                while hold.remaining() > 0 {
-                    tokio::time::sleep(Duration::from_millis(2)).await;
-                }
-            };
-            let outcome = tokio::select! {
-                stepped = run_step(&deps, &user, &export, job.step) => Some(stepped.unwrap()),
-                () = held => None,
-            };
-            hold.arm(0);
-            match outcome {
-                Some(Stepped::Done) => break,
-                // The cut came after the step's write of the job (in the clean-up of a
-                // finished export): the step was done.
-                Some(Stepped::Stale) => {
-                    let now = deps.store.export_job(&user, &export).await.unwrap().unwrap();
-                    assert_eq!(now.step, job.step + 1, "step {} was done by a cut run", job.step);
-                    break;
-                }
-                None => cuts += 1,
-            }
-            assert!(k < 100, "step {} never ran uncut", job.step);
+        let (cut, stepped) = cut_at_every_call(&hold, || run_step(&deps, &user, &export, job.step)).await;
+        cuts += cut;
+        if stepped == Stepped::Stale {
+            // The cut came after the step's write of the job (in the clean-up of a
+            // finished export): the step was done.
+            let now = deps.store.export_job(&user, &export).await.unwrap().unwrap();
+            assert_eq!(now.step, job.step + 1, "step {} was done by a cut run", job.step);
         }
         let again = run_step(&deps, &user, &export, job.step).await.unwrap();
         assert_eq!(again, Stepped::Stale, "step {} handed over again", job.step);
