@@ -201,15 +201,23 @@ impl Tail {
     }
 }
 
-/// Runs the stream's functions `make run` serves (`run_jobs`: exports) on the records
-/// of `deps`'s table, every [`POLL`], until `shutdown`.
+/// Runs the stream's functions `make run` serves (`run_jobs`: exports, erasures,
+/// imports) on the records of `deps`'s table, every [`POLL`]; and delivers the S3 event
+/// of an import's upload as S3 does deployed (the local S3 server sends none): an upload
+/// still waiting for its event starts its import.
 pub async fn run(deps: Arc<Deps>, endpoint: String) -> anyhow::Result<()> {
     let jobs = triggers()
         .into_iter()
         .find(|t| t.name == "run_jobs")
         .context("the run_jobs trigger")?;
     let mut tail = Tail::open(&deps, &endpoint).await?;
+    let imports = format!("tenants/{}/imports/", deps.config.tenant);
     loop {
+        for key in deps.blobs()?.keys_under(&imports).await? {
+            if key.ends_with("/upload") {
+                glchat_app::ops::imports::uploaded(&deps, &key).await?;
+            }
+        }
         let records: Vec<Value> = tail.next().await?.into_iter().filter(|r| kept_by(&jobs, r)).collect();
         for batch in records.chunks(jobs.batch_size.max(1)) {
             for attempt in 0..=RETRIES {

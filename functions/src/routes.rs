@@ -63,6 +63,8 @@ pub fn routes() -> Vec<Route> {
         route!(GET "/conversations/shared" => list_shared_conversations),
         route!(POST "/conversations/exports" => create_export),
         route!(GET "/conversations/exports/{export_id}" => get_export),
+        route!(POST "/conversations/imports" => create_import),
+        route!(GET "/conversations/imports/{import_id}" => get_import),
         route!(POST "/me/erasure" => create_erasure),
         route!(GET "/me/erasure/{erasure_id}" => get_erasure),
         route!(GET "/conversations/shared/{shared_conversation_id}" => get_shared_conversation),

@@ -35,6 +35,14 @@ pub fn triggers() -> Vec<Trigger> {
             batch_size: 1,
         },
         Trigger {
+            name: "start_import",
+            source: "S3",
+            needs: start_import::NEEDS,
+            timeout: crate::gateway::DEFAULT_TIMEOUT,
+            filters: &[],
+            batch_size: 1,
+        },
+        Trigger {
             name: "run_jobs",
             source: "DynamoDB",
             needs: run_jobs::NEEDS,
@@ -44,6 +52,7 @@ pub fn triggers() -> Vec<Trigger> {
             // the next.
             filters: &[
                 r#"{"eventName":["INSERT","MODIFY"],"dynamodb":{"NewImage":{"entity":{"S":["export_job","erasure_job"]},"status":{"S":["pending"]}}}}"#,
+                r#"{"eventName":["MODIFY"],"dynamodb":{"NewImage":{"entity":{"S":["import_job"]},"status":{"S":["running"]}}}}"#,
             ],
             batch_size: 1,
         },

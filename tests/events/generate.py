@@ -20,6 +20,7 @@ CLONE = "01JEVENTC10NE0000000000000"
 ATTACHMENT = "01JEVENTATTACHMENT00000000"
 EXPORT = "01JEVENTEXP0RT000000000000"
 ERASURE = "01JEVENTERASURE00000000000"
+IMPORT = "01JEVENT1MP0RT000000000000"
 USER = "dev-user"
 
 
@@ -108,6 +109,8 @@ EVENTS = {
     "clone_shared_conversation": event("POST", f"/conversations/shared/{SHARE}/clone", "/conversations/shared/{shared_conversation_id}/clone", S, body=f"user_id={USER}&old_parent_id={CONVERSATION}&new_conversation_id={CLONE}", content_type=FORM),
     "create_export": event("POST", "/conversations/exports", "/conversations/exports", body=json.dumps({"conversation_ids": [CONVERSATION]}), content_type="application/json"),
     "get_export": event("GET", f"/conversations/exports/{EXPORT}", "/conversations/exports/{export_id}", {"export_id": EXPORT}),
+    "create_import": event("POST", "/conversations/imports", "/conversations/imports", body=json.dumps({"file_name": "chatgpt-export.zip", "size": 2048}), content_type="application/json"),
+    "get_import": event("GET", f"/conversations/imports/{IMPORT}", "/conversations/imports/{import_id}", {"import_id": IMPORT}),
     "create_erasure": event("POST", "/me/erasure", "/me/erasure"),
     "get_erasure": event("GET", f"/me/erasure/{ERASURE}", "/me/erasure/{erasure_id}", {"erasure_id": ERASURE}),
     "delete_shared_conversation": event("DELETE", f"/conversations/shared/{SHARE}", "/conversations/shared/{shared_conversation_id}", S),

@@ -13,9 +13,10 @@ pub const SHARE: &str = "EventShare000000000000";
 pub const CLONE: &str = "01JEVENTC10NE0000000000000";
 pub const EXPORT: &str = "01JEVENTEXP0RT000000000000";
 pub const ERASURE: &str = "01JEVENTERASURE00000000000";
+pub const IMPORT: &str = "01JEVENT1MP0RT000000000000";
 
 /// Creating, reading and sharing first; revoking and deleting last.
-pub const EVENT_ORDER: [&str; 19] = [
+pub const EVENT_ORDER: [&str; 21] = [
     "create_conversation",
     "list_conversations",
     "get_conversation",
@@ -30,6 +31,8 @@ pub const EVENT_ORDER: [&str; 19] = [
     "clone_shared_conversation",
     "create_export",
     "get_export",
+    "create_import",
+    "get_import",
     "create_erasure",
     "get_erasure",
     "delete_shared_conversation",
@@ -103,6 +106,16 @@ pub async fn seed(app: &TestApp) {
         now,
     );
     app.app.store.create_erasure(&erasure).await.unwrap();
+    // And an import of theirs, waiting for its upload.
+    let import = glchat_app::store::imports::ImportJob::new(
+        &record.user_id,
+        glchat_app::ids::ImportId::parse(IMPORT).unwrap(),
+        "chatgpt-export.zip".into(),
+        2048,
+        "tenants/local/imports/x/upload".into(),
+        now,
+    );
+    app.app.store.create_import(&import).await.unwrap();
 }
 
 /// An app configured like `make run` (tenant `local` and its secrets), which the

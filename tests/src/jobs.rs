@@ -141,3 +141,40 @@ where
     }
     unreachable!("the loop returns")
 }
+
+/// Uploads `bytes` as the import `accepted` (a `POST /conversations/imports` answer)
+/// asked, then hands `start_import` the S3 event of the upload, as S3 does deployed
+/// (and `make run` locally), and `run_jobs` what follows.
+pub async fn import(app: &TestApp, user: &str, accepted: &Value, bytes: &[u8]) {
+    let headers: Vec<(String, String)> = accepted["upload_headers"]
+        .as_object()
+        .expect("upload_headers")
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+        .collect();
+    let url = accepted["upload_url"].as_str().expect("upload_url");
+    let (status, body) = crate::client::raw_request("PUT", url, &headers, bytes.to_vec()).await;
+    assert_eq!(status, 200, "the upload: {}", String::from_utf8_lossy(&body));
+    let deps = app.deps_for(glchat_functions::handlers::start_import::NEEDS).await;
+    let blobs = deps.blobs().unwrap();
+    let id = glchat_app::ids::ImportId::parse(accepted["import_id"].as_str().unwrap()).unwrap();
+    let key = format!("{}upload", blobs.import_prefix(&UserId::parse(user).unwrap(), &id));
+    // As `tests/events/s3/settle_upload.json` is (event version 2.1).
+    let event = serde_json::from_value(serde_json::json!({ "Records": [{
+        "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+        "eventTime": "2026-12-05T12:00:00.000Z", "eventName": "ObjectCreated:Put",
+        "userIdentity": { "principalId": "AWS:AROAEXAMPLE:import" },
+        "requestParameters": { "sourceIPAddress": "203.0.113.7" },
+        "responseElements": { "x-amz-request-id": "C3D13FE58DE4C810", "x-amz-id-2": "FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S" },
+        "s3": { "s3SchemaVersion": "1.0", "configurationId": "start-import",
+                "bucket": { "name": blobs.bucket(), "ownerIdentity": { "principalId": "A3NL1KOZZKExample" },
+                            "arn": format!("arn:aws:s3:::{}", blobs.bucket()) },
+                "object": { "key": key, "size": bytes.len(), "eTag": "d41d8cd98f00b204e9800998ecf8427e", "sequencer": "0055AED6DCD90281E5" } }
+    }]}))
+    .expect("an S3 event");
+    let started = glchat_functions::handlers::start_import::handle(Arc::clone(&deps), event)
+        .await
+        .expect("start_import answers");
+    assert_eq!(started.started, 1, "the upload started its import");
+    run_jobs(app, 0).await;
+}

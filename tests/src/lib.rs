@@ -3,6 +3,7 @@
 //! bucket, call it over HTTP, and check every response against `openapi.json`.
 
 pub mod bus;
+pub mod chatgpt;
 pub mod client;
 pub mod contract;
 pub mod event_schemas;

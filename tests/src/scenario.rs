@@ -180,6 +180,21 @@ pub async fn every_endpoint(app: &TestApp, history: usize) -> Vec<Measured> {
         .await
         .assert_status(200);
     measure("get_export (pending)");
+    let import = app
+        .post("/conversations/imports")
+        .bearer(&token)
+        .json(&json!({ "file_name": "chatgpt.zip", "size": 1024 }))
+        .send()
+        .await;
+    import.assert_status(202);
+    measure("create_import");
+    let import_id = import.body["import_id"].as_str().unwrap().to_owned();
+    app.get(&format!("/conversations/imports/{import_id}"))
+        .bearer(&token)
+        .send()
+        .await
+        .assert_status(200);
+    measure("get_import (awaiting upload)");
     // Bob asks for his erasure (its job never runs here).
     let erasure = app.post("/me/erasure").bearer(&app.token("bob")).send().await;
     erasure.assert_status(202);

@@ -9,6 +9,7 @@ pub mod create_attachment;
 pub mod create_conversation;
 pub mod create_erasure;
 pub mod create_export;
+pub mod create_import;
 pub mod delete_conversation;
 pub mod delete_conversations;
 pub mod delete_shared_conversation;
@@ -17,6 +18,7 @@ pub mod generate_title;
 pub mod get_conversation;
 pub mod get_erasure;
 pub mod get_export;
+pub mod get_import;
 pub mod get_share;
 pub mod get_shared_conversation;
 pub mod list_conversations;
@@ -26,6 +28,7 @@ pub mod rename_conversation;
 pub mod run_jobs;
 pub mod settle_upload;
 pub mod share_conversation;
+pub mod start_import;
 
 /// Extractors more than one handler uses.
 mod extract {

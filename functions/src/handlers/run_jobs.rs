@@ -12,8 +12,8 @@ use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse
 use glchat_app::Deps;
 use glchat_app::config::Needs;
 use glchat_app::ops::OpError;
-use glchat_app::ops::{erasures, exports};
-use glchat_app::store::{erasures as erasure_jobs, exports as export_jobs};
+use glchat_app::ops::{erasures, exports, imports};
+use glchat_app::store::{erasures as erasure_jobs, exports as export_jobs, imports as import_jobs};
 
 use super::publish_deletions::change_of;
 
@@ -29,10 +29,15 @@ pub async fn handle(deps: Arc<Deps>, event: Event) -> Result<DynamoDbEventRespon
                 job.step,
                 exports::run_step(&deps, &job.user_id, &job.export_id, job.step).await,
             )
-        } else if let Some(job) = erasure_jobs::job_of(change.new)? {
+        } else if let Some(job) = erasure_jobs::job_of(change.new.clone())? {
             (
                 job.step,
                 erasures::run_step(&deps, &job.user_id, &job.erasure_id, job.step).await,
+            )
+        } else if let Some(job) = import_jobs::job_of(change.new)? {
+            (
+                job.step,
+                imports::run_step(&deps, &job.user_id, &job.import_id, job.step).await,
             )
         } else {
             continue;

@@ -193,6 +193,7 @@ impl From<OpError> for ApiError {
             OpError::ShareNotFound => ApiError::NotFound(Text::ShareNotFound),
             OpError::ExportNotFound => ApiError::NotFound(Text::ExportNotFound),
             OpError::ErasureNotFound => ApiError::NotFound(Text::ErasureNotFound),
+            OpError::ImportNotFound => ApiError::NotFound(Text::ImportNotFound),
             OpError::ForeignUser => ApiError::Forbidden(Text::ForeignUser),
             OpError::ConversationIdTaken => ApiError::Conflict(Text::ConversationIdTaken),
             OpError::Busy => ApiError::Conflict(Text::Busy),

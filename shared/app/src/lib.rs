@@ -18,7 +18,9 @@ pub mod i18n;
 pub use error::{ApiError, HandlerResult};
 pub use glchat_auth as auth;
 pub use glchat_clients::{blobs, bus, llm, sdk, secrets};
-pub use glchat_domain::{caller, clock, cursor, erasures, events, exports, ids, issue, models, pages, responses};
+pub use glchat_domain::{
+    caller, clock, cursor, erasures, events, exports, ids, imports, issue, models, pages, responses,
+};
 pub use glchat_ops as ops;
 pub use glchat_ops::{Deps, config, deps, laps, telemetry};
 pub use glchat_store as store;

@@ -195,6 +195,66 @@ impl Blobs {
         format!("tenants/{}/exports/{}/", self.tenant, export)
     }
 
+    /// Everything an import of `user`'s keeps while it runs (the upload, the parts it
+    /// reads the file into), under the user's id in hexadecimal (an id may hold any
+    /// character) so that the upload's event names whose import it is.
+    pub fn import_prefix(&self, user: &glchat_domain::ids::UserId, import: &glchat_domain::ids::ImportId) -> String {
+        format!("{}{}/", self.user_imports_prefix(user), import)
+    }
+
+    /// Every import of `user`'s (an erasure removes them all).
+    pub fn user_imports_prefix(&self, user: &glchat_domain::ids::UserId) -> String {
+        let hex: String = user.as_str().bytes().map(|b| format!("{b:02x}")).collect();
+        format!("tenants/{}/imports/{hex}/", self.tenant)
+    }
+
+    /// The user and import an upload's key names (`<import prefix>upload`).
+    pub fn import_of(&self, key: &str) -> Option<(glchat_domain::ids::UserId, glchat_domain::ids::ImportId)> {
+        let rest = key.strip_prefix(&format!("tenants/{}/imports/", self.tenant))?;
+        let mut parts = rest.split('/');
+        let (hex, id, file) = (parts.next()?, parts.next()?, parts.next()?);
+        if file != "upload" || parts.next().is_some() || hex.len() % 2 != 0 {
+            return None;
+        }
+        let bytes: Option<Vec<u8>> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+            .collect();
+        let user = glchat_domain::ids::UserId::parse(&String::from_utf8(bytes?).ok()?).ok()?;
+        Some((user, glchat_domain::ids::ImportId::parse(id).ok()?))
+    }
+
+    /// The keys under `prefix`, across pages.
+    pub async fn keys_under(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(prefix)
+            .into_paginator()
+            .send();
+        let mut keys = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| s3_error(e, "listing objects"))?;
+            keys.extend(page.contents().iter().filter_map(|o| o.key().map(str::to_owned)));
+        }
+        Ok(keys)
+    }
+
+    /// Writes an object whole.
+    pub async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), StoreError> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .body(bytes.into())
+            .send()
+            .await
+            .map_err(|e| s3_error(e, "writing an object"))?;
+        Ok(())
+    }
+
     /// What an erasure writes while it runs (its list of the user's conversations),
     /// removed when it is done.
     pub fn erasure_prefix(&self, erasure: &glchat_domain::ids::ErasureId) -> String {

@@ -34,6 +34,9 @@ pub enum OpError {
     /// No such export of the caller's (missing, expired or someone else's alike).
     #[error("export not found")]
     ExportNotFound,
+    /// No such import of the caller's.
+    #[error("import not found")]
+    ImportNotFound,
     /// No such erasure of the caller's.
     #[error("erasure not found")]
     ErasureNotFound,

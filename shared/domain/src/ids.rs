@@ -111,6 +111,11 @@ id_type!(
     parse_resource_id
 );
 id_type!(
+    /// An import of a user's history: a ULID.
+    ImportId,
+    parse_resource_id
+);
+id_type!(
     /// An erasure of everything of a user's: a ULID.
     ErasureId,
     parse_resource_id
@@ -164,6 +169,12 @@ impl AttachmentId {
 }
 
 impl ExportId {
+    pub fn generate(now: crate::clock::Timestamp) -> Self {
+        Self(new_ulid(now).to_string())
+    }
+}
+
+impl ImportId {
     pub fn generate(now: crate::clock::Timestamp) -> Self {
         Self(new_ulid(now).to_string())
     }

@@ -7,6 +7,7 @@
 //! on this crate, never the other way round.
 
 pub mod caller;
+pub mod chatgpt;
 pub mod clock;
 pub mod cursor;
 pub mod erasures;
@@ -14,6 +15,7 @@ pub mod error;
 pub mod events;
 pub mod exports;
 pub mod ids;
+pub mod imports;
 pub mod issue;
 pub mod models;
 pub mod pages;

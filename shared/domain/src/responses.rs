@@ -228,3 +228,25 @@ pub struct ErasureReceipt {
     pub exports: u64,
     pub finished_at: Option<Timestamp>,
 }
+
+/// `POST /conversations/imports` (202): where to upload the file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImportAcceptedResponse {
+    pub import_id: crate::ids::ImportId,
+    pub status: crate::imports::ImportStatus,
+    /// A presigned PUT of exactly the declared size, valid 15 minutes.
+    pub upload_url: String,
+    /// The headers the PUT must carry as they are.
+    pub upload_headers: BTreeMap<String, String>,
+}
+
+/// `GET /conversations/imports/{import_id}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImportResponse {
+    pub import_id: crate::ids::ImportId,
+    pub status: crate::imports::ImportStatus,
+    pub conversations_imported: u64,
+    pub conversations_skipped: u64,
+    pub messages_imported: u64,
+    pub failures: Vec<crate::imports::ImportFailure>,
+}

@@ -9,7 +9,8 @@
 //! 3. each conversation removed as its delete removes it (messages, attachments and
 //!    their files, its share link and snapshot), which publishes its deletion events;
 //! 4. the rest: conversations made meanwhile, unfinished clones and deletes, links left,
-//!    exports and their zips, counters, rate windows, idempotency records; the dead
+//!    exports and their zips, imports' uploads, counters, rate windows, idempotency
+//!    records; the dead
 //!    share markers forget their owner. The receipt stays [`RECEIPT_DAYS`].
 //!
 //! Clones other users made of the user's public links are theirs, and stay.
@@ -195,6 +196,8 @@ async fn erase_the_rest(deps: &Deps, user: &UserId, manifest: &Manifest) -> Resu
     for export in deps.store.export_jobs(user).await? {
         blobs.delete_prefix(&blobs.export_prefix(&export.export_id)).await?;
     }
+    // Imports' uploads and parts (their jobs go with the user's items below).
+    blobs.delete_prefix(&blobs.user_imports_prefix(user)).await?;
     // Counters, rate windows, export jobs, idempotency records (their responses hold
     // the user's content): everything but the erasures' receipts.
     deps.store.delete_user_items(user).await?;

@@ -10,6 +10,7 @@ pub mod conversations;
 pub mod deletions;
 pub mod erasures;
 pub mod exports;
+pub mod imports;
 pub mod messages;
 pub mod public_view;
 pub mod retention;

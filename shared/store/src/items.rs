@@ -363,6 +363,40 @@ pub struct ErasureProgress {
     pub erased: glchat_domain::erasures::Erased,
 }
 
+/// A user's import (`USER#<u>` / `IMPORT#<id>`): the upload it waits for, then where
+/// the background function stands and what it imported.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportJobItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub import_id: glchat_domain::ids::ImportId,
+    pub user_id: glchat_domain::ids::UserId,
+    pub status: glchat_domain::imports::ImportStatus,
+    pub file_name: String,
+    pub size: u64,
+    /// Where the file is uploaded.
+    pub object_key: String,
+    pub created_time: glchat_domain::clock::Timestamp,
+    pub updated_time: glchat_domain::clock::Timestamp,
+    pub step: u64,
+    pub progress: ImportProgress,
+    pub expires_at: i64,
+}
+
+/// How far an import got: the file read into parts, then the parts written.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ImportProgress {
+    pub parsed: bool,
+    pub parts: u64,
+    pub next_part: u64,
+    pub imported: u64,
+    pub skipped: u64,
+    pub messages: u64,
+    pub failures: Vec<glchat_domain::imports::ImportFailure>,
+}
+
 /// Any item of a conversation's collection, told apart by its `entity` attribute
 /// (which stream consumers read too).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -377,6 +411,7 @@ pub(crate) enum CollectionItem {
     Idempotency(IdempotencyItem),
     ExportJob(ExportJobItem),
     ErasureJob(ErasureJobItem),
+    ImportJob(ImportJobItem),
 }
 
 impl CollectionItem {

@@ -26,7 +26,9 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use glchat_domain::clock::Timestamp;
-use glchat_domain::ids::{AttachmentId, ChatbotId, ConversationId, ErasureId, ExportId, MessageId, ShareId, UserId};
+use glchat_domain::ids::{
+    AttachmentId, ChatbotId, ConversationId, ErasureId, ExportId, ImportId, MessageId, ShareId, UserId,
+};
 
 pub use crate::attrs::{GSI1PK, GSI1SK, GSI2PK, GSI2SK, GSI3PK, GSI3SK, PK, SK};
 pub const GSI1: &str = "GSI1";
@@ -256,6 +258,14 @@ pub fn export_job(user: &UserId, export: &ExportId) -> Key {
     Key {
         pk: format!("USER#{}", escape(user.as_str())),
         sk: format!("EXPORT#{}", export.as_str()),
+    }
+}
+
+/// A user's import job (`store::imports`).
+pub fn import_job(user: &UserId, import: &ImportId) -> Key {
+    Key {
+        pk: user_pk(user),
+        sk: format!("IMPORT#{}", import.as_str()),
     }
 }
 

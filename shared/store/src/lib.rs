@@ -15,6 +15,7 @@ pub mod error;
 pub mod exports;
 mod expr;
 pub mod idempotency;
+pub mod imports;
 mod items;
 mod jobs;
 pub mod keys;

@@ -445,6 +445,7 @@ fn the_stream_function_reads_its_table_stream_and_writes_its_bus_only() {
                 "SettleUploadLogs.Arn",
                 "PublishDeletionsLogs.Arn",
                 "RunJobsLogs.Arn",
+                "StartImportLogs.Arn",
                 "ExpireConversationsLogs.Arn",
             ]),
         ),
@@ -473,7 +474,7 @@ fn the_stream_function_reads_its_table_stream_and_writes_its_bus_only() {
             owned(&["Table.Arn", "${Table.Arn}/index/*"]),
         ),
         (
-            owned(&["s3:GetObject"]),
+            owned(&["s3:GetObject", "s3:PutObject"]),
             owned(&[
                 "arn:${AWS::Partition}:s3:::glchat-${TenantId}-${AWS::AccountId}-${AWS::Region}/tenants/${TenantId}/conversations/*",
             ]),
@@ -489,6 +490,7 @@ fn the_stream_function_reads_its_table_stream_and_writes_its_bus_only() {
             owned(&[
                 "arn:${AWS::Partition}:s3:::glchat-${TenantId}-${AWS::AccountId}-${AWS::Region}/tenants/${TenantId}/exports/*",
                 "arn:${AWS::Partition}:s3:::glchat-${TenantId}-${AWS::AccountId}-${AWS::Region}/tenants/${TenantId}/erasures/*",
+                "arn:${AWS::Partition}:s3:::glchat-${TenantId}-${AWS::AccountId}-${AWS::Region}/tenants/${TenantId}/imports/*",
             ]),
         ),
         (

@@ -63,6 +63,23 @@ async fn live(app: &TestApp) -> Lived {
         .send()
         .await
         .assert_status(202);
+    // An import she asked for and uploaded, never started: its upload waits in the bucket.
+    let accepted = app
+        .post("/conversations/imports")
+        .bearer(&app.token("alice"))
+        .json(&json!({ "file_name": "old.json", "size": 2 }))
+        .send()
+        .await;
+    accepted.assert_status(202);
+    let headers: Vec<(String, String)> = accepted.body["upload_headers"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+        .collect();
+    let url = accepted.body["upload_url"].as_str().unwrap();
+    let (status, _) = glchat_tests::client::raw_request("PUT", url, &headers, b"[]".to_vec()).await;
+    assert_eq!(status, 200);
     app.get("/conversations?query=bali")
         .bearer(&app.token("alice"))
         .send()

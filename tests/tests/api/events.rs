@@ -12,7 +12,7 @@ use glchat_functions::lambda::respond;
 use glchat_functions::routes::routes;
 use glchat_tests::TestApp;
 use glchat_tests::fixtures::{
-    CLONE, CONVERSATION, ERASURE, EVENT_ORDER, EXPORT, SHARE, event_options, events_dir, seed,
+    CLONE, CONVERSATION, ERASURE, EVENT_ORDER, EXPORT, IMPORT, SHARE, event_options, events_dir, seed,
 };
 use lambda_http::request::LambdaRequest;
 use serde_json::{Value, json};
@@ -52,7 +52,11 @@ async fn every_committed_event_runs_through_its_handler() {
         let response = respond(deps, request, route.handler).await;
         let status = response.status().as_u16();
         let body: Value = serde_json::from_slice(response.body().as_ref()).unwrap();
-        let expected = if name.starts_with("create_e") { 202 } else { 200 };
+        let expected = if name.starts_with("create_e") || name == "create_import" {
+            202
+        } else {
+            200
+        };
         assert_eq!(status, expected, "{name}: {body}");
         app.check_contract(route.method.as_str(), &path, status, &body)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -87,6 +91,11 @@ async fn every_committed_event_runs_through_its_handler() {
             "get_export" => assert_eq!(
                 (&body["export_id"], &body["status"], &body["url"]),
                 (&json!(EXPORT), &json!("pending"), &Value::Null)
+            ),
+            "create_import" => assert_eq!(body["status"], "awaiting_upload"),
+            "get_import" => assert_eq!(
+                (&body["import_id"], &body["status"], &body["failures"]),
+                (&json!(IMPORT), &json!("awaiting_upload"), &json!([]))
             ),
             "create_erasure" => assert!(body["erasure_id"].is_string(), "{body}"),
             "get_erasure" => assert_eq!(

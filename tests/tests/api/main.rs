@@ -15,6 +15,7 @@ mod exports;
 mod gateway;
 mod iam;
 mod idempotency;
+mod imports;
 mod limits;
 mod listing;
 mod messages;

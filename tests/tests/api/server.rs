@@ -56,5 +56,5 @@ fn the_route_table_and_the_spec_list_the_same_operations() {
         .collect();
     routed.sort();
     assert_eq!(routed, documented);
-    assert_eq!(routed.len(), 19, "the 13 seed operations and the 6 this service adds");
+    assert_eq!(routed.len(), 21, "the 13 seed operations and the 8 this service adds");
 }

@@ -20,7 +20,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{ApiError, FieldError, Loc};
 use crate::i18n::{Issue, Text};
-use glchat_domain::ids::{ChatbotId, ConversationId, ErasureId, ExportId, MessageId, ShareId, UserId};
+use glchat_domain::ids::{ChatbotId, ConversationId, ErasureId, ExportId, ImportId, MessageId, ShareId, UserId};
 use glchat_domain::models::{BoundedText, ContentType, MessageRole, Metadata, Title};
 
 /// Largest body we read, a little under API Gateway's and Lambda's 6 MB payload limit.
@@ -111,6 +111,7 @@ parsed_fields!(
     ShareId,
     ExportId,
     ErasureId,
+    ImportId,
     MessageRole,
     Title,
     ContentType
@@ -337,6 +338,11 @@ impl PathId for ConversationId {
 impl PathId for ShareId {
     const PARAM: &'static str = "shared_conversation_id";
     const NOT_FOUND: Text = Text::ShareNotFound;
+}
+
+impl PathId for ImportId {
+    const PARAM: &'static str = "import_id";
+    const NOT_FOUND: Text = Text::ImportNotFound;
 }
 
 impl PathId for ErasureId {

@@ -283,6 +283,8 @@ pub struct ExportConfig {
     /// Attempts at one step (a failure, or an invocation cut short) before the export
     /// is given up as failed: under the event source's retries, so the job says so.
     pub step_attempts: u32,
+    /// The largest file an import takes.
+    pub import_max_bytes: u64,
 }
 
 impl ExportConfig {
@@ -290,6 +292,7 @@ impl ExportConfig {
     pub const DEFAULT_STEP_CONVERSATIONS: u32 = 1_000;
     pub const DEFAULT_STEP_TIME: Duration = Duration::from_secs(600);
     pub const DEFAULT_STEP_ATTEMPTS: u32 = 3;
+    pub const DEFAULT_IMPORT_MAX_BYTES: u64 = 256 * 1024 * 1024;
 
     pub(super) fn read(r: &Lookup) -> Result<Self, ConfigError> {
         Ok(Self {
@@ -301,6 +304,7 @@ impl ExportConfig {
             step_time: r.millis("JOB_STEP_TIME_MS", Self::DEFAULT_STEP_TIME)?,
             step_attempts: u32::try_from(r.positive("JOB_STEP_ATTEMPTS", u64::from(Self::DEFAULT_STEP_ATTEMPTS))?)
                 .unwrap_or(u32::MAX),
+            import_max_bytes: r.positive("IMPORT_MAX_BYTES", Self::DEFAULT_IMPORT_MAX_BYTES)?,
         })
     }
 }

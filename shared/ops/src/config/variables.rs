@@ -133,6 +133,7 @@ pub const VARIABLES: &[Variable] = &[
     var("JOB_STEP_CONVERSATIONS", |n| n.exports, false),
     var("JOB_STEP_TIME_MS", |n| n.exports, false),
     var("JOB_STEP_ATTEMPTS", |n| n.exports, false),
+    var("IMPORT_MAX_BYTES", |n| n.exports, false),
     var("RETENTION_DAYS", |n| n.retention, true),
     var("RETENTION_FIRST_DAY", |n| n.retention, false),
     var("RETENTION_TIME_BUDGET_MS", |n| n.retention, false),
