@@ -143,3 +143,34 @@ async fn json_endpoints_refuse_other_content_types() {
     deleted.assert_status(200);
     assert_eq!(deleted.body["deleted_count"], 1);
 }
+
+/// The jobs a cookie could start from another site (an erasure above all): refused
+/// without one of the tenant's origins, as every cookie write is; nothing is started.
+#[tokio::test]
+async fn a_cookie_cannot_start_a_job_from_another_site() {
+    let app = TestApp::spawn().await;
+    let cookie = cookie(&app, "alice");
+    for (path, body) in [
+        ("/me/erasure", json!({})),
+        ("/conversations/exports", json!({})),
+        ("/conversations/imports", json!({ "file_name": "a.json", "size": 10 })),
+    ] {
+        let reply = app
+            .post(path)
+            .header("cookie", &cookie)
+            .header("origin", "https://evil.test")
+            .json(&body)
+            .send()
+            .await;
+        reply.assert_status(403);
+        assert_eq!(reply.detail(), "Request origin not allowed", "{path}");
+        let allowed = app
+            .post(path)
+            .header("cookie", &cookie)
+            .header("origin", WEB_APP_ORIGIN)
+            .json(&body)
+            .send()
+            .await;
+        allowed.assert_status(202);
+    }
+}
