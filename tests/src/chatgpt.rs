@@ -190,3 +190,43 @@ pub fn zip_of(files: &[(&str, Vec<u8>)]) -> Vec<u8> {
     }
     zip.finish().expect("a zip").into_inner()
 }
+
+/// An export at size: `conversations` conversations of `messages` messages each (a
+/// question and its answer in turn, the last answer regenerated once: two branches),
+/// from 2023 on.
+pub fn bulk(conversations: usize, messages: usize) -> Value {
+    let list: Vec<Value> = (0..conversations)
+        .map(|c| {
+            let start = 1_680_000_000.0 + c as f64 * 3_600.0;
+            let mut mapping = serde_json::Map::new();
+            let id = |m: usize| format!("c{c}-m{m}");
+            mapping.insert(
+                "root".into(),
+                json!({ "id": "root", "message": null, "parent": null, "children": [id(0)] }),
+            );
+            for m in 0..messages {
+                let role = if m % 2 == 0 { "user" } else { "assistant" };
+                let parent = if m == 0 { "root".to_owned() } else { id(m - 1) };
+                let mut children = if m + 1 < messages { vec![id(m + 1)] } else { vec![] };
+                if m + 2 == messages {
+                    children.push(format!("c{c}-regenerated"));
+                }
+                mapping.insert(
+                    id(m),
+                    json!({ "id": id(m), "parent": parent, "children": children,
+                            "message": text(&id(m), role, start + m as f64, &format!("conversation {c}, message {m}")) }),
+                );
+            }
+            let regenerated = format!("c{c}-regenerated");
+            mapping.insert(
+                regenerated.clone(),
+                json!({ "id": regenerated, "parent": id(messages - 2), "children": [],
+                        "message": text(&regenerated, "assistant", start + messages as f64, "regenerated") }),
+            );
+            json!({ "title": format!("Conversation {c}"), "create_time": start, "update_time": start + messages as f64,
+                    "mapping": mapping, "current_node": regenerated, "id": format!("bulk-{c:05}"),
+                    "conversation_id": format!("bulk-{c:05}") })
+        })
+        .collect();
+    Value::Array(list)
+}

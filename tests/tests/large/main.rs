@@ -9,5 +9,6 @@ mod clones;
 mod deletions;
 mod exports;
 mod history;
+mod imports;
 mod links;
 mod search;
