@@ -146,6 +146,13 @@ where
 /// asked, then hands `start_import` the S3 event of the upload, as S3 does deployed
 /// (and `make run` locally), and `run_jobs` what follows.
 pub async fn import(app: &TestApp, user: &str, accepted: &Value, bytes: &[u8]) {
+    upload_import(app, user, accepted, bytes).await;
+    run_jobs(app, 0).await;
+}
+
+/// Uploads `bytes` as the import `accepted` asked and hands `start_import` the upload's
+/// S3 event: the import is running, none of its steps done.
+pub async fn upload_import(app: &TestApp, user: &str, accepted: &Value, bytes: &[u8]) {
     let headers: Vec<(String, String)> = accepted["upload_headers"]
         .as_object()
         .expect("upload_headers")
@@ -176,5 +183,4 @@ pub async fn import(app: &TestApp, user: &str, accepted: &Value, bytes: &[u8]) {
         .await
         .expect("start_import answers");
     assert_eq!(started.started, 1, "the upload started its import");
-    run_jobs(app, 0).await;
 }

@@ -225,6 +225,12 @@ async fn an_erasure_leaves_nothing_of_the_user_but_the_receipt_and_publishes_the
     let again = keyed("carol-erasure").await;
     assert_eq!(first.body, again.body);
     assert_eq!(again.headers["idempotent-replayed"], "true");
+    // Two erasures a minute: the replay took none, a third is refused.
+    let erase = || app.post("/me/erasure").bearer(&app.token("carol")).send();
+    erase().await.assert_status(202);
+    let limited = erase().await;
+    limited.assert_status(429);
+    assert!(limited.headers.contains_key("retry-after"), "{:?}", limited.headers);
 }
 
 /// Each step of an erasure cut after its first AWS call, its second, ... then handed

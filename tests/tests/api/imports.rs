@@ -203,6 +203,25 @@ async fn the_split_files_import_and_what_is_no_export_fails_writing_nothing() {
         assert_eq!(reply.body["detail"][0]["loc"], json!(["body", field]), "{}", reply.text);
     }
     let accepted = accept(&app, "alice", "later.zip", 10).await;
+    // A PUT of another size than declared is refused: the signature covers it.
+    let url = accepted["upload_url"].as_str().unwrap();
+    for body in [vec![b'x'; 20], vec![b'x'; 5]] {
+        let headers = [
+            ("content-type".to_owned(), "application/octet-stream".to_owned()),
+            ("content-length".to_owned(), body.len().to_string()),
+        ];
+        let (status, _) = glchat_tests::client::raw_request("PUT", url, &headers, body).await;
+        assert_eq!(status, 403, "an upload of another size");
+    }
+    assert_eq!(
+        app.objects_under(&format!("tenants/{}/imports/", app.options.tenant))
+            .await
+            .iter()
+            .filter(|o| o.contains(accepted["import_id"].as_str().unwrap()))
+            .count(),
+        0,
+        "nothing was stored"
+    );
     let foreign = app
         .get(&format!(
             "/conversations/imports/{}",
@@ -268,4 +287,133 @@ async fn this_services_export_round_trips_exactly() {
         "the same conversations, messages, ids, times and attachments"
     );
     assert_eq!(after.files, before.files, "the same files");
+}
+
+/// Each step of an import cut after its first AWS call, its second, ... (the
+/// invocation's future dropped while the next call is held), then handed over again,
+/// and each handed over twice: the import ends as one made uncut would, every
+/// conversation and message once, counted once, and nothing left of its upload.
+#[tokio::test]
+async fn an_import_cut_at_any_call_of_any_step_ends_as_an_uncut_one() {
+    use glchat_app::ids::{ImportId, UserId};
+    use glchat_app::imports::ImportStatus;
+    use glchat_app::ops::exports::Stepped;
+    use glchat_app::ops::imports::run_step;
+    use glchat_tests::chatgpt::bulk;
+    use glchat_tests::faults::Refusal;
+    use glchat_tests::jobs::{cut_at_every_call, upload_import};
+    use std::time::Duration;
+
+    let hold = Refusal::stall(|_| true, 0, Duration::from_secs(60));
+    // Two conversations a step: five take three steps, after the reading of the file.
+    let mut options = with_stream();
+    options.refusals = vec![hold.clone()];
+    options.extra.extend([
+        ("JOB_STEP_CONVERSATIONS".into(), "2".into()),
+        ("JOB_STEP_ATTEMPTS".into(), "1000".into()),
+    ]);
+    let app = TestApp::spawn_with(options).await;
+    let file = serde_json::to_vec(&bulk(5, 4)).unwrap();
+    let accepted = accept(&app, "alice", "conversations.json", file.len()).await;
+    upload_import(&app, "alice", &accepted, &file).await;
+    let id = accepted["import_id"].as_str().unwrap();
+    let deps = app.deps_for(glchat_functions::handlers::run_jobs::NEEDS).await;
+    let (user, import) = (UserId::parse("alice").unwrap(), ImportId::parse(id).unwrap());
+    let (mut steps, mut cuts) = (0, 0);
+    loop {
+        let job = deps.store.import_job(&user, &import).await.unwrap().unwrap();
+        if job.status != ImportStatus::Running {
+            break;
+        }
+        let (cut, stepped) = cut_at_every_call(&hold, || run_step(&deps, &user, &import, job.step)).await;
+        cuts += cut;
+        if stepped == Stepped::Stale {
+            // The cut came after the step's write of the job (in the clean-up of a
+            // finished import): the step was done.
+            let now = deps.store.import_job(&user, &import).await.unwrap().unwrap();
+            assert_eq!(now.step, job.step + 1, "step {} was done by a cut run", job.step);
+        }
+        let again = run_step(&deps, &user, &import, job.step).await.unwrap();
+        assert_eq!(again, Stepped::Stale, "step {} handed over again", job.step);
+        steps += 1;
+    }
+    assert_eq!(steps, 1 + 3 + 1, "the reading, three steps of conversations, the end");
+    assert!(cuts > 20, "every step was cut at each of its calls: {cuts}");
+    let done = app
+        .get(&format!("/conversations/imports/{id}"))
+        .bearer(&app.token("alice"))
+        .send()
+        .await;
+    assert_eq!(
+        (
+            &done.body["status"],
+            &done.body["conversations_imported"],
+            &done.body["messages_imported"],
+            &done.body["conversations_skipped"]
+        ),
+        (&json!("done"), &json!(5), &json!(25), &json!(0)),
+        "{}",
+        done.text
+    );
+    let conversations = listed(&app, "alice", "chatgpt").await;
+    let mut titles: Vec<&str> = conversations.iter().map(|c| c["title"].as_str().unwrap()).collect();
+    titles.sort_unstable();
+    assert_eq!(titles, (0..5).map(|c| format!("Conversation {c}")).collect::<Vec<_>>());
+    for conversation in &conversations {
+        let read = app
+            .get(&format!(
+                "/conversations/{}?limit=100",
+                conversation["id"].as_str().unwrap()
+            ))
+            .bearer(&app.token("alice"))
+            .send()
+            .await;
+        assert_eq!(read.body["messages"].as_array().unwrap().len(), 5, "{}", read.text);
+    }
+    // The upload and the parts go with the end of the import; a clean-up cut short
+    // leaves at most some of them, which the bucket's rule removes.
+    let prefix = format!("tenants/{}/imports/", app.options.tenant);
+    let left = app.objects_under(&prefix).await;
+    assert!(
+        left.iter().all(|o| o.ends_with("/upload") || o.contains("/parts/")),
+        "{left:?}"
+    );
+}
+
+/// A keyed repeat is the same import (the same upload URL); imports and exports share
+/// one rate, which a replay does not take from.
+#[tokio::test]
+async fn a_keyed_repeat_is_the_same_import_and_imports_share_the_exports_rate() {
+    let mut options = with_stream();
+    options.extra = vec![("RATE_LIMIT_EXPORTS_PER_MINUTE".into(), "2".into())];
+    let app = TestApp::spawn_with(options).await;
+    let keyed = || {
+        app.post("/conversations/imports")
+            .bearer(&app.token("alice"))
+            .header("idempotency-key", "import-1")
+            .json(&json!({ "file_name": "conversations.json", "size": 10 }))
+            .send()
+    };
+    let first = keyed().await;
+    first.assert_status(202);
+    let again = keyed().await;
+    again.assert_status(202);
+    assert_eq!(again.body, first.body, "the same import");
+    assert_eq!(again.headers["idempotent-replayed"], "true");
+    app.post("/conversations/exports")
+        .bearer(&app.token("alice"))
+        .json(&json!({}))
+        .send()
+        .await
+        .assert_status(202);
+    let limited = app
+        .post("/conversations/imports")
+        .bearer(&app.token("alice"))
+        .json(&json!({ "file_name": "conversations.json", "size": 10 }))
+        .send()
+        .await;
+    limited.assert_status(429);
+    assert!(limited.headers.contains_key("retry-after"));
+    // Bob's rate is his own.
+    accept(&app, "bob", "conversations.json", 10).await;
 }
