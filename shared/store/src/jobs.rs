@@ -17,15 +17,7 @@ impl Store {
     /// Writes a new job's item (refused if its id is taken): its stream record starts
     /// the background function.
     pub(crate) async fn create_job(&self, item: CollectionItem) -> Result<(), StoreError> {
-        let mut e = Expr::default();
-        let condition = e.not_exists(PK);
-        let result = with_placeholders!(self.client.put_item(), e)
-            .table_name(&self.table)
-            .set_item(Some(item.to_attributes()?))
-            .condition_expression(condition)
-            .send()
-            .await;
-        applied(result, "creating a job")?;
+        self.put_job_if(item, |e| e.not_exists(PK), "creating a job").await?;
         Ok(())
     }
 
@@ -41,15 +33,26 @@ impl Store {
     /// Writes a job's item as the outcome of `read_step`: `false` when the job is not at
     /// that step any more (another invocation wrote it first, or it is gone).
     pub(crate) async fn save_job_step(&self, item: CollectionItem, read_step: u64) -> Result<bool, StoreError> {
+        self.put_job_if(item, |e| e.eq(attrs::STEP, read_step as i64), "saving a job's step")
+            .await
+    }
+
+    /// Puts a job's item if `condition` holds; whether it did.
+    async fn put_job_if(
+        &self,
+        item: CollectionItem,
+        condition: impl FnOnce(&mut Expr) -> String,
+        doing: &'static str,
+    ) -> Result<bool, StoreError> {
         let mut e = Expr::default();
-        let condition = e.eq(attrs::STEP, read_step as i64);
+        let condition = condition(&mut e);
         let result = with_placeholders!(self.client.put_item(), e)
             .table_name(&self.table)
             .set_item(Some(item.to_attributes()?))
             .condition_expression(condition)
             .send()
             .await;
-        Ok(applied(result, "saving a job's step")?.is_some())
+        Ok(applied(result, doing)?.is_some())
     }
 
     /// Counts one more attempt at `step` of the job at `job`, and says how many there

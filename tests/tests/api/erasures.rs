@@ -33,24 +33,11 @@ async fn live(app: &TestApp) -> Lived {
     app.append("alice", &trip, "assistant", "Day 1: Ubud").await;
     app.upload("alice", &trip, "passport.txt", b"alice's passport number")
         .await;
-    let shared = app
-        .post(&format!("/conversations/{trip}/share"))
-        .bearer(&app.token("alice"))
-        .form(&[])
-        .send()
-        .await;
-    shared.assert_status(200);
-    let share_id = shared.body["shared_conversation_id"].as_str().unwrap().to_owned();
+    let share_id = app.share("alice", &trip).await;
     let recipes = app.conversation_id("alice", "cooking").await;
     app.append("alice", &recipes, "user", "Rendang, step by step").await;
     // A link she revoked: its dead marker names her until the erasure.
-    let revoked = app
-        .post(&format!("/conversations/{recipes}/share"))
-        .bearer(&app.token("alice"))
-        .form(&[])
-        .send()
-        .await;
-    let revoked_id = revoked.body["shared_conversation_id"].as_str().unwrap().to_owned();
+    let revoked_id = app.share("alice", &recipes).await;
     app.delete(&format!("/conversations/shared/{revoked_id}"))
         .bearer(&app.token("alice"))
         .send()

@@ -93,13 +93,7 @@ async fn an_export_holds_every_branch_file_and_link_of_the_callers_and_nothing_e
     let attachment = app
         .upload("alice", &trip, "itinerary.txt", b"Ubud, Canggu, Uluwatu")
         .await;
-    let shared = app
-        .post(&format!("/conversations/{trip}/share"))
-        .bearer(&app.token("alice"))
-        .form(&[])
-        .send()
-        .await;
-    shared.assert_status(200);
+    let share_id = app.share("alice", &trip).await;
     let recipes = app.conversation_id("alice", "cooking").await;
     app.append("alice", &recipes, "user", "Rendang, step by step").await;
     let bobs = app.conversation_id("bob", "travel").await;
@@ -143,10 +137,7 @@ async fn an_export_holds_every_branch_file_and_link_of_the_callers_and_nothing_e
         [&json!(true), &json!(true), &json!(true), &json!(false)],
         "as stored"
     );
-    assert_eq!(
-        exported["share_link"]["share_id"],
-        shared.body["shared_conversation_id"]
-    );
+    assert_eq!(exported["share_link"]["share_id"], share_id);
     let path = format!(
         "attachments/{trip}/{}/itinerary.txt",
         attachment["id"].as_str().unwrap()
