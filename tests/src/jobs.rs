@@ -142,6 +142,37 @@ where
     unreachable!("the loop returns")
 }
 
+/// Runs a job to its end one step at a time, each step cut at every call
+/// ([`cut_at_every_call`]) and then handed over again, which must do nothing. `job`
+/// reads the job's step and whether it is still to run. Returns the steps run and the
+/// cuts made.
+pub async fn cut_every_step<J, JFut, S, SFut>(hold: &crate::faults::Refusal, mut job: J, mut step: S) -> (usize, usize)
+where
+    J: FnMut() -> JFut,
+    JFut: Future<Output = (u64, bool)>,
+    S: FnMut(u64) -> SFut,
+    SFut: Future<Output = Result<glchat_app::ops::exports::Stepped, glchat_app::ops::OpError>>,
+{
+    use glchat_app::ops::exports::Stepped;
+    let (mut steps, mut cuts) = (0, 0);
+    loop {
+        let (at, running) = job().await;
+        if !running {
+            return (steps, cuts);
+        }
+        let (cut, stepped) = cut_at_every_call(hold, || step(at)).await;
+        cuts += cut;
+        if stepped == Stepped::Stale {
+            // The cut came after the step's write of the job (in the clean-up of a
+            // finished job): the step was done.
+            assert_eq!(job().await.0, at + 1, "step {at} was done by a cut run");
+        }
+        let again = step(at).await.expect("a step handed over again");
+        assert_eq!(again, Stepped::Stale, "step {at} handed over again");
+        steps += 1;
+    }
+}
+
 /// Uploads `bytes` as the import `accepted` (a `POST /conversations/imports` answer)
 /// asked, then hands `start_import` the S3 event of the upload, as S3 does deployed
 /// (and `make run` locally), and `run_jobs` what follows.

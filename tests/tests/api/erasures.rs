@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use glchat_tests::jobs::{cut_at_every_call, run_jobs};
+use glchat_tests::jobs::{cut_every_step, run_jobs};
 use glchat_tests::stream::{EventSource, records};
 use glchat_tests::{Options, TestApp};
 use serde_json::{Value, json};
@@ -227,7 +227,6 @@ async fn an_erasure_cut_at_any_call_of_any_step_ends_the_same() {
     use glchat_app::erasures::ErasureStatus;
     use glchat_app::ids::{ErasureId, UserId};
     use glchat_app::ops::erasures::run_step;
-    use glchat_app::ops::exports::Stepped;
     use glchat_tests::faults::Refusal;
     use std::time::Duration;
 
@@ -243,16 +242,15 @@ async fn an_erasure_cut_at_any_call_of_any_step_ends_the_same() {
     let id = reply.body["erasure_id"].as_str().unwrap().to_owned();
     let deps = app.deps_for(glchat_functions::handlers::run_jobs::NEEDS).await;
     let (user, erasure) = (UserId::parse("alice").unwrap(), ErasureId::parse(&id).unwrap());
-    let mut cuts = 0;
-    loop {
-        let job = deps.store.erasure_job(&user, &erasure).await.unwrap().unwrap();
-        if job.status != ErasureStatus::Pending {
-            break;
-        }
-        let (cut, stepped) = cut_at_every_call(&hold, || run_step(&deps, &user, &erasure, job.step)).await;
-        assert_eq!(stepped, Stepped::Done, "step {} uncut", job.step);
-        cuts += cut;
-    }
+    let (_, cuts) = cut_every_step(
+        &hold,
+        || async {
+            let job = deps.store.erasure_job(&user, &erasure).await.unwrap().unwrap();
+            (job.step, job.status == ErasureStatus::Pending)
+        },
+        |step| run_step(&deps, &user, &erasure, step),
+    )
+    .await;
     assert!(cuts > 30, "cut at every call: {cuts}");
     let done = receipt(&app, "alice", &id).await;
     assert_eq!(

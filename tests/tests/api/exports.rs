@@ -7,7 +7,7 @@
 
 use glchat_app::deps::ClientHooks;
 use glchat_tests::faults::Fault;
-use glchat_tests::jobs::{ExportZip, cut_at_every_call, download, run_jobs};
+use glchat_tests::jobs::{ExportZip, cut_every_step, download, run_jobs};
 use glchat_tests::{Options, TestApp};
 use serde_json::{Value, json};
 
@@ -276,7 +276,7 @@ async fn a_keyed_repeat_is_the_same_export_and_the_rate_is_limited() {
 async fn an_export_continues_over_steps_and_a_repeated_or_cut_step_changes_nothing() {
     use glchat_app::exports::ExportStatus;
     use glchat_app::ids::{ExportId, UserId};
-    use glchat_app::ops::exports::{Stepped, run_step};
+    use glchat_app::ops::exports::run_step;
     use glchat_tests::faults::Refusal;
     use std::time::Duration;
 
@@ -299,24 +299,15 @@ async fn an_export_continues_over_steps_and_a_repeated_or_cut_step_changes_nothi
     let id = start(&app, "alice", json!({})).await;
     let deps = app.deps_for(glchat_functions::handlers::run_jobs::NEEDS).await;
     let (user, export) = (UserId::parse("alice").unwrap(), ExportId::parse(&id).unwrap());
-    let (mut steps, mut cuts) = (0, 0);
-    loop {
-        let job = deps.store.export_job(&user, &export).await.unwrap().unwrap();
-        if job.status != ExportStatus::Pending {
-            break;
-        }
-        let (cut, stepped) = cut_at_every_call(&hold, || run_step(&deps, &user, &export, job.step)).await;
-        cuts += cut;
-        if stepped == Stepped::Stale {
-            // The cut came after the step's write of the job (in the clean-up of a
-            // finished export): the step was done.
-            let now = deps.store.export_job(&user, &export).await.unwrap().unwrap();
-            assert_eq!(now.step, job.step + 1, "step {} was done by a cut run", job.step);
-        }
-        let again = run_step(&deps, &user, &export, job.step).await.unwrap();
-        assert_eq!(again, Stepped::Stale, "step {} handed over again", job.step);
-        steps += 1;
-    }
+    let (steps, cuts) = cut_every_step(
+        &hold,
+        || async {
+            let job = deps.store.export_job(&user, &export).await.unwrap().unwrap();
+            (job.step, job.status == ExportStatus::Pending)
+        },
+        |step| run_step(&deps, &user, &export, step),
+    )
+    .await;
     assert_eq!(steps, 1 + 3 + 1, "the list, three steps of conversations, the zip");
     assert!(cuts > 20, "every step was cut at each of its calls: {cuts}");
     let ready = status(&app, "alice", &id).await;

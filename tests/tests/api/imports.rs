@@ -297,11 +297,10 @@ async fn this_services_export_round_trips_exactly() {
 async fn an_import_cut_at_any_call_of_any_step_ends_as_an_uncut_one() {
     use glchat_app::ids::{ImportId, UserId};
     use glchat_app::imports::ImportStatus;
-    use glchat_app::ops::exports::Stepped;
     use glchat_app::ops::imports::run_step;
     use glchat_tests::chatgpt::bulk;
     use glchat_tests::faults::Refusal;
-    use glchat_tests::jobs::{cut_at_every_call, upload_import};
+    use glchat_tests::jobs::{cut_every_step, upload_import};
     use std::time::Duration;
 
     let hold = Refusal::stall(|_| true, 0, Duration::from_secs(60));
@@ -319,24 +318,15 @@ async fn an_import_cut_at_any_call_of_any_step_ends_as_an_uncut_one() {
     let id = accepted["import_id"].as_str().unwrap();
     let deps = app.deps_for(glchat_functions::handlers::run_jobs::NEEDS).await;
     let (user, import) = (UserId::parse("alice").unwrap(), ImportId::parse(id).unwrap());
-    let (mut steps, mut cuts) = (0, 0);
-    loop {
-        let job = deps.store.import_job(&user, &import).await.unwrap().unwrap();
-        if job.status != ImportStatus::Running {
-            break;
-        }
-        let (cut, stepped) = cut_at_every_call(&hold, || run_step(&deps, &user, &import, job.step)).await;
-        cuts += cut;
-        if stepped == Stepped::Stale {
-            // The cut came after the step's write of the job (in the clean-up of a
-            // finished import): the step was done.
-            let now = deps.store.import_job(&user, &import).await.unwrap().unwrap();
-            assert_eq!(now.step, job.step + 1, "step {} was done by a cut run", job.step);
-        }
-        let again = run_step(&deps, &user, &import, job.step).await.unwrap();
-        assert_eq!(again, Stepped::Stale, "step {} handed over again", job.step);
-        steps += 1;
-    }
+    let (steps, cuts) = cut_every_step(
+        &hold,
+        || async {
+            let job = deps.store.import_job(&user, &import).await.unwrap().unwrap();
+            (job.step, job.status == ImportStatus::Running)
+        },
+        |step| run_step(&deps, &user, &import, step),
+    )
+    .await;
     assert_eq!(steps, 1 + 3 + 1, "the reading, three steps of conversations, the end");
     assert!(cuts > 20, "every step was cut at each of its calls: {cuts}");
     let done = app
