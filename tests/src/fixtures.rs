@@ -98,14 +98,14 @@ pub async fn seed(app: &TestApp) {
     // An export of the user's, as `create_export` leaves it.
     let export =
         glchat_app::store::exports::ExportJob::new(&record.user_id, ExportId::parse(EXPORT).unwrap(), None, now);
-    app.app.store.create_export(&export).await.unwrap();
+    app.app.store.create_job(&export).await.unwrap();
     // And an erasure of theirs, as `create_erasure` leaves it (never run here).
     let erasure = glchat_app::store::erasures::ErasureJob::new(
         &record.user_id,
         glchat_app::ids::ErasureId::parse(ERASURE).unwrap(),
         now,
     );
-    app.app.store.create_erasure(&erasure).await.unwrap();
+    app.app.store.create_job(&erasure).await.unwrap();
     // And an import of theirs, waiting for its upload.
     let import = glchat_app::store::imports::ImportJob::new(
         &record.user_id,
@@ -115,7 +115,7 @@ pub async fn seed(app: &TestApp) {
         "tenants/local/imports/x/upload".into(),
         now,
     );
-    app.app.store.create_import(&import).await.unwrap();
+    app.app.store.create_job(&import).await.unwrap();
 }
 
 /// An app configured like `make run` (tenant `local` and its secrets), which the

@@ -63,7 +63,7 @@ pub async fn finish_export(app: &TestApp, user: &str, id: &str) -> ExportJob {
     let deps = app.deps_for(run_jobs::NEEDS).await;
     let (user, id) = (UserId::parse(user).unwrap(), ExportId::parse(id).unwrap());
     loop {
-        let job = deps.store.export_job(&user, &id).await.unwrap().expect("the export");
+        let job = deps.store.job(&user, &id).await.unwrap().expect("the export");
         if job.status != ExportStatus::Pending {
             return job;
         }

@@ -26,14 +26,14 @@ async fn main() -> anyhow::Result<()> {
         None => {
             let now = deps.clock.now();
             let job = ErasureJob::new(&user, ErasureId::generate(now), now);
-            deps.store.create_erasure(&job).await.context("writing the erasure")?;
+            deps.store.create_job(&job).await.context("writing the erasure")?;
             println!("{}", job.erasure_id);
         }
         Some(id) => {
             let id = ErasureId::parse(id).map_err(|e| anyhow::anyhow!("an erasure id: {e:?}"))?;
             let job = deps
                 .store
-                .erasure_job(&user, &id)
+                .job(&user, &id)
                 .await?
                 .context("no such erasure of this user's")?;
             let receipt = glchat_app::ops::erasures::receipt_of(job);

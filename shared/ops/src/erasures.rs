@@ -42,7 +42,7 @@ pub async fn start(deps: &Deps, caller: &Caller) -> Result<ErasureAcceptedRespon
         return Err(OpError::RateLimited { retry_after });
     }
     let job = ErasureJob::new(&caller.user_id, ErasureId::generate(now), now);
-    deps.store.create_erasure(&job).await?;
+    deps.store.create_job(&job).await?;
     Ok(ErasureAcceptedResponse {
         erasure_id: job.erasure_id,
     })
@@ -53,7 +53,7 @@ pub async fn receipt(deps: &Deps, caller: &Caller, id: &ErasureId) -> Result<Era
     let now = deps.clock.now();
     let job = deps
         .store
-        .erasure_job(&caller.user_id, id)
+        .job(&caller.user_id, id)
         .await?
         .filter(|job| job.expires_at > now.unix_seconds())
         .ok_or(OpError::ErasureNotFound)?;
@@ -92,7 +92,7 @@ pub async fn run_step(
 ) -> Result<crate::exports::Stepped, OpError> {
     use crate::exports::Stepped;
 
-    let Some(mut job) = deps.store.erasure_job(user, id).await? else {
+    let Some(mut job) = deps.store.job(user, id).await? else {
         return Ok(Stepped::Stale);
     };
     if job.step != step || job.status != ErasureStatus::Pending {
@@ -156,7 +156,7 @@ pub async fn run_step(
     }
     job.step = step + 1;
     job.updated_time = deps.clock.now();
-    Ok(match deps.store.save_erasure_step(&job, step).await? {
+    Ok(match deps.store.save_job_step(&job, step).await? {
         true => Stepped::Done,
         false => Stepped::Stale,
     })

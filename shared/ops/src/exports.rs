@@ -73,7 +73,7 @@ pub async fn start(deps: &Deps, caller: &Caller, input: StartExport) -> Result<E
     };
     let now = deps.clock.now();
     let job = ExportJob::new(&caller.user_id, ExportId::generate(now), listed, now);
-    deps.store.create_export(&job).await?;
+    deps.store.create_job(&job).await?;
     Ok(ExportAcceptedResponse {
         export_id: job.export_id,
         status: job.status,
@@ -85,7 +85,7 @@ pub async fn status(deps: &Deps, caller: &Caller, id: &ExportId) -> Result<Expor
     let now = deps.clock.now();
     let job = deps
         .store
-        .export_job(&caller.user_id, id)
+        .job(&caller.user_id, id)
         .await?
         // TTL removes an expired job within days, not at once.
         .filter(|job| job.expires_at > now.unix_seconds())
@@ -125,13 +125,13 @@ pub enum Stepped {
 /// Does step `step` of `user`'s export `id`, then writes the job at the next step (or
 /// finished), which starts the next invocation.
 pub async fn run_step(deps: &Deps, user: &UserId, id: &ExportId, step: u64) -> Result<Stepped, OpError> {
-    let Some(mut job) = deps.store.export_job(user, id).await? else {
+    let Some(mut job) = deps.store.job(user, id).await? else {
         return Ok(Stepped::Stale);
     };
     if job.step != step || job.status != ExportStatus::Pending {
         return Ok(Stepped::Stale);
     }
-    let attempts = deps.store.count_export_attempt(user, id, step, job.expires_at).await?;
+    let attempts = deps.store.count_job_attempt(user, id, step, job.expires_at).await?;
     if attempts > u64::from(deps.config.exports()?.step_attempts) {
         tracing::error!(step, attempts, "an export step kept failing; the export is given up");
         job.status = ExportStatus::Failed;
@@ -176,7 +176,7 @@ async fn finish_step(deps: &Deps, mut job: ExportJob, step: u64) -> Result<Stepp
         // Kept this long from when it finished.
         job.expires_at = now.plus_days(glchat_domain::exports::KEPT_DAYS).unix_seconds();
     }
-    if !deps.store.save_export_step(&job, step).await? {
+    if !deps.store.save_job_step(&job, step).await? {
         return Ok(Stepped::Stale);
     }
     if job.status != ExportStatus::Pending {

@@ -51,7 +51,7 @@ pub async fn start(deps: &Deps, caller: &Caller, input: StartImport) -> Result<I
     let key = format!("{}upload", blobs.import_prefix(&caller.user_id, &id));
     let upload = blobs.presign_put(&key, "application/octet-stream", input.size).await?;
     let job = ImportJob::new(&caller.user_id, id, input.file_name, input.size, key, now);
-    deps.store.create_import(&job).await?;
+    deps.store.create_job(&job).await?;
     Ok(ImportAcceptedResponse {
         import_id: job.import_id,
         status: job.status,
@@ -65,7 +65,7 @@ pub async fn status(deps: &Deps, caller: &Caller, id: &ImportId) -> Result<Impor
     let now = deps.clock.now();
     let job = deps
         .store
-        .import_job(&caller.user_id, id)
+        .job(&caller.user_id, id)
         .await?
         .filter(|job| job.expires_at > now.unix_seconds())
         .ok_or(OpError::ImportNotFound)?;
@@ -85,7 +85,7 @@ pub async fn uploaded(deps: &Deps, key: &str) -> Result<bool, OpError> {
     let Some((user, id)) = deps.blobs()?.import_of(key) else {
         return Ok(false);
     };
-    let Some(mut job) = deps.store.import_job(&user, &id).await? else {
+    let Some(mut job) = deps.store.job(&user, &id).await? else {
         return Ok(false);
     };
     if job.status != ImportStatus::AwaitingUpload || job.object_key != key {
@@ -95,7 +95,7 @@ pub async fn uploaded(deps: &Deps, key: &str) -> Result<bool, OpError> {
     job.status = ImportStatus::Running;
     job.step += 1;
     job.updated_time = deps.clock.now();
-    Ok(deps.store.save_import_step(&job, step).await?)
+    Ok(deps.store.save_job_step(&job, step).await?)
 }
 
 /// One conversation ready to write: in the export format, ids derived, with its source.
@@ -107,14 +107,14 @@ struct Importing {
 
 /// Does step `step` of `user`'s import `id`.
 pub async fn run_step(deps: &Deps, user: &UserId, id: &ImportId, step: u64) -> Result<Stepped, OpError> {
-    let Some(mut job) = deps.store.import_job(user, id).await? else {
+    let Some(mut job) = deps.store.job(user, id).await? else {
         return Ok(Stepped::Stale);
     };
     if job.step != step || job.status != ImportStatus::Running {
         return Ok(Stepped::Stale);
     }
     let limits = deps.config.exports()?;
-    let attempts = deps.store.count_import_attempt(user, id, step, job.expires_at).await?;
+    let attempts = deps.store.count_job_attempt(user, id, step, job.expires_at).await?;
     let blobs = deps.blobs()?;
     let prefix = blobs.import_prefix(user, id);
     if attempts > u64::from(limits.step_attempts) {
@@ -160,7 +160,7 @@ pub async fn run_step(deps: &Deps, user: &UserId, id: &ImportId, step: u64) -> R
     }
     job.step = step + 1;
     job.updated_time = deps.clock.now();
-    if !deps.store.save_import_step(&job, step).await? {
+    if !deps.store.save_job_step(&job, step).await? {
         return Ok(Stepped::Stale);
     }
     if job.status != ImportStatus::Running {

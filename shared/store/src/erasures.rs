@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::types::Select;
 
 use super::error::dynamodb_error;
 use super::expr::{Expr, with_placeholders};
-use super::items::{CollectionItem, ErasureJobItem};
+use super::items::ErasureJobItem;
 use super::keys::{self, PK, SK};
 use super::{Store, StoreError};
 use glchat_domain::clock::Timestamp;
@@ -37,25 +37,6 @@ impl ErasureJobItem {
 }
 
 impl Store {
-    /// Writes a new erasure: its stream record starts the background function.
-    pub async fn create_erasure(&self, job: &ErasureJob) -> Result<(), StoreError> {
-        self.create_job(CollectionItem::ErasureJob(job.clone())).await
-    }
-
-    /// The user's erasure, if there is one (another user's id finds nothing).
-    pub async fn erasure_job(&self, user: &UserId, id: &ErasureId) -> Result<Option<ErasureJob>, StoreError> {
-        Ok(match self.job_item(keys::erasure_job(user, id)).await? {
-            Some(CollectionItem::ErasureJob(job)) => Some(job),
-            _ => None,
-        })
-    }
-
-    /// Writes `job` as the outcome of `read_step` (see `store::jobs`).
-    pub async fn save_erasure_step(&self, job: &ErasureJob, read_step: u64) -> Result<bool, StoreError> {
-        self.save_job_step(CollectionItem::ErasureJob(job.clone()), read_step)
-            .await
-    }
-
     /// Every chatbot the user ever had a conversation with (their counters, at zero
     /// too: an unfinished clone or delete is under a chatbot whose count fell to zero).
     pub async fn all_chatbots(&self, user: &UserId) -> Result<Vec<glchat_domain::ids::ChatbotId>, StoreError> {
@@ -90,17 +71,4 @@ impl Store {
         }
         Ok((counts[0], counts[1]))
     }
-}
-
-/// The erasure job an item image of the table's stream holds, if it holds one.
-pub fn job_of(
-    image: Option<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>>,
-) -> anyhow::Result<Option<ErasureJob>> {
-    let Some(image) = image else {
-        return Ok(None);
-    };
-    Ok(match CollectionItem::from_attributes(image)? {
-        CollectionItem::ErasureJob(job) => Some(job),
-        _ => None,
-    })
 }

@@ -42,38 +42,6 @@ impl ExportJobItem {
 }
 
 impl Store {
-    /// Writes a new job: its stream record starts the background function.
-    pub async fn create_export(&self, job: &ExportJob) -> Result<(), StoreError> {
-        self.create_job(CollectionItem::ExportJob(job.clone())).await
-    }
-
-    /// The user's job, if there is one (another user's id finds nothing).
-    pub async fn export_job(&self, user: &UserId, id: &ExportId) -> Result<Option<ExportJob>, StoreError> {
-        Ok(match self.job_item(keys::export_job(user, id)).await? {
-            Some(CollectionItem::ExportJob(job)) => Some(job),
-            _ => None,
-        })
-    }
-
-    /// Writes `job` as the outcome of the step it was read at (`read_step`): refused
-    /// (`false`) when another invocation wrote that step first.
-    pub async fn save_export_step(&self, job: &ExportJob, read_step: u64) -> Result<bool, StoreError> {
-        self.save_job_step(CollectionItem::ExportJob(job.clone()), read_step)
-            .await
-    }
-
-    /// Counts one more attempt at `step` of the export, and says how many there were.
-    pub async fn count_export_attempt(
-        &self,
-        user: &UserId,
-        id: &ExportId,
-        step: u64,
-        expires_at: i64,
-    ) -> Result<u64, StoreError> {
-        self.count_job_attempt(&keys::export_job(user, id), step, expires_at)
-            .await
-    }
-
     /// The user's export jobs (their step counters left out).
     pub async fn export_jobs(&self, user: &UserId) -> Result<Vec<ExportJob>, StoreError> {
         Ok(self
@@ -86,17 +54,4 @@ impl Store {
             })
             .collect())
     }
-}
-
-/// The export job an item image of the table's stream holds, if it holds one.
-pub fn job_of(
-    image: Option<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>>,
-) -> anyhow::Result<Option<ExportJob>> {
-    let Some(image) = image else {
-        return Ok(None);
-    };
-    Ok(match CollectionItem::from_attributes(image)? {
-        CollectionItem::ExportJob(job) => Some(job),
-        _ => None,
-    })
 }

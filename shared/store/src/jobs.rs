@@ -3,38 +3,124 @@
 //! moves the job on), counts the attempts at a step beside it, and reads a user's
 //! partition for the items a job looks after.
 
-use aws_sdk_dynamodb::types::ReturnValue;
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use super::error::{applied, dynamodb_error};
 use super::expr::{Expr, with_placeholders};
-use super::items::{Attributes, CollectionItem};
+use super::items::{Attributes, CollectionItem, ErasureJobItem, ExportJobItem, ImportJobItem};
 use super::keys::{self, Key, PK, SK};
 use super::{Store, StoreError};
 use crate::attrs;
-use glchat_domain::ids::UserId;
+use glchat_domain::ids::{ErasureId, ExportId, ImportId, UserId};
+use sealed::Item;
+
+/// A kind of background job (an export, an erasure, an import): the store creates,
+/// reads, saves and counts every kind alike.
+pub trait Job: Clone + Sized + Item {}
+
+// Sealed: the module is private, so nothing outside the store can name the trait or
+// call its methods (the lint counts them reachable through `Job`; they are not).
+#[allow(private_interfaces)]
+mod sealed {
+    use crate::items::CollectionItem;
+
+    /// How a kind of job's item is told apart among the table's items.
+    pub trait Item: Sized {
+        fn into_item(self) -> CollectionItem;
+        fn from_item(item: CollectionItem) -> Option<Self>;
+    }
+}
+
+/// A job's id: where a user's job of that id is kept.
+pub trait JobId {
+    type Job: Job;
+    fn key(&self, user: &UserId) -> Key;
+}
+
+macro_rules! job_kind {
+    ($job:ty, $variant:ident, $id:ty, $key:path) => {
+        impl Job for $job {}
+
+        #[allow(private_interfaces)] // sealed, as above
+        impl sealed::Item for $job {
+            fn into_item(self) -> CollectionItem {
+                CollectionItem::$variant(self)
+            }
+
+            fn from_item(item: CollectionItem) -> Option<Self> {
+                match item {
+                    CollectionItem::$variant(job) => Some(job),
+                    _ => None,
+                }
+            }
+        }
+
+        impl JobId for $id {
+            type Job = $job;
+
+            fn key(&self, user: &UserId) -> Key {
+                $key(user, self)
+            }
+        }
+    };
+}
+
+job_kind!(ExportJobItem, ExportJob, ExportId, keys::export_job);
+job_kind!(ErasureJobItem, ErasureJob, ErasureId, keys::erasure_job);
+job_kind!(ImportJobItem, ImportJob, ImportId, keys::import_job);
+
+/// The job an item image of the table's stream holds, of whichever kind.
+#[derive(Debug)]
+pub enum StreamedJob {
+    Export(ExportJobItem),
+    Erasure(ErasureJobItem),
+    Import(ImportJobItem),
+}
+
+/// The job `image` (a stream record's new image) holds, if it holds one.
+pub fn streamed_job(image: Option<HashMap<String, AttributeValue>>) -> anyhow::Result<Option<StreamedJob>> {
+    let Some(image) = image else {
+        return Ok(None);
+    };
+    Ok(match CollectionItem::from_attributes(image)? {
+        CollectionItem::ExportJob(job) => Some(StreamedJob::Export(job)),
+        CollectionItem::ErasureJob(job) => Some(StreamedJob::Erasure(job)),
+        CollectionItem::ImportJob(job) => Some(StreamedJob::Import(job)),
+        _ => None,
+    })
+}
 
 impl Store {
-    /// Writes a new job's item (refused if its id is taken): its stream record starts
-    /// the background function.
-    pub(crate) async fn create_job(&self, item: CollectionItem) -> Result<(), StoreError> {
-        self.put_job_if(item, |e| e.not_exists(PK), "creating a job").await?;
+    /// Writes a new job (refused if its id is taken): its stream record starts the
+    /// background function.
+    pub async fn create_job<J: Job>(&self, job: &J) -> Result<(), StoreError> {
+        self.put_job_if(job.clone().into_item(), |e| e.not_exists(PK), "creating a job")
+            .await?;
         Ok(())
     }
 
-    /// A job's item, read consistently.
-    pub(crate) async fn job_item(&self, key: Key) -> Result<Option<CollectionItem>, StoreError> {
+    /// The user's job of that id, read consistently (another user's id finds nothing).
+    pub async fn job<I: JobId>(&self, user: &UserId, id: &I) -> Result<Option<I::Job>, StoreError> {
         Ok(self
-            .get_item(key, "reading a job")
+            .get_item(id.key(user), "reading a job")
             .await?
             .map(CollectionItem::from_attributes)
-            .transpose()?)
+            .transpose()?
+            .and_then(I::Job::from_item))
     }
 
-    /// Writes a job's item as the outcome of `read_step`: `false` when the job is not at
-    /// that step any more (another invocation wrote it first, or it is gone).
-    pub(crate) async fn save_job_step(&self, item: CollectionItem, read_step: u64) -> Result<bool, StoreError> {
-        self.put_job_if(item, |e| e.eq(attrs::STEP, read_step as i64), "saving a job's step")
-            .await
+    /// Writes `job` as the outcome of the step it was read at (`read_step`): `false`
+    /// when the job is not at that step any more (another invocation wrote it first, or
+    /// it is gone).
+    pub async fn save_job_step<J: Job>(&self, job: &J, read_step: u64) -> Result<bool, StoreError> {
+        self.put_job_if(
+            job.clone().into_item(),
+            |e| e.eq(attrs::STEP, read_step as i64),
+            "saving a job's step",
+        )
+        .await
     }
 
     /// Puts a job's item if `condition` holds; whether it did.
@@ -55,9 +141,16 @@ impl Store {
         Ok(applied(result, doing)?.is_some())
     }
 
-    /// Counts one more attempt at `step` of the job at `job`, and says how many there
+    /// Counts one more attempt at `step` of the user's job `id`, and says how many there
     /// were (one item per step, removed by TTL with the job).
-    pub(crate) async fn count_job_attempt(&self, job: &Key, step: u64, expires_at: i64) -> Result<u64, StoreError> {
+    pub async fn count_job_attempt<I: JobId>(
+        &self,
+        user: &UserId,
+        id: &I,
+        step: u64,
+        expires_at: i64,
+    ) -> Result<u64, StoreError> {
+        let job = id.key(user);
         let mut e = Expr::default();
         let update = format!(
             "ADD {} {} SET {}",
@@ -67,7 +160,7 @@ impl Store {
         );
         let output = with_placeholders!(self.client.update_item(), e)
             .table_name(&self.table)
-            .set_key(Some(keys::job_attempts(job, step).to_attributes()))
+            .set_key(Some(keys::job_attempts(&job, step).to_attributes()))
             .update_expression(update)
             .return_values(ReturnValue::UpdatedNew)
             .send()

@@ -34,6 +34,7 @@ pub use clone::{CloneStart, FoundClone};
 pub use collection::ConversationView;
 pub use conversation::{BeganDelete, ConversationMeta, ConversationPage, DeleteScope, ListPosition, TitleGuard};
 pub use error::StoreError;
+pub use jobs::{Job, JobId, StreamedJob, streamed_job};
 pub use limits::Rate;
 pub use message::{AppendOutcome, HeadGuard, NewMessage, ParentCheck, SEARCH_FIRST_PAGE};
 pub use owned::Owned;

@@ -245,7 +245,7 @@ async fn an_erasure_cut_at_any_call_of_any_step_ends_the_same() {
     let (_, cuts) = cut_every_step(
         &hold,
         || async {
-            let job = deps.store.erasure_job(&user, &erasure).await.unwrap().unwrap();
+            let job = deps.store.job(&user, &erasure).await.unwrap().unwrap();
             (job.step, job.status == ErasureStatus::Pending)
         },
         |step| run_step(&deps, &user, &erasure, step),

@@ -302,7 +302,7 @@ async fn an_export_continues_over_steps_and_a_repeated_or_cut_step_changes_nothi
     let (steps, cuts) = cut_every_step(
         &hold,
         || async {
-            let job = deps.store.export_job(&user, &export).await.unwrap().unwrap();
+            let job = deps.store.job(&user, &export).await.unwrap().unwrap();
             (job.step, job.status == ExportStatus::Pending)
         },
         |step| run_step(&deps, &user, &export, step),

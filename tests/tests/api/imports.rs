@@ -321,7 +321,7 @@ async fn an_import_cut_at_any_call_of_any_step_ends_as_an_uncut_one() {
     let (steps, cuts) = cut_every_step(
         &hold,
         || async {
-            let job = deps.store.import_job(&user, &import).await.unwrap().unwrap();
+            let job = deps.store.job(&user, &import).await.unwrap().unwrap();
             (job.step, job.status == ImportStatus::Running)
         },
         |step| run_step(&deps, &user, &import, step),
