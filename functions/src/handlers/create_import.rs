@@ -30,7 +30,9 @@ pub async fn handle(deps: Arc<Deps>, req: Request) -> HandlerResult {
             }
             if let Some(size) = size {
                 f.check("size", size >= 1, Issue::GreaterThanEqual(1));
-                f.check("size", size as u64 <= max, Issue::LessThanEqual(max as i64));
+                // A negative size is refused above alone.
+                let within = u64::try_from(size).ok().is_none_or(|size| size <= max);
+                f.check("size", within, Issue::LessThanEqual(max as i64));
             }
             Some(StartImport {
                 file_name: file_name?,

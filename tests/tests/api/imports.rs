@@ -188,10 +188,11 @@ async fn the_split_files_import_and_what_is_no_export_fails_writing_nothing() {
     assert!(listed(&app, "carol", "chatgpt").await.is_empty(), "nothing written");
 
     // Declared sizes are checked before any upload; another user's import is not found.
-    for (size, field) in [
-        (json!(0), "size"),
-        (json!(300 * 1024 * 1024), "size"),
-        (json!("big"), "size"),
+    for (size, kind) in [
+        (json!(0), "greater_than_equal"),
+        (json!(-1), "greater_than_equal"),
+        (json!(300 * 1024 * 1024), "less_than_equal"),
+        (json!("big"), "int_parsing"),
     ] {
         let reply = app
             .post("/conversations/imports")
@@ -200,7 +201,14 @@ async fn the_split_files_import_and_what_is_no_export_fails_writing_nothing() {
             .send()
             .await;
         reply.assert_status(422);
-        assert_eq!(reply.body["detail"][0]["loc"], json!(["body", field]), "{}", reply.text);
+        let detail = reply.body["detail"].as_array().unwrap();
+        assert_eq!(detail.len(), 1, "one problem with {size}: {}", reply.text);
+        assert_eq!(
+            (&detail[0]["loc"], &detail[0]["type"]),
+            (&json!(["body", "size"]), &json!(kind)),
+            "{}",
+            reply.text
+        );
     }
     let accepted = accept(&app, "alice", "later.zip", 10).await;
     // A PUT of another size than declared is refused: the signature covers it.
