@@ -1,5 +1,5 @@
-//! `POST /conversations/exports` (JSON `conversation_ids?`): accepts an export of the
-//! caller's conversations, all of them or the listed ones, and answers 202 with its id;
+//! `POST /conversations/exports` (JSON `conversation_ids?`, or no body): accepts an
+//! export of the caller's conversations, all of them or the listed ones, and answers 202 with its id;
 //! the background function (`run_jobs`) makes the zip. A listed id that is not one of
 //! the caller's conversations refuses the whole request with 404.
 
@@ -15,10 +15,10 @@ pub const NEEDS: Needs = Needs::AUTH.exports();
 pub async fn handle(deps: Arc<Deps>, req: Request) -> HandlerResult {
     let caller = deps.caller(&req)?;
     idempotent(&deps, &caller, &req, "create_export", || async {
-        let input = Fields::body(&req, BodyKind::Json).await?.parse(|f| {
+        let input = Fields::body(&req, BodyKind::OptionalJson).await?.parse(|f| {
             let conversation_ids: Option<Vec<ConversationId>> = f.optional("conversation_ids");
             let listed = conversation_ids.as_ref().map(Vec::len);
-            f.check("conversation_ids", listed != Some(0), Issue::TooShort(1));
+            f.check("conversation_ids", listed != Some(0), Issue::TooShortList(1));
             f.check(
                 "conversation_ids",
                 listed.is_none_or(|n| n <= MAX_LISTED),

@@ -35,6 +35,8 @@ pub struct FieldError {
     pub loc: Loc,
     /// The field name, or `None` for the body as a whole.
     pub field: Option<String>,
+    /// Which item of a list field, when the problem is one item's.
+    pub index: Option<usize>,
     pub issue: Issue,
     pub input: Value,
 }
@@ -44,14 +46,22 @@ impl FieldError {
         Self {
             loc,
             field: Some(field.to_owned()),
+            index: None,
             issue,
             input,
         }
     }
 
+    /// The problem is the `index`th item of a list field (the item is the input).
+    pub fn at(mut self, index: Option<usize>) -> Self {
+        self.index = index;
+        self
+    }
+
     fn to_json(&self, lang: Lang) -> Value {
         let mut loc = vec![Value::from(self.loc.as_str())];
         loc.extend(self.field.iter().map(|f| Value::from(f.as_str())));
+        loc.extend(self.index.map(Value::from));
         json!({
             "type": self.issue.kind(),
             "loc": loc,
@@ -211,6 +221,7 @@ impl From<OpError> for ApiError {
             OpError::TooManyAttachments { limit } => ApiError::Validation(vec![FieldError {
                 loc: Loc::Body,
                 field: None,
+                index: None,
                 issue: Issue::TooManyAttachments(limit),
                 input: Value::Null,
             }]),

@@ -140,6 +140,7 @@ impl IssueText for Issue {
             Issue::DictType => "dict_type",
             Issue::ListType => "list_type",
             Issue::ModelType => "model_attributes_type",
+            Issue::TooShortList(_) => "too_short",
             Issue::TooLongList(_) => "too_long",
             Issue::InvalidId
             | Issue::InvalidCursor
@@ -235,6 +236,10 @@ impl IssueText for Issue {
             }
             (Issue::ContentType, Lang::En) => "Value error, expected a MIME type such as 'image/png'".into(),
             (Issue::ContentType, Lang::Id) => "Nilai tidak valid, harus berupa tipe MIME seperti 'image/png'".into(),
+            (Issue::TooShortList(n), Lang::En) => {
+                format!("List should have at least {n} item after validation")
+            }
+            (Issue::TooShortList(n), Lang::Id) => format!("Daftar harus memiliki paling sedikit {n} item"),
             (Issue::TooLongList(n), Lang::En) => {
                 format!("List should have at most {n} items after validation")
             }

@@ -29,6 +29,8 @@ pub enum Issue {
     UnknownMessage,
     /// Not a MIME type.
     ContentType,
+    /// A list shorter than allowed.
+    TooShortList(usize),
     /// A list longer than allowed.
     TooLongList(usize),
     /// The conversation holds as many attachments as it may.

@@ -182,10 +182,28 @@ async fn listed_conversations_are_exported_alone_and_a_foreign_one_refuses_the_r
     let second = app.conversation_id("alice", "bot").await;
     let bobs = app.conversation_id("bob", "bot").await;
 
-    for (body, field) in [
-        (json!({ "conversation_ids": [] }), "conversation_ids"),
-        (json!({ "conversation_ids": ["a#b"] }), "conversation_ids"),
-        (json!({ "conversation_ids": "all" }), "conversation_ids"),
+    // As FastAPI says it: a bad item of the list is named by its index.
+    for (body, loc, kind) in [
+        (
+            json!({ "conversation_ids": [] }),
+            json!(["body", "conversation_ids"]),
+            "too_short",
+        ),
+        (
+            json!({ "conversation_ids": "all" }),
+            json!(["body", "conversation_ids"]),
+            "list_type",
+        ),
+        (
+            json!({ "conversation_ids": [first, "a#b"] }),
+            json!(["body", "conversation_ids", 1]),
+            "value_error",
+        ),
+        (
+            json!({ "conversation_ids": [7] }),
+            json!(["body", "conversation_ids", 0]),
+            "string_type",
+        ),
     ] {
         let reply = app
             .post("/conversations/exports")
@@ -194,8 +212,13 @@ async fn listed_conversations_are_exported_alone_and_a_foreign_one_refuses_the_r
             .send()
             .await;
         reply.assert_status(422);
-        let loc = reply.body["detail"][0]["loc"].as_array().unwrap();
-        assert_eq!(loc.last().unwrap(), field, "{}", reply.text);
+        let detail = &reply.body["detail"][0];
+        assert_eq!(
+            (&detail["loc"], &detail["type"]),
+            (&loc, &json!(kind)),
+            "{}",
+            reply.text
+        );
     }
     let many: Vec<String> = (0..1_001).map(|i| format!("c{i}")).collect();
     let reply = app
@@ -234,6 +257,29 @@ async fn listed_conversations_are_exported_alone_and_a_foreign_one_refuses_the_r
         .map(|c| &c["id"])
         .collect();
     assert_eq!(ids, [&json!(second)]);
+
+    // No body at all asks for every conversation, as `{}` does; an empty body of another
+    // type is refused.
+    let bare = app
+        .post("/conversations/exports")
+        .bearer(&app.token("alice"))
+        .send()
+        .await;
+    bare.assert_status(202);
+    let plain = app
+        .post("/conversations/exports")
+        .bearer(&app.token("alice"))
+        .header("content-type", "text/plain")
+        .send()
+        .await;
+    plain.assert_status(415);
+    run_jobs(&app, 0).await;
+    let every = status(&app, "alice", bare.body["export_id"].as_str().unwrap()).await;
+    assert_eq!(
+        (&every["status"], &every["conversations"]),
+        (&json!("ready"), &json!(2)),
+        "{every}"
+    );
 }
 
 #[tokio::test]

@@ -38,6 +38,11 @@ pub trait FromField: Sized {
             _ => Err(Issue::StringType),
         }
     }
+
+    /// From a JSON value, saying which item of a list was wrong (`Some(index)`).
+    fn from_json_item(value: &Value) -> Result<Self, (Option<usize>, Issue)> {
+        Self::from_json(value).map_err(|issue| (None, issue))
+    }
 }
 
 impl FromField for String {
@@ -86,9 +91,17 @@ impl<T: FromField> FromField for Vec<T> {
     }
 
     fn from_json(value: &Value) -> Result<Self, Issue> {
+        Self::from_json_item(value).map_err(|(_, issue)| issue)
+    }
+
+    fn from_json_item(value: &Value) -> Result<Self, (Option<usize>, Issue)> {
         match value {
-            Value::Array(items) => items.iter().map(T::from_json).collect(),
-            _ => Err(Issue::ListType),
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| T::from_json(item).map_err(|issue| (Some(i), issue)))
+                .collect(),
+            _ => Err((None, Issue::ListType)),
         }
     }
 }
@@ -141,6 +154,9 @@ pub enum BodyKind {
     Form,
     /// A JSON object.
     Json,
+    /// A JSON object, or no body at all, which reads as `{}` (FastAPI's optional body
+    /// model): for a request whose every field is optional.
+    OptionalJson,
     /// JSON when the content type says so, a form otherwise.
     JsonOrForm,
 }
@@ -183,10 +199,13 @@ impl Fields {
         let is_multipart = content_type.starts_with("multipart/form-data");
         let is_form = is_multipart || content_type.starts_with("application/x-www-form-urlencoded");
         match kind {
-            BodyKind::Json | BodyKind::JsonOrForm if is_json => Self::json(bytes),
+            BodyKind::OptionalJson if bytes.is_empty() && (is_json || raw_content_type.is_empty()) => {
+                Ok(Self::new(Loc::Body, Values::Json(Map::new()), false))
+            }
+            BodyKind::Json | BodyKind::JsonOrForm | BodyKind::OptionalJson if is_json => Self::json(bytes),
             // A JSON body under another type is how a page on another site sends JSON
             // without a CORS preflight (`text/plain`): refused, whatever it holds.
-            BodyKind::Json => Err(ApiError::UnsupportedMediaType),
+            BodyKind::Json | BodyKind::OptionalJson => Err(ApiError::UnsupportedMediaType),
             BodyKind::JsonOrForm if !is_form => Err(ApiError::UnsupportedMediaType),
             BodyKind::Form | BodyKind::JsonOrForm => {
                 let pairs = if is_multipart {
@@ -249,18 +268,21 @@ impl Fields {
                 match raw {
                     None => return None,
                     Some("") if self.empty_is_missing => return None,
-                    Some(raw) => T::from_text(raw),
+                    Some(raw) => T::from_text(raw).map_err(|issue| (None, issue)),
                 }
             }
             Values::Json(map) => match map.get(name) {
                 None | Some(Value::Null) => return None,
-                Some(value) => T::from_json(value),
+                Some(value) => T::from_json_item(value),
             },
         };
         match parsed {
             Ok(value) => Some(value),
-            Err(issue) => {
-                self.errors.push(FieldError::new(self.loc, name, issue, self.raw(name)));
+            Err((index, issue)) => {
+                let raw = self.raw(name);
+                let input = index.map_or(raw.clone(), |i| raw[i].clone());
+                self.errors
+                    .push(FieldError::new(self.loc, name, issue, input).at(index));
                 None
             }
         }
@@ -291,6 +313,7 @@ fn whole_body_error(issue: Issue, input: Value) -> ApiError {
     ApiError::Validation(vec![FieldError {
         loc: Loc::Body,
         field: None,
+        index: None,
         issue,
         input,
     }])
