@@ -49,6 +49,15 @@ pub fn found_conversations(body: &serde_json::Value) -> Vec<(String, serde_json:
         .collect()
 }
 
+/// A clock stopped at the start of the current minute: a per-minute rate window does
+/// not turn during a test that counts requests against it.
+pub fn stopped_at_this_minute() -> Arc<glchat_app::clock::ManualClock> {
+    let minute = time::OffsetDateTime::now_utc().unix_timestamp() as u64 / 60 * 60;
+    Arc::new(glchat_app::clock::ManualClock::new(
+        glchat_app::clock::Timestamp::from_unix_ms(minute * 1000).expect("a time"),
+    ))
+}
+
 /// Tests at real size (thousands of items) take turns: run side by side on the 2-core
 /// machine they would be measuring DynamoDB Local's contention against the functions'
 /// timeouts, which the local API enforces. They run in a binary of their own, after

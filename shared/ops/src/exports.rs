@@ -90,16 +90,24 @@ pub async fn status(deps: &Deps, caller: &Caller, id: &ExportId) -> Result<Expor
         // TTL removes an expired job within days, not at once.
         .filter(|job| job.expires_at > now.unix_seconds())
         .ok_or(OpError::ExportNotFound)?;
-    let url = match (&job.status, &job.object_key) {
+    // The job and its zip are kept until `removed`; a URL works an hour at most, and
+    // not past that: `expires_at` is when the URL stops working, or without one, when
+    // the export goes.
+    let removed_ms = u64::try_from(job.expires_at).unwrap_or(0) * 1000;
+    let (url, expires_ms) = match (&job.status, &job.object_key) {
         (ExportStatus::Ready, Some(key)) => {
             let name = format!("glchat-export-{}.zip", job.export_id);
+            let lifetime_ms = removed_ms
+                .saturating_sub(now.unix_ms())
+                .clamp(1_000, URL_LIFETIME.as_millis() as u64);
             let start = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(now.unix_ms());
-            Some(deps.blobs()?.presign_get_at(key, &name, start, URL_LIFETIME).await?)
+            let lifetime = std::time::Duration::from_millis(lifetime_ms);
+            let url = deps.blobs()?.presign_get_at(key, &name, start, lifetime).await?;
+            (Some(url), now.unix_ms() + lifetime_ms)
         }
-        _ => None,
+        _ => (None, removed_ms),
     };
-    let expires_at = glchat_domain::clock::Timestamp::from_unix_ms(u64::try_from(job.expires_at).unwrap_or(0) * 1000)
-        .unwrap_or(job.created_time);
+    let expires_at = glchat_domain::clock::Timestamp::from_unix_ms(expires_ms).unwrap_or(job.created_time);
     Ok(ExportResponse {
         export_id: job.export_id,
         status: job.status,

@@ -212,12 +212,34 @@ async fn an_erasure_leaves_nothing_of_the_user_but_the_receipt_and_publishes_the
     let again = keyed("carol-erasure").await;
     assert_eq!(first.body, again.body);
     assert_eq!(again.headers["idempotent-replayed"], "true");
-    // Two erasures a minute: the replay took none, a third is refused.
-    let erase = || app.post("/me/erasure").bearer(&app.token("carol")).send();
-    erase().await.assert_status(202);
-    let limited = erase().await;
+}
+
+/// Two erasures a minute per user; a keyed replay takes none.
+#[tokio::test]
+async fn erasures_are_two_a_minute() {
+    let app = TestApp::spawn_with(Options {
+        clock: glchat_tests::stopped_at_this_minute(),
+        ..with_stream()
+    })
+    .await;
+    let erase = |key: Option<&'static str>| {
+        let mut call = app.post("/me/erasure").bearer(&app.token("carol"));
+        if let Some(key) = key {
+            call = call.header("idempotency-key", key);
+        }
+        call.send()
+    };
+    erase(Some("first")).await.assert_status(202);
+    erase(Some("first")).await.assert_status(202);
+    erase(None).await.assert_status(202);
+    let limited = erase(None).await;
     limited.assert_status(429);
     assert!(limited.headers.contains_key("retry-after"), "{:?}", limited.headers);
+    app.post("/me/erasure")
+        .bearer(&app.token("dave"))
+        .send()
+        .await
+        .assert_status(202);
 }
 
 /// Each step of an erasure cut after its first AWS call, its second, ... then handed

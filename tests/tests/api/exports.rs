@@ -115,6 +115,17 @@ async fn an_export_holds_every_branch_file_and_link_of_the_callers_and_nothing_e
         (&json!(2), &json!(5), &json!(1))
     );
     assert_eq!(ready["failure"], Value::Null);
+    // `expires_at` is when the URL stops working: an hour on (the export is kept 7
+    // days; asking again gives a fresh URL). While pending, when the export goes.
+    let at = |v: &Value| {
+        time::OffsetDateTime::parse(v.as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap()
+    };
+    let url_for = at(&ready["expires_at"]) - time::OffsetDateTime::now_utc();
+    assert!(
+        url_for > time::Duration::minutes(55) && url_for <= time::Duration::minutes(60),
+        "{ready}"
+    );
+    assert!(at(&pending["expires_at"]) - time::OffsetDateTime::now_utc() > time::Duration::days(6));
     let zip = download(ready["url"].as_str().unwrap()).await;
     assert_valid(&zip);
     assert_eq!(zip.conversations["format"], "glchat-export");
@@ -284,7 +295,11 @@ async fn listed_conversations_are_exported_alone_and_a_foreign_one_refuses_the_r
 
 #[tokio::test]
 async fn a_keyed_repeat_is_the_same_export_and_the_rate_is_limited() {
-    let app = TestApp::spawn_with(with_stream(&[("RATE_LIMIT_EXPORTS_PER_MINUTE", "2")])).await;
+    let app = TestApp::spawn_with(Options {
+        clock: glchat_tests::stopped_at_this_minute(),
+        ..with_stream(&[("RATE_LIMIT_EXPORTS_PER_MINUTE", "2")])
+    })
+    .await;
     app.conversation_id("alice", "bot").await;
     let send = |key: Option<&'static str>| {
         let mut call = app

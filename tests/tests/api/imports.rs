@@ -384,6 +384,7 @@ async fn an_import_cut_at_any_call_of_any_step_ends_as_an_uncut_one() {
 async fn a_keyed_repeat_is_the_same_import_and_imports_share_the_exports_rate() {
     let mut options = with_stream();
     options.extra = vec![("RATE_LIMIT_EXPORTS_PER_MINUTE".into(), "2".into())];
+    options.clock = glchat_tests::stopped_at_this_minute();
     let app = TestApp::spawn_with(options).await;
     let keyed = || {
         app.post("/conversations/imports")

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use glchat_app::clock::{ManualClock, Timestamp};
+use glchat_app::clock::ManualClock;
 use glchat_tests::llm::{Behavior, FakeLlm};
 use glchat_tests::{Options, Reply, TestApp};
 use serde_json::json;
@@ -13,9 +13,7 @@ use serde_json::json;
 const LIMIT: usize = 4;
 
 async fn limited_app(llm: &FakeLlm) -> (TestApp, Arc<ManualClock>) {
-    // At the start of a minute, so the window does not turn during the test.
-    let minute = time::OffsetDateTime::now_utc().unix_timestamp() as u64 / 60 * 60;
-    let clock = Arc::new(ManualClock::new(Timestamp::from_unix_ms(minute * 1000).unwrap()));
+    let clock = glchat_tests::stopped_at_this_minute();
     let limit = LIMIT.to_string();
     let app = TestApp::spawn_with(Options {
         clock: clock.clone(),
