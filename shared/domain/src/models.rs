@@ -142,6 +142,9 @@ impl Attachment {
 pub struct BoundedText<const MAX: usize>(pub String);
 
 impl<const MAX: usize> BoundedText<MAX> {
+    /// The most characters it holds.
+    pub const MAX_CHARS: usize = MAX;
+
     pub fn parse(raw: &str) -> Result<Self, Issue> {
         if raw.chars().count() > MAX {
             return Err(Issue::TooLong(MAX));
