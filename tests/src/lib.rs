@@ -432,6 +432,21 @@ impl TestApp {
         output.items().len()
     }
 
+    /// Every item of the app's table, as text, by its key (`PK SK`): a test reads the
+    /// whole table to prove what is not there; the service never scans.
+    pub async fn table_items(&self) -> std::collections::BTreeMap<String, String> {
+        let store = &self.app.store;
+        let mut pages = store.client().scan().table_name(store.table()).into_paginator().send();
+        let mut items = std::collections::BTreeMap::new();
+        while let Some(page) = pages.next().await {
+            for item in page.expect("a page of the table").items() {
+                let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+                items.insert(format!("{} {}", text("PK"), text("SK")), format!("{item:?}"));
+            }
+        }
+        items
+    }
+
     /// The object keys under `prefix` in the app's bucket (read directly).
     pub async fn objects_under(&self, prefix: &str) -> Vec<String> {
         let blobs = self.app.blobs().expect("the test app has a bucket");

@@ -5,8 +5,6 @@
 //! another user's clone of their link stays; and cut at any call of any step, then handed
 //! over again, it ends the same, its receipt counting exactly.
 
-use std::collections::BTreeMap;
-
 use glchat_tests::jobs::{cut_every_step, run_jobs};
 use glchat_tests::stream::{EventSource, records};
 use glchat_tests::{Options, TestApp};
@@ -87,21 +85,6 @@ async fn live(app: &TestApp) -> Lived {
     }
 }
 
-/// Every item of the table, as text, by its key.
-async fn table(app: &TestApp) -> BTreeMap<String, String> {
-    let store = &app.app.store;
-    // A test reads the whole table to prove what is not there; the service never scans.
-    let mut pages = store.client().scan().table_name(store.table()).into_paginator().send();
-    let mut items = BTreeMap::new();
-    while let Some(page) = pages.next().await {
-        for item in page.unwrap().items() {
-            let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
-            items.insert(format!("{} {}", text("PK"), text("SK")), format!("{item:?}"));
-        }
-    }
-    items
-}
-
 async fn receipt(app: &TestApp, user: &str, id: &str) -> Value {
     let reply = app
         .get(&format!("/me/erasure/{id}"))
@@ -114,7 +97,8 @@ async fn receipt(app: &TestApp, user: &str, id: &str) -> Value {
 
 /// What of `user`'s is left: items that name them, and objects of theirs.
 async fn left_of(app: &TestApp, user: &str, lived: &Lived) -> Vec<String> {
-    let mut left: Vec<String> = table(app)
+    let mut left: Vec<String> = app
+        .table_items()
         .await
         .into_iter()
         .filter(|(key, item)| {

@@ -7,6 +7,7 @@
 mod attachments;
 mod clones;
 mod deletions;
+mod erasures;
 mod exports;
 mod history;
 mod imports;
