@@ -53,9 +53,8 @@ pub async fn receipt(deps: &Deps, caller: &Caller, id: &ErasureId) -> Result<Era
     let now = deps.clock.now();
     let job = deps
         .store
-        .job(&caller.user_id, id)
+        .live_job(&caller.user_id, id, now)
         .await?
-        .filter(|job| job.expires_at > now.unix_seconds())
         .ok_or(OpError::ErasureNotFound)?;
     Ok(receipt_of(job))
 }

@@ -85,10 +85,8 @@ pub async fn status(deps: &Deps, caller: &Caller, id: &ExportId) -> Result<Expor
     let now = deps.clock.now();
     let job = deps
         .store
-        .job(&caller.user_id, id)
+        .live_job(&caller.user_id, id, now)
         .await?
-        // TTL removes an expired job within days, not at once.
-        .filter(|job| job.expires_at > now.unix_seconds())
         .ok_or(OpError::ExportNotFound)?;
     // The job and its zip are kept until `removed`; a URL works an hour at most, and
     // not past that: `expires_at` is when the URL stops working, or without one, when

@@ -13,6 +13,7 @@ use super::items::{Attributes, CollectionItem, ErasureJobItem, ExportJobItem, Im
 use super::keys::{self, Key, PK, SK};
 use super::{Store, StoreError};
 use crate::attrs;
+use glchat_domain::clock::Timestamp;
 use glchat_domain::ids::{ErasureId, ExportId, ImportId, UserId};
 use sealed::Item;
 
@@ -30,6 +31,8 @@ mod sealed {
     pub trait Item: Sized {
         fn into_item(self) -> CollectionItem;
         fn from_item(item: CollectionItem) -> Option<Self>;
+        /// When its TTL removes it (epoch seconds).
+        fn expires_at(&self) -> i64;
     }
 }
 
@@ -54,6 +57,10 @@ macro_rules! job_kind {
                     CollectionItem::$variant(job) => Some(job),
                     _ => None,
                 }
+            }
+
+            fn expires_at(&self) -> i64 {
+                self.expires_at
             }
         }
 
@@ -109,6 +116,20 @@ impl Store {
             .map(CollectionItem::from_attributes)
             .transpose()?
             .and_then(I::Job::from_item))
+    }
+
+    /// The user's job of that id as a caller may see it: not once its time is up,
+    /// though TTL removes the item only within days.
+    pub async fn live_job<I: JobId>(
+        &self,
+        user: &UserId,
+        id: &I,
+        now: Timestamp,
+    ) -> Result<Option<I::Job>, StoreError> {
+        Ok(self
+            .job(user, id)
+            .await?
+            .filter(|job| job.expires_at() > now.unix_seconds()))
     }
 
     /// Writes `job` as the outcome of the step it was read at (`read_step`): `false`

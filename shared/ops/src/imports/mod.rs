@@ -62,9 +62,8 @@ pub async fn status(deps: &Deps, caller: &Caller, id: &ImportId) -> Result<Impor
     let now = deps.clock.now();
     let job = deps
         .store
-        .job(&caller.user_id, id)
+        .live_job(&caller.user_id, id, now)
         .await?
-        .filter(|job| job.expires_at > now.unix_seconds())
         .ok_or(OpError::ImportNotFound)?;
     Ok(ImportResponse {
         import_id: job.import_id,
