@@ -185,11 +185,7 @@ async fn abandon_unfinished(
     };
     let of_this_link = found.source.as_ref().is_some_and(|s| &s.share_id == share);
     if found.progress.is_some() && of_this_link {
-        let scope = DeleteScope {
-            owner: owner.clone(),
-            chatbot: None,
-            idle_before: None,
-        };
+        let scope = DeleteScope::owner(owner.clone());
         super::conversations::cascade(deps, id, &scope).await?;
     }
     Ok(())

@@ -216,11 +216,7 @@ pub struct Delete {
 /// Deletes the caller's conversation with everything it owns. Safe to retry: a delete
 /// that failed midway is finished by the next call; once finished, 404.
 pub async fn delete(deps: &Deps, caller: &Caller, input: Delete) -> Result<DeleteConversationResponse, OpError> {
-    let scope = DeleteScope {
-        owner: caller.user_id.clone(),
-        chatbot: None,
-        idle_before: None,
-    };
+    let scope = DeleteScope::owner(caller.user_id.clone());
     if !cascade(deps, &input.id, &scope).await? {
         return Err(OpError::ConversationNotFound);
     }
@@ -249,9 +245,8 @@ pub async fn delete_many(
     let (owner, chatbot) = (&input.user_id, &input.chatbot_id);
     let max = deps.config.bulk_delete()?.max;
     let scope = DeleteScope {
-        owner: owner.clone(),
         chatbot: Some(chatbot.clone()),
-        idle_before: None,
+        ..DeleteScope::owner(owner.clone())
     };
     let deadline = Instant::now() + BULK_DELETE_TIME;
     let mut done: HashSet<ConversationId> = HashSet::new();

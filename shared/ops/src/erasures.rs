@@ -133,11 +133,7 @@ pub async fn run_step(
                 done += 1;
             }
         } else if progress.removed < progress.total {
-            let scope = DeleteScope {
-                owner: user.clone(),
-                chatbot: None,
-                idle_before: None,
-            };
+            let scope = DeleteScope::owner(user.clone());
             let mut done = 0;
             while progress.removed < progress.total && within(done) {
                 cascade(deps, &manifest.conversations[progress.removed as usize], &scope).await?;
@@ -163,11 +159,7 @@ pub async fn run_step(
 
 /// Everything of the user's the conversations' deletes did not remove.
 async fn erase_the_rest(deps: &Deps, user: &UserId, manifest: &Manifest) -> Result<(), OpError> {
-    let scope = DeleteScope {
-        owner: user.clone(),
-        chatbot: None,
-        idle_before: None,
-    };
+    let scope = DeleteScope::owner(user.clone());
     // The share ids whose dead markers are to forget their owner.
     let mut forgotten: Vec<ShareId> = manifest.shares.clone();
     // Conversations made while the erasure ran, and unfinished clones and deletes,

@@ -86,9 +86,8 @@ async fn expire(deps: &Deps, id: &glchat_domain::ids::ConversationId, cutoff: Ti
         return Ok(false);
     }
     let scope = DeleteScope {
-        owner,
-        chatbot: None,
         idle_before: Some(cutoff),
+        ..DeleteScope::owner(owner)
     };
     cascade(deps, id, &scope).await
 }

@@ -75,6 +75,17 @@ pub struct DeleteScope {
     pub idle_before: Option<Timestamp>,
 }
 
+impl DeleteScope {
+    /// Any conversation of `owner`'s.
+    pub fn owner(owner: UserId) -> Self {
+        Self {
+            owner,
+            chatbot: None,
+            idle_before: None,
+        }
+    }
+}
+
 /// A delete under way: the conversation as it was, its share link (whose id is now
 /// dead), and whether it has attachments to record before they are removed.
 #[derive(Debug)]

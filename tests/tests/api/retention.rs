@@ -113,9 +113,8 @@ async fn activity_after_the_index_was_read_keeps_the_conversation() {
     // The owner writes after the sweep found the conversation idle: its delete refuses.
     app.append("alice", &id, "user", "back again").await;
     let scope = DeleteScope {
-        owner: glchat_app::ids::UserId::parse("alice").unwrap(),
-        chatbot: None,
         idle_before: Some(cutoff),
+        ..DeleteScope::owner(glchat_app::ids::UserId::parse("alice").unwrap())
     };
     let conversation = glchat_app::ids::ConversationId::parse(&id).unwrap();
     let began = app
