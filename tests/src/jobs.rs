@@ -117,10 +117,10 @@ pub async fn download(url: &str) -> ExportZip {
 pub async fn cut_at_every_call<F, Fut>(
     hold: &crate::faults::Refusal,
     mut step: F,
-) -> (usize, glchat_app::ops::exports::Stepped)
+) -> (usize, glchat_app::ops::jobs::Stepped)
 where
     F: FnMut() -> Fut,
-    Fut: Future<Output = Result<glchat_app::ops::exports::Stepped, glchat_app::ops::OpError>>,
+    Fut: Future<Output = Result<glchat_app::ops::jobs::Stepped, glchat_app::ops::OpError>>,
 {
     for k in 1.. {
         hold.arm_after(k - 1, 1);
@@ -151,9 +151,9 @@ where
     J: FnMut() -> JFut,
     JFut: Future<Output = (u64, bool)>,
     S: FnMut(u64) -> SFut,
-    SFut: Future<Output = Result<glchat_app::ops::exports::Stepped, glchat_app::ops::OpError>>,
+    SFut: Future<Output = Result<glchat_app::ops::jobs::Stepped, glchat_app::ops::OpError>>,
 {
-    use glchat_app::ops::exports::Stepped;
+    use glchat_app::ops::jobs::Stepped;
     let (mut steps, mut cuts) = (0, 0);
     loop {
         let (at, running) = job().await;

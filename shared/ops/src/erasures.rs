@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::conversations::cascade;
 use crate::exports::every_conversation;
+use crate::jobs::{self, Stepped};
 use crate::{Deps, OpError};
 
 /// Accepts an erasure of everything of the caller's.
@@ -83,20 +84,10 @@ struct Manifest {
 
 /// Does step `step` of `user`'s erasure `id`, then writes the job at the next step (or
 /// done), which starts the next invocation.
-pub async fn run_step(
-    deps: &Deps,
-    user: &UserId,
-    id: &ErasureId,
-    step: u64,
-) -> Result<crate::exports::Stepped, OpError> {
-    use crate::exports::Stepped;
-
-    let Some(mut job) = deps.store.job(user, id).await? else {
+pub async fn run_step(deps: &Deps, user: &UserId, id: &ErasureId, step: u64) -> Result<Stepped, OpError> {
+    let Some(mut job) = jobs::at_step(deps, user, id, step).await? else {
         return Ok(Stepped::Stale);
     };
-    if job.step != step || job.status != ErasureStatus::Pending {
-        return Ok(Stepped::Stale);
-    }
     // Not given up after a number of attempts, as an export is: a failing step fails
     // the invocation (Lambda hands the record over again, and the functions' errors
     // alarm fires); a new erasure of the user removes whatever is left.
@@ -149,12 +140,7 @@ pub async fn run_step(
             job.expires_at = now.plus_days(RECEIPT_DAYS).unix_seconds();
         }
     }
-    job.step = step + 1;
-    job.updated_time = deps.clock.now();
-    Ok(match deps.store.save_job_step(&job, step).await? {
-        true => Stepped::Done,
-        false => Stepped::Stale,
-    })
+    jobs::next_step(deps, &mut job, step).await
 }
 
 /// Everything of the user's the conversations' deletes did not remove.

@@ -30,6 +30,7 @@ use glchat_store::ListPosition;
 use glchat_store::StoredLink;
 use glchat_store::exports::ExportJob;
 
+use crate::jobs::{self, Stepped};
 use crate::{Deps, Limited, OpError, within_rate};
 
 /// A part of the conversations holds about this many bytes (one conversation larger
@@ -118,25 +119,12 @@ pub async fn status(deps: &Deps, caller: &Caller, id: &ExportId) -> Result<Expor
     })
 }
 
-/// What one background step did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stepped {
-    /// It did the step and wrote the next (or the end).
-    Done,
-    /// The job is not at that step (a record handed over again, or another invocation
-    /// wrote it first), is finished, or is gone: nothing to do.
-    Stale,
-}
-
 /// Does step `step` of `user`'s export `id`, then writes the job at the next step (or
 /// finished), which starts the next invocation.
 pub async fn run_step(deps: &Deps, user: &UserId, id: &ExportId, step: u64) -> Result<Stepped, OpError> {
-    let Some(mut job) = deps.store.job(user, id).await? else {
+    let Some(mut job) = jobs::at_step(deps, user, id, step).await? else {
         return Ok(Stepped::Stale);
     };
-    if job.step != step || job.status != ExportStatus::Pending {
-        return Ok(Stepped::Stale);
-    }
     let attempts = deps.store.count_job_attempt(user, id, step, job.expires_at).await?;
     if attempts > u64::from(deps.config.exports()?.step_attempts) {
         tracing::error!(step, attempts, "an export step kept failing; the export is given up");
@@ -175,14 +163,15 @@ pub async fn run_step(deps: &Deps, user: &UserId, id: &ExportId, step: u64) -> R
 
 /// Writes the job at its next step; a finished export's parts go (its zip stays).
 async fn finish_step(deps: &Deps, mut job: ExportJob, step: u64) -> Result<Stepped, OpError> {
-    let now = deps.clock.now();
-    job.step = step + 1;
-    job.updated_time = now;
     if job.status != ExportStatus::Pending {
         // Kept this long from when it finished.
-        job.expires_at = now.plus_days(glchat_domain::exports::KEPT_DAYS).unix_seconds();
+        job.expires_at = deps
+            .clock
+            .now()
+            .plus_days(glchat_domain::exports::KEPT_DAYS)
+            .unix_seconds();
     }
-    if !deps.store.save_job_step(&job, step).await? {
+    if jobs::next_step(deps, &mut job, step).await? == Stepped::Stale {
         return Ok(Stepped::Stale);
     }
     if job.status != ExportStatus::Pending {

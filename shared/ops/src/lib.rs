@@ -11,6 +11,7 @@ pub mod deletions;
 pub mod erasures;
 pub mod exports;
 pub mod imports;
+pub mod jobs;
 pub mod messages;
 pub mod public_view;
 pub mod retention;

@@ -14,7 +14,10 @@ use super::keys::{self, Key, PK, SK};
 use super::{Store, StoreError};
 use crate::attrs;
 use glchat_domain::clock::Timestamp;
+use glchat_domain::erasures::ErasureStatus;
+use glchat_domain::exports::ExportStatus;
 use glchat_domain::ids::{ErasureId, ExportId, ImportId, UserId};
+use glchat_domain::imports::ImportStatus;
 use sealed::Item;
 
 /// A kind of background job (an export, an erasure, an import): the store creates,
@@ -26,13 +29,21 @@ pub trait Job: Clone + Sized + Item {}
 #[allow(private_interfaces)]
 mod sealed {
     use crate::items::CollectionItem;
+    use glchat_domain::clock::Timestamp;
 
-    /// How a kind of job's item is told apart among the table's items.
+    /// How a kind of job's item is told apart among the table's items, and where it
+    /// stands.
     pub trait Item: Sized {
         fn into_item(self) -> CollectionItem;
         fn from_item(item: CollectionItem) -> Option<Self>;
         /// When its TTL removes it (epoch seconds).
         fn expires_at(&self) -> i64;
+        /// The step it is at.
+        fn step(&self) -> u64;
+        /// Whether it has steps still to run.
+        fn to_run(&self) -> bool;
+        /// Moves it to `step`, as of `now`.
+        fn move_to(&mut self, step: u64, now: Timestamp);
     }
 }
 
@@ -43,7 +54,7 @@ pub trait JobId {
 }
 
 macro_rules! job_kind {
-    ($job:ty, $variant:ident, $id:ty, $key:path) => {
+    ($job:ty, $variant:ident, $id:ty, $key:path, $to_run:pat) => {
         impl Job for $job {}
 
         #[allow(private_interfaces)] // sealed, as above
@@ -62,6 +73,19 @@ macro_rules! job_kind {
             fn expires_at(&self) -> i64 {
                 self.expires_at
             }
+
+            fn step(&self) -> u64 {
+                self.step
+            }
+
+            fn to_run(&self) -> bool {
+                matches!(self.status, $to_run)
+            }
+
+            fn move_to(&mut self, step: u64, now: Timestamp) {
+                self.step = step;
+                self.updated_time = now;
+            }
         }
 
         impl JobId for $id {
@@ -74,9 +98,28 @@ macro_rules! job_kind {
     };
 }
 
-job_kind!(ExportJobItem, ExportJob, ExportId, keys::export_job);
-job_kind!(ErasureJobItem, ErasureJob, ErasureId, keys::erasure_job);
-job_kind!(ImportJobItem, ImportJob, ImportId, keys::import_job);
+// Each kind, and the status in which it has steps to run.
+job_kind!(
+    ExportJobItem,
+    ExportJob,
+    ExportId,
+    keys::export_job,
+    ExportStatus::Pending
+);
+job_kind!(
+    ErasureJobItem,
+    ErasureJob,
+    ErasureId,
+    keys::erasure_job,
+    ErasureStatus::Pending
+);
+job_kind!(
+    ImportJobItem,
+    ImportJob,
+    ImportId,
+    keys::import_job,
+    ImportStatus::Running
+);
 
 /// The job an item image of the table's stream holds, of whichever kind.
 #[derive(Debug)]
@@ -132,10 +175,26 @@ impl Store {
             .filter(|job| job.expires_at() > now.unix_seconds()))
     }
 
-    /// Writes `job` as the outcome of the step it was read at (`read_step`): `false`
-    /// when the job is not at that step any more (another invocation wrote it first, or
-    /// it is gone).
-    pub async fn save_job_step<J: Job>(&self, job: &J, read_step: u64) -> Result<bool, StoreError> {
+    /// The user's job of that id if it is at `step` with steps to run; `None` for a
+    /// record handed over again, a step another invocation did first, a finished job,
+    /// or one gone.
+    pub async fn job_at_step<I: JobId>(&self, user: &UserId, id: &I, step: u64) -> Result<Option<I::Job>, StoreError> {
+        Ok(self
+            .job(user, id)
+            .await?
+            .filter(|job| job.step() == step && job.to_run()))
+    }
+
+    /// Writes `job` as the outcome of the step it was read at (`read_step`), moved to
+    /// the next step as of `now`: `false` when the job is not at that step any more
+    /// (another invocation wrote it first, or it is gone).
+    pub async fn save_next_step<J: Job>(
+        &self,
+        job: &mut J,
+        read_step: u64,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        job.move_to(read_step + 1, now);
         self.put_job_if(
             job.clone().into_item(),
             |e| e.eq(attrs::STEP, read_step as i64),

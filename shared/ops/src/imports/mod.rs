@@ -29,7 +29,7 @@ mod read;
 
 use read::Importing;
 
-use crate::exports::Stepped;
+use crate::jobs::{self, Stepped};
 use crate::{Deps, Limited, OpError, within_rate};
 
 /// What `POST /conversations/imports` declares.
@@ -89,19 +89,14 @@ pub async fn uploaded(deps: &Deps, key: &str) -> Result<bool, OpError> {
     }
     let step = job.step;
     job.status = ImportStatus::Running;
-    job.step += 1;
-    job.updated_time = deps.clock.now();
-    Ok(deps.store.save_job_step(&job, step).await?)
+    Ok(jobs::next_step(deps, &mut job, step).await? == Stepped::Done)
 }
 
 /// Does step `step` of `user`'s import `id`.
 pub async fn run_step(deps: &Deps, user: &UserId, id: &ImportId, step: u64) -> Result<Stepped, OpError> {
-    let Some(mut job) = deps.store.job(user, id).await? else {
+    let Some(mut job) = jobs::at_step(deps, user, id, step).await? else {
         return Ok(Stepped::Stale);
     };
-    if job.step != step || job.status != ImportStatus::Running {
-        return Ok(Stepped::Stale);
-    }
     let limits = deps.config.exports()?;
     let attempts = deps.store.count_job_attempt(user, id, step, job.expires_at).await?;
     let blobs = deps.blobs()?;
@@ -143,9 +138,7 @@ pub async fn run_step(deps: &Deps, user: &UserId, id: &ImportId, step: u64) -> R
     } else {
         job.status = ImportStatus::Done;
     }
-    job.step = step + 1;
-    job.updated_time = deps.clock.now();
-    if !deps.store.save_job_step(&job, step).await? {
+    if jobs::next_step(deps, &mut job, step).await? == Stepped::Stale {
         return Ok(Stepped::Stale);
     }
     if job.status != ImportStatus::Running {
