@@ -125,9 +125,7 @@ pub async fn run_step(deps: &Deps, user: &UserId, id: &ExportId, step: u64) -> R
     let Some(mut job) = jobs::at_step(deps, user, id, step).await? else {
         return Ok(Stepped::Stale);
     };
-    let attempts = deps.store.count_job_attempt(user, id, step, job.expires_at).await?;
-    if attempts > u64::from(deps.config.exports()?.step_attempts) {
-        tracing::error!(step, attempts, "an export step kept failing; the export is given up");
+    if jobs::kept_failing(deps, user, id, step, job.expires_at).await? {
         job.status = ExportStatus::Failed;
         job.failure = Some("the export could not be made; ask for a new one".to_owned());
         return finish_step(deps, job, step).await;

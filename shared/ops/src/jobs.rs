@@ -35,3 +35,20 @@ pub(crate) async fn next_step<J: Job>(deps: &Deps, job: &mut J, step: u64) -> Re
         false => Stepped::Stale,
     })
 }
+
+/// Counts this attempt at `step` of the job; whether the step has now been tried more
+/// than `JOB_STEP_ATTEMPTS` times, and the job is to be given up with its reason.
+pub(crate) async fn kept_failing<I: JobId>(
+    deps: &Deps,
+    user: &UserId,
+    id: &I,
+    step: u64,
+    expires_at: i64,
+) -> Result<bool, OpError> {
+    let attempts = deps.store.count_job_attempt(user, id, step, expires_at).await?;
+    let kept_failing = attempts > u64::from(deps.config.exports()?.step_attempts);
+    if kept_failing {
+        tracing::error!(step, attempts, "a job's step kept failing; the job is given up");
+    }
+    Ok(kept_failing)
+}

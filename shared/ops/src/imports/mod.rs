@@ -98,11 +98,9 @@ pub async fn run_step(deps: &Deps, user: &UserId, id: &ImportId, step: u64) -> R
         return Ok(Stepped::Stale);
     };
     let limits = deps.config.exports()?;
-    let attempts = deps.store.count_job_attempt(user, id, step, job.expires_at).await?;
     let blobs = deps.blobs()?;
     let prefix = blobs.import_prefix(user, id);
-    if attempts > u64::from(limits.step_attempts) {
-        tracing::error!(step, attempts, "an import step kept failing; the import is given up");
+    if jobs::kept_failing(deps, user, id, step, job.expires_at).await? {
         fail(
             &mut job,
             "the import could not be read; upload it again in a new import",
@@ -112,7 +110,7 @@ pub async fn run_step(deps: &Deps, user: &UserId, id: &ImportId, step: u64) -> R
             Err(reason) => fail(&mut job, &reason),
             Ok(read) => {
                 for (n, part) in read.parts.into_iter().enumerate() {
-                    blobs.put_json(&format!("{prefix}parts/{n:05}.json"), part).await?;
+                    blobs.put_json(&part_key(&prefix, n as u64), part).await?;
                     job.progress.parts += 1;
                 }
                 job.progress.skipped += read.unread;
@@ -121,9 +119,7 @@ pub async fn run_step(deps: &Deps, user: &UserId, id: &ImportId, step: u64) -> R
             }
         }
     } else if job.progress.next_part < job.progress.parts {
-        let bytes = blobs
-            .get_bytes(&format!("{prefix}parts/{:05}.json", job.progress.next_part))
-            .await?;
+        let bytes = blobs.get_bytes(&part_key(&prefix, job.progress.next_part)).await?;
         let part: Vec<Importing> = serde_json::from_slice(&bytes).context("reading a part of the import")?;
         for importing in part {
             match write(deps, user, id, &importing.conversation).await? {
@@ -145,6 +141,11 @@ pub async fn run_step(deps: &Deps, user: &UserId, id: &ImportId, step: u64) -> R
         blobs.delete_prefix(&prefix).await?;
     }
     Ok(Stepped::Done)
+}
+
+/// Where part `n` of the import under `prefix` is kept.
+fn part_key(prefix: &str, n: u64) -> String {
+    format!("{prefix}parts/{n:05}.json")
 }
 
 fn fail(job: &mut ImportJob, reason: &str) {
