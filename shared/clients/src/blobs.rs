@@ -204,8 +204,7 @@ impl Blobs {
 
     /// Every import of `user`'s (an erasure removes them all).
     pub fn user_imports_prefix(&self, user: &glchat_domain::ids::UserId) -> String {
-        let hex: String = user.as_str().bytes().map(|b| format!("{b:02x}")).collect();
-        format!("tenants/{}/imports/{hex}/", self.tenant)
+        format!("tenants/{}/imports/{}/", self.tenant, hex::encode(user.as_str()))
     }
 
     /// The user and import an upload's key names (`<import prefix>upload`).
@@ -213,14 +212,10 @@ impl Blobs {
         let rest = key.strip_prefix(&format!("tenants/{}/imports/", self.tenant))?;
         let mut parts = rest.split('/');
         let (hex, id, file) = (parts.next()?, parts.next()?, parts.next()?);
-        if file != "upload" || parts.next().is_some() || hex.len() % 2 != 0 {
+        if file != "upload" || parts.next().is_some() {
             return None;
         }
-        let bytes: Option<Vec<u8>> = (0..hex.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
-            .collect();
-        let user = glchat_domain::ids::UserId::parse(&String::from_utf8(bytes?).ok()?).ok()?;
+        let user = glchat_domain::ids::UserId::parse(&String::from_utf8(hex::decode(hex).ok()?).ok()?).ok()?;
         Some((user, glchat_domain::ids::ImportId::parse(id).ok()?))
     }
 
@@ -354,29 +349,15 @@ impl Blobs {
     }
 
     pub async fn put_json(&self, key: &str, bytes: Vec<u8>) -> Result<(), StoreError> {
-        self.client
-            .put_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .content_type("application/json")
-            .body(bytes.into())
-            .send()
-            .await
-            .map_err(|e| s3_error(e, "storing a snapshot"))?;
-        Ok(())
+        self.put(key, bytes, "application/json").await
     }
 
+    /// An object that is there (a snapshot, a job's part), whole.
     pub async fn get_bytes(&self, key: &str) -> Result<Vec<u8>, StoreError> {
-        let output = self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
-            .await
-            .map_err(|e| s3_error(e, "reading a snapshot"))?;
-        let bytes = output.body.collect().await.context("reading a snapshot body")?;
-        Ok(bytes.to_vec())
+        Ok(self
+            .get_if_exists(key)
+            .await?
+            .with_context(|| format!("reading {key}: it is not there"))?)
     }
 
     /// Deletes the copies of a share's snapshots older than `current` (ULIDs sort by age,
