@@ -23,70 +23,85 @@ const POLL: Duration = Duration::from_millis(500);
 /// Times a failed batch is handed over again before it is given up (logged).
 const RETRIES: usize = 3;
 
-/// One request of DynamoDB Local's Streams API, as JSON: the SDK's parser refuses the
-/// empty maps DynamoDB Local writes into records (below), so the pages are read raw.
-async fn call(endpoint: &str, target: &str, body: &Value) -> anyhow::Result<Value> {
-    let client =
-        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http::<Full<Bytes>>();
-    let request = http::Request::builder()
-        .method("POST")
-        .uri(endpoint)
-        .header("content-type", "application/x-amz-json-1.0")
-        .header("x-amz-target", format!("DynamoDBStreams_20120810.{target}"))
-        // DynamoDB Local needs the header, not a valid signature.
-        .header(
-            "authorization",
-            "AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=local",
-        )
-        .body(Full::new(Bytes::from(serde_json::to_vec(body)?)))
-        .context("building a Streams request")?;
-    let response = client
-        .request(request)
-        .await
-        .context("calling DynamoDB Local's Streams API")?;
-    let status = response.status();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .context("reading a Streams answer")?
-        .to_bytes();
-    anyhow::ensure!(
-        status.is_success(),
-        "{target}: {status} {}",
-        String::from_utf8_lossy(&bytes)
-    );
-    serde_json::from_slice(&bytes).with_context(|| format!("{target}: not JSON"))
+/// A client of DynamoDB Local's Streams API, as JSON: the SDK's parser refuses the empty
+/// maps DynamoDB Local writes into records (below), so the pages are read raw.
+struct Streams {
+    client: hyper_util::client::legacy::Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>,
+    endpoint: String,
 }
 
-/// One page of a shard's records from `iterator`.
-pub async fn get_records(endpoint: &str, iterator: &str) -> anyhow::Result<Value> {
-    call(endpoint, "GetRecords", &json!({ "ShardIterator": iterator })).await
-}
+impl Streams {
+    fn new(endpoint: &str) -> Self {
+        Self {
+            client: hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http(),
+            endpoint: endpoint.to_owned(),
+        }
+    }
 
-/// The stream's shards, and an iterator of one at its oldest record.
-pub async fn shards(endpoint: &str, stream_arn: &str) -> anyhow::Result<Vec<String>> {
-    let described = call(endpoint, "DescribeStream", &json!({ "StreamArn": stream_arn })).await?;
-    Ok(described["StreamDescription"]["Shards"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|s| s["ShardId"].as_str().map(str::to_owned))
-        .collect())
-}
+    /// One request of the Streams API.
+    async fn call(&self, target: &str, body: &Value) -> anyhow::Result<Value> {
+        let request = http::Request::builder()
+            .method("POST")
+            .uri(&self.endpoint)
+            .header("content-type", "application/x-amz-json-1.0")
+            .header("x-amz-target", format!("DynamoDBStreams_20120810.{target}"))
+            // DynamoDB Local needs the header, not a valid signature.
+            .header(
+                "authorization",
+                "AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=local",
+            )
+            .body(Full::new(Bytes::from(serde_json::to_vec(body)?)))
+            .context("building a Streams request")?;
+        let response = self
+            .client
+            .request(request)
+            .await
+            .context("calling DynamoDB Local's Streams API")?;
+        let status = response.status();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .context("reading a Streams answer")?
+            .to_bytes();
+        anyhow::ensure!(
+            status.is_success(),
+            "{target}: {status} {}",
+            String::from_utf8_lossy(&bytes)
+        );
+        serde_json::from_slice(&bytes).with_context(|| format!("{target}: not JSON"))
+    }
 
-pub async fn oldest(endpoint: &str, stream_arn: &str, shard: &str) -> anyhow::Result<Option<String>> {
-    let answer = call(
-        endpoint,
-        "GetShardIterator",
-        &json!({ "StreamArn": stream_arn, "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON" }),
-    )
-    .await?;
-    Ok(answer["ShardIterator"].as_str().map(str::to_owned))
+    /// One page of a shard's records from `iterator`.
+    async fn get_records(&self, iterator: &str) -> anyhow::Result<Value> {
+        self.call("GetRecords", &json!({ "ShardIterator": iterator })).await
+    }
+
+    /// The stream's shards.
+    async fn shards(&self, stream_arn: &str) -> anyhow::Result<Vec<String>> {
+        let described = self.call("DescribeStream", &json!({ "StreamArn": stream_arn })).await?;
+        Ok(described["StreamDescription"]["Shards"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s["ShardId"].as_str().map(str::to_owned))
+            .collect())
+    }
+
+    /// An iterator of `shard` at its oldest record.
+    async fn oldest(&self, stream_arn: &str, shard: &str) -> anyhow::Result<Option<String>> {
+        let answer = self
+            .call(
+                "GetShardIterator",
+                &json!({ "StreamArn": stream_arn, "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON" }),
+            )
+            .await?;
+        Ok(answer["ShardIterator"].as_str().map(str::to_owned))
+    }
 }
 
 /// A record as Lambda delivers it: its images mended (below) and its stream named.
-pub fn as_delivered(mut record: Value, stream_arn: &str) -> Value {
+fn as_delivered(mut record: Value, stream_arn: &str) -> Value {
     for image in ["OldImage", "NewImage"] {
         if let Some(image) = record["dynamodb"].get_mut(image) {
             mend_empty_maps(image);
@@ -147,7 +162,7 @@ pub fn kept_by(trigger: &Trigger, record: &Value) -> bool {
 
 /// The new records of a stream, shard by shard, from where the last read stopped.
 pub struct Tail {
-    endpoint: String,
+    streams: Streams,
     stream_arn: String,
     /// Each shard's next iterator (`None`: closed and read to its end).
     shards: BTreeMap<String, Option<String>>,
@@ -170,7 +185,7 @@ impl Tail {
             .context("the table has no stream")?
             .to_owned();
         Ok(Self {
-            endpoint: endpoint.to_owned(),
+            streams: Streams::new(endpoint),
             stream_arn,
             shards: BTreeMap::new(),
         })
@@ -178,16 +193,16 @@ impl Tail {
 
     /// The records written since the last call.
     pub async fn next(&mut self) -> anyhow::Result<Vec<Value>> {
-        for shard in shards(&self.endpoint, &self.stream_arn).await? {
+        for shard in self.streams.shards(&self.stream_arn).await? {
             if !self.shards.contains_key(&shard) {
-                let iterator = oldest(&self.endpoint, &self.stream_arn, &shard).await?;
+                let iterator = self.streams.oldest(&self.stream_arn, &shard).await?;
                 self.shards.insert(shard, iterator);
             }
         }
         let mut records = Vec::new();
         for iterator in self.shards.values_mut() {
             while let Some(current) = iterator.clone() {
-                let page = get_records(&self.endpoint, &current).await?;
+                let page = self.streams.get_records(&current).await?;
                 let batch = page["Records"].as_array().cloned().unwrap_or_default();
                 // An open shard's iterator stays valid past its last record.
                 *iterator = page["NextShardIterator"].as_str().map(str::to_owned);
@@ -211,26 +226,36 @@ pub async fn run(deps: Arc<Deps>, endpoint: String) -> anyhow::Result<()> {
         .find(|t| t.name == "run_jobs")
         .context("the run_jobs trigger")?;
     let mut tail = Tail::open(&deps, &endpoint).await?;
-    let imports = format!("tenants/{}/imports/", deps.config.tenant);
     loop {
-        for key in deps.blobs()?.keys_under(&imports).await? {
-            if key.ends_with("/upload") {
-                glchat_app::ops::imports::uploaded(&deps, &key).await?;
-            }
-        }
-        let records: Vec<Value> = tail.next().await?.into_iter().filter(|r| kept_by(&jobs, r)).collect();
-        for batch in records.chunks(jobs.batch_size.max(1)) {
-            for attempt in 0..=RETRIES {
-                let event = serde_json::from_value(json!({ "Records": batch })).context("a stream event")?;
-                match run_jobs::handle(Arc::clone(&deps), event).await {
-                    Ok(response) if response.batch_item_failures.is_empty() => break,
-                    Ok(_) | Err(_) if attempt < RETRIES => continue,
-                    outcome => tracing::error!(?outcome, "a batch of the stream was given up"),
-                }
-            }
+        // A failed poll (DynamoDB Local or the S3 server busy) is tried again at the
+        // next one, as Lambda's event sources go on.
+        if let Err(err) = poll(&deps, &jobs, &mut tail).await {
+            tracing::error!(error = ?err, "reading the local stream");
         }
         tokio::time::sleep(POLL).await;
     }
+}
+
+/// One look for uploads that landed and for new records of the stream.
+async fn poll(deps: &Arc<Deps>, jobs: &Trigger, tail: &mut Tail) -> anyhow::Result<()> {
+    let imports = format!("tenants/{}/imports/", deps.config.tenant);
+    for key in deps.blobs()?.keys_under(&imports).await? {
+        if key.ends_with("/upload") {
+            glchat_app::ops::imports::uploaded(deps, &key).await?;
+        }
+    }
+    let records: Vec<Value> = tail.next().await?.into_iter().filter(|r| kept_by(jobs, r)).collect();
+    for batch in records.chunks(jobs.batch_size.max(1)) {
+        for attempt in 0..=RETRIES {
+            let event = serde_json::from_value(json!({ "Records": batch })).context("a stream event")?;
+            match run_jobs::handle(Arc::clone(deps), event).await {
+                Ok(response) if response.batch_item_failures.is_empty() => break,
+                Ok(_) | Err(_) if attempt < RETRIES => continue,
+                outcome => tracing::error!(?outcome, "a batch of the stream was given up"),
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

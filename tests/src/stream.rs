@@ -11,39 +11,12 @@ use crate::TestApp;
 /// Every record of `app`'s table stream so far, in order per shard, as JSON in the
 /// shape Lambda's events carry them (the Streams API's, with `eventSourceARN`).
 pub async fn records(app: &TestApp) -> Vec<Value> {
-    let store = &app.app.store;
-    let table = store
-        .client()
-        .describe_table()
-        .table_name(store.table())
-        .send()
-        .await
-        .expect("describing the table");
-    let arn = table
-        .table()
-        .and_then(|t| t.latest_stream_arn())
-        .expect("the table has a stream (Options::stream)")
-        .to_owned();
     let stack = crate::local_stack::verified();
     let endpoint = stack.endpoint("AWS_ENDPOINT_URL_DYNAMODB");
-    let mut records = Vec::new();
-    for shard in local_stream::shards(endpoint, &arn).await.expect("the stream's shards") {
-        let mut iterator = local_stream::oldest(endpoint, &arn, &shard)
-            .await
-            .expect("a shard iterator");
-        while let Some(current) = iterator.take() {
-            let page = local_stream::get_records(endpoint, &current)
-                .await
-                .expect("a page of records");
-            let batch = page["Records"].as_array().cloned().unwrap_or_default();
-            if batch.is_empty() {
-                break;
-            }
-            records.extend(batch.into_iter().map(|record| local_stream::as_delivered(record, &arn)));
-            iterator = page["NextShardIterator"].as_str().map(str::to_owned);
-        }
-    }
-    records
+    let mut tail = local_stream::Tail::open(&app.app, endpoint)
+        .await
+        .expect("the table's stream (Options::stream)");
+    tail.next().await.expect("the stream's records")
 }
 
 /// How Lambda hands a stream's function the table's records: its trigger's filters
