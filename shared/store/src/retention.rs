@@ -77,15 +77,12 @@ impl Store {
 
     /// Records that retention swept `day` whole.
     pub async fn set_retention_swept(&self, day: &str) -> Result<(), StoreError> {
-        let mut item = keys::retention_cursor().to_attributes();
-        item.insert(
-            attrs::DAY.to_string(),
-            aws_sdk_dynamodb::types::AttributeValue::S(day.to_owned()),
-        );
-        self.client
-            .put_item()
+        let mut e = Expr::default();
+        let update = format!("SET {}", e.eq(attrs::DAY, day));
+        with_placeholders!(self.client.update_item(), e)
             .table_name(&self.table)
-            .set_item(Some(item))
+            .set_key(Some(keys::retention_cursor().to_attributes()))
+            .update_expression(update)
             .send()
             .await
             .map_err(|e| dynamodb_error(e, "recording retention's day"))?;
