@@ -55,7 +55,10 @@ impl Store {
     pub async fn collection_counts(&self, id: &ConversationId) -> Result<(u64, u64), StoreError> {
         let pk = keys::conversation_pk(id);
         let mut counts = [0u64; 2];
-        for (count, prefix) in counts.iter_mut().zip(["MSG#", "ATT#"]) {
+        for (count, prefix) in counts
+            .iter_mut()
+            .zip([keys::message_prefix(), keys::attachment_prefix()])
+        {
             let mut e = Expr::default();
             let key = format!("{} AND {}", e.eq(PK, pk.as_str()), e.begins_with(SK, prefix));
             let mut pages = with_placeholders!(self.client.query(), e)

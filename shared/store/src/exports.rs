@@ -45,7 +45,7 @@ impl Store {
     /// The user's export jobs (their step counters left out).
     pub async fn export_jobs(&self, user: &UserId) -> Result<Vec<ExportJob>, StoreError> {
         Ok(self
-            .user_items(user, "EXPORT#")
+            .user_items(user, keys::EXPORT_PREFIX)
             .await?
             .into_iter()
             .filter_map(|item| match CollectionItem::from_attributes(item) {

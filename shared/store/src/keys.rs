@@ -117,6 +117,11 @@ pub fn attachment_prefix() -> &'static str {
     ATTACHMENT_PREFIX
 }
 
+/// The sort-key prefix of a conversation's messages.
+pub fn message_prefix() -> &'static str {
+    MESSAGE_PREFIX
+}
+
 /// Everything of a conversation that sorts before its messages: the conversation item
 /// itself and its attachments (`ATT#` < `CONV` < `MSG#`).
 pub fn before_messages() -> &'static str {
@@ -256,10 +261,13 @@ pub fn retention_cursor() -> Key {
 /// another user is simply not there.
 pub fn export_job(user: &UserId, export: &ExportId) -> Key {
     Key {
-        pk: format!("USER#{}", escape(user.as_str())),
-        sk: format!("EXPORT#{}", export.as_str()),
+        pk: user_pk(user),
+        sk: format!("{EXPORT_PREFIX}{}", export.as_str()),
     }
 }
+
+/// The sort-key prefix of a user's export jobs.
+pub const EXPORT_PREFIX: &str = "EXPORT#";
 
 /// A user's import job (`store::imports`).
 pub fn import_job(user: &UserId, import: &ImportId) -> Key {
