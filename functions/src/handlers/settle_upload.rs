@@ -49,7 +49,7 @@ pub async fn handle(deps: Arc<Deps>, event: S3Event) -> Result<Settled, OpError>
 }
 
 /// Event keys are URL-encoded as in a form (`+` for a space).
-fn object_key(raw: &str) -> Option<String> {
+pub(crate) fn object_key(raw: &str) -> Option<String> {
     let spaced = raw.replace('+', " ");
     percent_decode_str(&spaced).decode_utf8().ok().map(|k| k.into_owned())
 }

@@ -12,6 +12,8 @@ use glchat_app::ops::OpError;
 use glchat_app::ops::imports;
 use serde::Serialize;
 
+use super::settle_upload::object_key;
+
 pub const NEEDS: Needs = Needs::TABLE.bucket();
 
 /// How many uploads the event started.
@@ -23,11 +25,9 @@ pub struct Started {
 pub async fn handle(deps: Arc<Deps>, event: S3Event) -> Result<Started, OpError> {
     let mut started = 0;
     for record in event.records {
-        let Some(key) = record.s3.object.key else { continue };
-        // S3 events carry keys URL-encoded (spaces as `+`).
-        let key = percent_encoding::percent_decode_str(&key.replace('+', " "))
-            .decode_utf8_lossy()
-            .into_owned();
+        let Some(key) = record.s3.object.key.as_deref().and_then(object_key) else {
+            continue;
+        };
         started += usize::from(imports::uploaded(&deps, &key).await?);
     }
     tracing::info!(started, "imports started");
