@@ -10,7 +10,7 @@ use anyhow::{Context, bail};
 use glchat_app::Deps;
 use glchat_app::config::Needs;
 use glchat_app::ids::{ErasureId, UserId};
-use glchat_app::store::erasures::ErasureJob;
+use glchat_app::ops::erasures;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -24,19 +24,14 @@ async fn main() -> anyhow::Result<()> {
     let deps = Deps::from_env(Needs::TABLE).await?;
     match receipt {
         None => {
-            let now = deps.clock.now();
-            let job = ErasureJob::new(&user, ErasureId::generate(now), now);
-            deps.store.create_job(&job).await.context("writing the erasure")?;
-            println!("{}", job.erasure_id);
+            let id = erasures::begin(&deps, &user).await.context("writing the erasure")?;
+            println!("{id}");
         }
         Some(id) => {
             let id = ErasureId::parse(id).map_err(|e| anyhow::anyhow!("an erasure id: {e:?}"))?;
-            let job = deps
-                .store
-                .job(&user, &id)
-                .await?
+            let receipt = erasures::user_receipt(&deps, &user, &id)
+                .await
                 .context("no such erasure of this user's")?;
-            let receipt = glchat_app::ops::erasures::receipt_of(job);
             println!("{}", serde_json::to_string(&receipt)?);
         }
     }

@@ -19,7 +19,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use glchat_domain::caller::Caller;
-use glchat_domain::erasures::{ErasureStatus, PER_MINUTE, RECEIPT_DAYS};
+use glchat_domain::erasures::{ErasureStatus, RECEIPT_DAYS};
 use glchat_domain::ids::{ConversationId, ErasureId, ShareId, UserId};
 use glchat_domain::responses::{ErasureAcceptedResponse, ErasureReceipt};
 use glchat_store::DeleteScope;
@@ -29,39 +29,42 @@ use serde::{Deserialize, Serialize};
 use crate::conversations::cascade;
 use crate::exports::every_conversation;
 use crate::jobs::{self, Stepped};
-use crate::{Deps, OpError};
+use crate::{Deps, Limited, OpError, within_rate};
 
 /// Accepts an erasure of everything of the caller's.
 pub async fn start(deps: &Deps, caller: &Caller) -> Result<ErasureAcceptedResponse, OpError> {
-    let window = std::time::Duration::from_secs(60);
-    let now = deps.clock.now();
-    if let glchat_store::Rate::Limited { retry_after } = deps
-        .store
-        .take_rate(&caller.user_id, "erasures", PER_MINUTE, window, now)
-        .await?
-    {
-        return Err(OpError::RateLimited { retry_after });
-    }
-    let job = ErasureJob::new(&caller.user_id, ErasureId::generate(now), now);
-    deps.store.create_job(&job).await?;
+    within_rate(deps, caller, Limited::Erasures).await?;
     Ok(ErasureAcceptedResponse {
-        erasure_id: job.erasure_id,
+        erasure_id: begin(deps, &caller.user_id).await?,
     })
+}
+
+/// Writes a new erasure of everything of `user`'s (the caller's, or one an operator
+/// asks for): its stream record starts `run_jobs`.
+pub async fn begin(deps: &Deps, user: &UserId) -> Result<ErasureId, OpError> {
+    let now = deps.clock.now();
+    let job = ErasureJob::new(user, ErasureId::generate(now), now);
+    deps.store.create_job(&job).await?;
+    Ok(job.erasure_id)
 }
 
 /// The caller's erasure's receipt.
 pub async fn receipt(deps: &Deps, caller: &Caller, id: &ErasureId) -> Result<ErasureReceipt, OpError> {
-    let now = deps.clock.now();
+    user_receipt(deps, &caller.user_id, id).await
+}
+
+/// The receipt of `user`'s erasure `id`.
+pub async fn user_receipt(deps: &Deps, user: &UserId, id: &ErasureId) -> Result<ErasureReceipt, OpError> {
     let job = deps
         .store
-        .live_job(&caller.user_id, id, now)
+        .live_job(user, id, deps.clock.now())
         .await?
         .ok_or(OpError::ErasureNotFound)?;
     Ok(receipt_of(job))
 }
 
 /// What an erasure job says of itself.
-pub fn receipt_of(job: ErasureJob) -> ErasureReceipt {
+fn receipt_of(job: ErasureJob) -> ErasureReceipt {
     let erased = job.progress.erased;
     ErasureReceipt {
         erasure_id: job.erasure_id,

@@ -30,7 +30,8 @@ pub use glchat_domain::error::OpError;
 use glchat_domain::caller::Caller;
 use glchat_store::Rate;
 
-/// The endpoints limited per user and minute (each one's limit is in its config section).
+/// The endpoints limited per user and minute (each one's limit is in its config section,
+/// but the erasures', a constant of the domain's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Limited {
     Titles,
@@ -38,6 +39,7 @@ pub(crate) enum Limited {
     Shares,
     Clones,
     Exports,
+    Erasures,
 }
 
 /// Counts one request of the caller's to a limited endpoint: `RateLimited` past its
@@ -50,6 +52,7 @@ async fn within_rate(deps: &Deps, caller: &Caller, limited: Limited) -> Result<(
         Limited::Shares => ("shares", config.shares()?.per_minute),
         Limited::Clones => ("clones", config.clones()?.per_minute),
         Limited::Exports => ("exports", config.exports()?.per_minute),
+        Limited::Erasures => ("erasures", glchat_domain::erasures::PER_MINUTE),
     };
     let window = std::time::Duration::from_secs(60);
     match deps
