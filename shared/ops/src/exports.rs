@@ -289,7 +289,7 @@ impl Files {
     }
 
     fn part(&self, n: u64) -> String {
-        format!("{}{n:05}.json", self.parts_prefix())
+        jobs::part_key(&self.prefix, n)
     }
 
     fn zip(&self) -> String {

@@ -8,6 +8,12 @@ use glchat_store::{Job, JobId};
 
 use crate::{Deps, OpError};
 
+/// Where part `n` of the parts a job writes under `prefix` is kept (an export's
+/// conversations, an import's file read).
+pub(crate) fn part_key(prefix: &str, n: u64) -> String {
+    format!("{prefix}parts/{n:05}.json")
+}
+
 /// What one background step did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stepped {

@@ -110,7 +110,7 @@ pub async fn run_step(deps: &Deps, user: &UserId, id: &ImportId, step: u64) -> R
             Err(reason) => fail(&mut job, &reason),
             Ok(read) => {
                 for (n, part) in read.parts.into_iter().enumerate() {
-                    blobs.put_json(&part_key(&prefix, n as u64), part).await?;
+                    blobs.put_json(&jobs::part_key(&prefix, n as u64), part).await?;
                     job.progress.parts += 1;
                 }
                 job.progress.skipped += read.unread;
@@ -119,7 +119,9 @@ pub async fn run_step(deps: &Deps, user: &UserId, id: &ImportId, step: u64) -> R
             }
         }
     } else if job.progress.next_part < job.progress.parts {
-        let bytes = blobs.get_bytes(&part_key(&prefix, job.progress.next_part)).await?;
+        let bytes = blobs
+            .get_bytes(&jobs::part_key(&prefix, job.progress.next_part))
+            .await?;
         let part: Vec<Importing> = serde_json::from_slice(&bytes).context("reading a part of the import")?;
         for importing in part {
             match write(deps, user, id, &importing.conversation).await? {
@@ -141,11 +143,6 @@ pub async fn run_step(deps: &Deps, user: &UserId, id: &ImportId, step: u64) -> R
         blobs.delete_prefix(&prefix).await?;
     }
     Ok(Stepped::Done)
-}
-
-/// Where part `n` of the import under `prefix` is kept.
-fn part_key(prefix: &str, n: u64) -> String {
-    format!("{prefix}parts/{n:05}.json")
 }
 
 fn fail(job: &mut ImportJob, reason: &str) {
