@@ -62,12 +62,7 @@ async fn conversations_idle_past_the_retention_are_deleted_and_active_ones_kept(
         ("alice", &active, true),
         ("bob", &recent, true),
     ] {
-        let status = app
-            .get(&format!("/conversations/{id}"))
-            .bearer(&app.token(user))
-            .send()
-            .await
-            .status;
+        let status = app.read_conversation(user, id).await.status;
         assert_eq!(status, if kept { 200 } else { 404 }, "{user}'s {id}");
     }
     assert!(
@@ -90,12 +85,7 @@ async fn conversations_idle_past_the_retention_are_deleted_and_active_ones_kept(
     clock.advance_ms(25 * DAY_MS);
     assert_eq!(sweep(&app).await.deleted, 2);
     for (user, id) in [("alice", &active), ("bob", &recent)] {
-        let status = app
-            .get(&format!("/conversations/{id}"))
-            .bearer(&app.token(user))
-            .send()
-            .await
-            .status;
+        let status = app.read_conversation(user, id).await.status;
         assert_eq!(status, 404, "{user}'s {id}");
     }
     assert_eq!(sweep(&app).await.deleted, 0, "nothing twice");
@@ -125,11 +115,7 @@ async fn activity_after_the_index_was_read_keeps_the_conversation() {
         .unwrap();
     assert!(began.is_none(), "not idle any more");
     assert_eq!(sweep(&app).await.deleted, 0);
-    app.get(&format!("/conversations/{id}"))
-        .bearer(&app.token("alice"))
-        .send()
-        .await
-        .assert_status(200);
+    app.read_conversation("alice", &id).await.assert_status(200);
 }
 
 #[tokio::test]
@@ -139,9 +125,5 @@ async fn without_a_retention_nothing_is_deleted() {
     let id = app.conversation_id("alice", "bot").await;
     clock.advance_ms(3_650 * DAY_MS);
     assert_eq!(sweep(&app).await.deleted, 0);
-    app.get(&format!("/conversations/{id}"))
-        .bearer(&app.token("alice"))
-        .send()
-        .await
-        .assert_status(200);
+    app.read_conversation("alice", &id).await.assert_status(200);
 }
