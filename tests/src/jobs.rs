@@ -56,21 +56,42 @@ fn sequence_number(record: &Value) -> String {
         .to_owned()
 }
 
+/// Runs a job's steps straight through until it has none to run: for data at real
+/// size, whose stream is too long to read again after every step. `job` reads the job's
+/// step and whether it is still to run; `step` does one. Returns the steps run.
+pub async fn run_to_end<J, JFut, S, SFut>(mut job: J, mut step: S) -> usize
+where
+    J: FnMut() -> JFut,
+    JFut: Future<Output = (u64, bool)>,
+    S: FnMut(u64) -> SFut,
+    SFut: Future<Output = Result<glchat_app::ops::jobs::Stepped, glchat_app::ops::OpError>>,
+{
+    let mut steps = 0;
+    loop {
+        let (at, running) = job().await;
+        if !running {
+            return steps;
+        }
+        step(at).await.expect("a job step");
+        steps += 1;
+    }
+}
+
 /// Runs an export's steps straight through `ops::exports::run_step` until it is
-/// finished: for data at real size, whose stream is too long to read again after every
-/// step. Returns the finished job.
+/// finished ([`run_to_end`]). Returns the finished job.
 pub async fn finish_export(app: &TestApp, user: &str, id: &str) -> ExportJob {
     let deps = app.deps_for(run_jobs::NEEDS).await;
     let (user, id) = (UserId::parse(user).unwrap(), ExportId::parse(id).unwrap());
-    loop {
-        let job = deps.store.job(&user, &id).await.unwrap().expect("the export");
-        if job.status != ExportStatus::Pending {
-            return job;
-        }
-        glchat_app::ops::exports::run_step(&deps, &user, &id, job.step)
-            .await
-            .expect("an export step");
-    }
+    let export = || async { deps.store.job(&user, &id).await.unwrap().expect("the export") };
+    run_to_end(
+        || async {
+            let job = export().await;
+            (job.step, job.status == ExportStatus::Pending)
+        },
+        |step| glchat_app::ops::exports::run_step(&deps, &user, &id, step),
+    )
+    .await;
+    export().await
 }
 
 /// A downloaded export: `conversations.json` parsed, and every other file's bytes by

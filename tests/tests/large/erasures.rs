@@ -5,6 +5,7 @@
 
 use glchat_app::erasures::ErasureStatus;
 use glchat_app::ids::{ErasureId, UserId};
+use glchat_tests::jobs::run_to_end;
 use glchat_tests::{TestApp, seed};
 use serde_json::json;
 
@@ -33,17 +34,14 @@ async fn a_thousand_conversations_are_erased_in_steps_leaving_only_the_receipt()
     let id = reply.body["erasure_id"].as_str().unwrap().to_owned();
     let deps = app.deps_for(glchat_functions::handlers::run_jobs::NEEDS).await;
     let (user, erasure) = (UserId::parse("alice").unwrap(), ErasureId::parse(&id).unwrap());
-    let mut steps = 0;
-    loop {
-        let job = deps.store.job(&user, &erasure).await.unwrap().unwrap();
-        if job.status != ErasureStatus::Pending {
-            break;
-        }
-        glchat_app::ops::erasures::run_step(&deps, &user, &erasure, job.step)
-            .await
-            .expect("an erasure step");
-        steps += 1;
-    }
+    let steps = run_to_end(
+        || async {
+            let job = deps.store.job(&user, &erasure).await.unwrap().unwrap();
+            (job.step, job.status == ErasureStatus::Pending)
+        },
+        |step| glchat_app::ops::erasures::run_step(&deps, &user, &erasure, step),
+    )
+    .await;
     let receipt = app
         .get(&format!("/me/erasure/{id}"))
         .bearer(&app.token("alice"))
